@@ -1,0 +1,186 @@
+#include "agent/certz/certz_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "agent/certz/certz_translate.h"
+#include "agent/grpc_status.h"
+
+namespace rotagent::certz {
+namespace pb = gnsi::certz::v1;
+
+namespace {
+
+constexpr const char* kService = "gnsi.certz.v1.Certz";
+
+// Cancels the stream if Finalize does not arrive within the confirm timeout after an upload.
+class ConfirmTimer {
+ public:
+  explicit ConfirmTimer(grpc::ServerContext* ctx) : ctx_(ctx) {}
+  ConfirmTimer(const ConfirmTimer&) = delete;
+  ConfirmTimer& operator=(const ConfirmTimer&) = delete;
+  ~ConfirmTimer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Arm(int seconds) {
+    if (thread_.joinable()) return;  // the first upload starts the clock
+    thread_ = std::thread([this, seconds] {
+      std::unique_lock lock(mu_);
+      if (!cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stop_; })) {
+        fired_ = true;
+        ctx_->TryCancel();
+      }
+    });
+  }
+
+  bool fired() {
+    std::lock_guard lock(mu_);
+    return fired_;
+  }
+
+ private:
+  grpc::ServerContext* ctx_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
+
+std::string PeerPem(grpc::ServerContext* ctx) {
+  auto auth = ctx->auth_context();
+  if (!auth) return "";
+  auto values = auth->FindPropertyValues("x509_pem_cert");
+  if (values.empty()) return "";
+  return {values.front().data(), values.front().size()};
+}
+
+}  // namespace
+
+CertzService::CertzService(Engine& engine,
+                           std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
+                           std::function<int()> confirm_timeout_seconds)
+    : engine_(engine),
+      authorizer_(std::move(authorizer)),
+      confirm_timeout_seconds_(std::move(confirm_timeout_seconds)) {}
+
+Status CertzService::Authorize(grpc::ServerContext* ctx) const {
+  return authorizer_()->Check(kService, PeerPem(ctx));
+}
+
+grpc::Status CertzService::Rotate(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  pb::RotateCertificateRequest req;
+  if (!stream->Read(&req)) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "stream closed before any request"};
+  }
+  const std::string profile = req.ssl_profile_id();
+  if (profile.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "ssl_profile_id is empty"};
+  auto rotation = engine_.Begin(profile);
+  if (!rotation.ok()) return ToGrpc(rotation.status());
+  Rotation& rot = **rotation;
+  ConfirmTimer timer(ctx);
+  spdlog::info("certz Rotate on profile '{}' from {}", profile, ctx->peer());
+
+  // Any return before Finalize destroys `rotation`, which rolls back what was staged.
+  while (true) {
+    if (req.ssl_profile_id() != profile) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "this stream rotates profile '" + profile + "' but a request names '" +
+                  req.ssl_profile_id() + "'; use one stream per profile"};
+    }
+    switch (req.rotate_request_case()) {
+      case pb::RotateCertificateRequest::kGenerateCsr: {
+        auto suite = SuiteFromProto(req.generate_csr().params().csr_suite());
+        if (!suite.ok()) return ToGrpc(suite.status().WithContext("generate_csr"));
+        auto csr = rot.GenerateCsr(*suite, SubjectFromProto(req.generate_csr().params()));
+        if (!csr.ok()) return ToGrpc(csr.status().WithContext("generate_csr"));
+        pb::RotateCertificateResponse resp;
+        auto* out = resp.mutable_generated_csr()->mutable_certificate_signing_request();
+        out->set_type(pb::CERTIFICATE_TYPE_X509);
+        out->set_encoding(pb::CERTIFICATE_ENCODING_PEM);
+        out->set_certificate_signing_request(*csr);
+        if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
+        break;
+      }
+      case pb::RotateCertificateRequest::kCertificates: {
+        auto uploads = UploadFromProto(req.certificates(), 8);
+        if (!uploads.ok()) return ToGrpc(uploads.status().WithContext("certificates"));
+        Status s = rot.Upload(*uploads, req.force_overwrite());
+        if (!s.ok()) return ToGrpc(s.WithContext("certificates"));
+        pb::RotateCertificateResponse resp;
+        resp.mutable_certificates();
+        if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
+        timer.Arm(confirm_timeout_seconds_());
+        break;
+      }
+      case pb::RotateCertificateRequest::kFinalizeRotation:
+        // Commit at once: clients do not always half-close after Finalize.
+        return ToGrpc(rot.Finalize());
+      case pb::RotateCertificateRequest::ROTATE_REQUEST_NOT_SET:
+        return {grpc::StatusCode::INVALID_ARGUMENT,
+                "request holds none of generate_csr, certificates, finalize_rotation"};
+    }
+    req.Clear();
+    if (!stream->Read(&req)) {
+      rot.Rollback();
+      if (timer.fired()) {
+        return {grpc::StatusCode::DEADLINE_EXCEEDED,
+                "no finalize_rotation within the confirm timeout; the rotation was rolled back"};
+      }
+      return {grpc::StatusCode::ABORTED,
+              "stream ended before finalize_rotation; the rotation was rolled back"};
+    }
+  }
+}
+
+grpc::Status CertzService::AddProfile(grpc::ServerContext* ctx, const pb::AddProfileRequest* req,
+                                      pb::AddProfileResponse* /*resp*/) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (req->ssl_profile_id() == kDefaultProfile) {
+    return {grpc::StatusCode::ALREADY_EXISTS, "system_default_profile always exists"};
+  }
+  return ToGrpc(engine_.AddProfile(req->ssl_profile_id()));
+}
+
+grpc::Status CertzService::DeleteProfile(grpc::ServerContext* ctx,
+                                         const pb::DeleteProfileRequest* req,
+                                         pb::DeleteProfileResponse* /*resp*/) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  return ToGrpc(engine_.DeleteProfile(req->ssl_profile_id()));
+}
+
+grpc::Status CertzService::GetProfileList(grpc::ServerContext* ctx,
+                                          const pb::GetProfileListRequest* /*req*/,
+                                          pb::GetProfileListResponse* resp) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  for (const auto& id : engine_.ListProfiles()) resp->add_ssl_profile_ids(id);
+  return grpc::Status::OK;
+}
+
+grpc::Status CertzService::CanGenerateCSR(grpc::ServerContext* ctx,
+                                          const pb::CanGenerateCSRRequest* req,
+                                          pb::CanGenerateCSRResponse* resp) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  resp->set_can_generate(SuiteFromProto(req->params().csr_suite()).ok());
+  return grpc::Status::OK;
+}
+
+grpc::Status CertzService::GetIntegrityManifest(grpc::ServerContext* ctx,
+                                                const pb::GetIntegrityManifestRequest* /*req*/,
+                                                pb::GetIntegrityManifestResponse* /*resp*/) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  return {grpc::StatusCode::UNIMPLEMENTED, "this device has no TPM integrity manifest"};
+}
+
+}  // namespace rotagent::certz

@@ -1,0 +1,49 @@
+// gnsi.certz.v1.Certz over gRPC: translates protobuf to the engine's domain types and back, checks
+// the caller's authorization, and nothing else.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "agent/authz/authorizer.h"
+#include "agent/certz/engine.h"
+#include "gnsi/certz/v1/certz.grpc.pb.h"
+
+namespace rotagent::certz {
+
+class CertzService final : public gnsi::certz::v1::Certz::Service {
+ public:
+  // `authorizer` and `confirm_timeout_seconds` are read per call, so a config reload applies to
+  // new streams at once.
+  CertzService(Engine& engine, std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
+               std::function<int()> confirm_timeout_seconds);
+
+  grpc::Status Rotate(grpc::ServerContext* ctx,
+                      grpc::ServerReaderWriter<gnsi::certz::v1::RotateCertificateResponse,
+                                               gnsi::certz::v1::RotateCertificateRequest>* stream)
+      override;
+  grpc::Status AddProfile(grpc::ServerContext* ctx, const gnsi::certz::v1::AddProfileRequest* req,
+                          gnsi::certz::v1::AddProfileResponse* resp) override;
+  grpc::Status DeleteProfile(grpc::ServerContext* ctx,
+                             const gnsi::certz::v1::DeleteProfileRequest* req,
+                             gnsi::certz::v1::DeleteProfileResponse* resp) override;
+  grpc::Status GetProfileList(grpc::ServerContext* ctx,
+                              const gnsi::certz::v1::GetProfileListRequest* req,
+                              gnsi::certz::v1::GetProfileListResponse* resp) override;
+  grpc::Status CanGenerateCSR(grpc::ServerContext* ctx,
+                              const gnsi::certz::v1::CanGenerateCSRRequest* req,
+                              gnsi::certz::v1::CanGenerateCSRResponse* resp) override;
+  grpc::Status GetIntegrityManifest(grpc::ServerContext* ctx,
+                                    const gnsi::certz::v1::GetIntegrityManifestRequest* req,
+                                    gnsi::certz::v1::GetIntegrityManifestResponse* resp) override;
+
+ private:
+  Status Authorize(grpc::ServerContext* ctx) const;
+
+  Engine& engine_;
+  std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
+  std::function<int()> confirm_timeout_seconds_;
+};
+
+}  // namespace rotagent::certz

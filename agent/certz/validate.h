@@ -1,0 +1,41 @@
+// Validation rules applied before anything is staged. Pure functions of their inputs and `now`.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/ossl.h"
+#include "common/status.h"
+
+namespace rotagent::certz {
+
+struct KeyPolicy {
+  int min_rsa_bits = 2048;
+  int min_ec_bits = 256;
+  bool allow_ed25519 = true;
+};
+
+// Limits that keep a hostile upload from costing memory or CPU.
+struct SizeLimits {
+  size_t max_entity_bytes = 256 * 1024;
+  size_t max_chain_depth = 8;
+  size_t max_bundle_certs = 512;
+  size_t max_crls = 64;
+};
+
+Status CheckKeyPolicy(EVP_PKEY* key, const KeyPolicy& policy, const std::string& what);
+Status CheckKeyMatches(X509* cert, EVP_PKEY* key, const std::string& what);
+// Not yet valid or expired; the message gives now and the boundary that failed.
+Status CheckValidity(X509* cert, int64_t now, const std::string& what);
+// A certificate that appears twice in a chain would make the chain a loop.
+Status CheckNoRepeats(const std::vector<ossl::X509Ptr>& chain, const std::string& what);
+// Verifies `leaf` with `intermediates` up to one of `trust`, checking `crls` where a CRL for the
+// issuer exists. Returns the verifier's reason on failure.
+Status VerifyChain(X509* leaf, const std::vector<ossl::X509Ptr>& intermediates,
+                   const std::vector<ossl::X509Ptr>& trust, const std::vector<ossl::X509Crl>& crls,
+                   int64_t now);
+// Each CRL must be signed by a certificate in `trust`.
+Status CheckCrlIssuers(const std::vector<ossl::X509Crl>& crls,
+                       const std::vector<ossl::X509Ptr>& trust, const std::string& what);
+
+}  // namespace rotagent::certz

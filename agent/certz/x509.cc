@@ -1,0 +1,185 @@
+#include "agent/certz/x509.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+namespace rotagent::certz {
+namespace {
+
+bool LooksLikePem(std::string_view data) { return data.find("-----BEGIN ") != std::string_view::npos; }
+
+Status ParseError(const std::string& what, const std::string& detail) {
+  return InvalidArgument(what + ": " + detail);
+}
+
+int64_t AsnTimeToEpoch(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return timegm(&tm);
+}
+
+}  // namespace
+
+Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Encoding enc,
+                                                     const std::string& what) {
+  if (data.empty()) return ParseError(what, "is empty");
+  std::vector<ossl::X509Ptr> out;
+  if (enc == Encoding::kDer) {
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(data.size())));
+    if (!cert) return ParseError(what, "is not a DER X.509 certificate (" + ossl::LastError() + ")");
+    out.push_back(std::move(cert));
+    return out;
+  }
+  if (!LooksLikePem(data)) return ParseError(what, "is not PEM (no BEGIN CERTIFICATE block)");
+  auto bio = ossl::MemBio(data);
+  while (true) {
+    ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    out.push_back(std::move(cert));
+  }
+  unsigned long err = ERR_peek_last_error();  // NOLINT(google-runtime-int)
+  if (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
+    return ParseError(what, "contains an unparsable PEM certificate (" + ossl::LastError() + ")");
+  }
+  ERR_clear_error();
+  if (out.empty()) return ParseError(what, "contains no PEM certificate");
+  return out;
+}
+
+Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const std::string& what) {
+  if (data.empty()) return ParseError(what, "is empty");
+  ossl::Pkey key;
+  if (enc == Encoding::kDer || !LooksLikePem(data)) {
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
+  } else {
+    auto bio = ossl::MemBio(data);
+    key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  }
+  ERR_clear_error();
+  // Never echo key material or OpenSSL's detail about it.
+  if (!key) return ParseError(what, "is not a valid unencrypted private key");
+  return key;
+}
+
+Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std::string& what) {
+  if (block.empty()) return ParseError(what, "is empty");
+  ossl::Pkcs7 p7;
+  if (LooksLikePem(block)) {
+    auto bio = ossl::MemBio(block);
+    p7.reset(PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr));
+  } else {
+    ossl::Bio b64(BIO_new(BIO_f_base64()));
+    BIO_set_flags(b64.get(), BIO_FLAGS_BASE64_NO_NL);
+    std::string compact;
+    for (char c : block) {
+      if (c != '\n' && c != '\r' && c != ' ') compact.push_back(c);
+    }
+    BIO_push(b64.get(), BIO_new_mem_buf(compact.data(), static_cast<int>(compact.size())));
+    p7.reset(d2i_PKCS7_bio(b64.get(), nullptr));
+  }
+  if (!p7) return ParseError(what, "is not a PKCS#7 block (" + ossl::LastError() + ")");
+  STACK_OF(X509)* certs = nullptr;
+  if (PKCS7_type_is_signed(p7.get()) && p7->d.sign != nullptr) certs = p7->d.sign->cert;
+  if (certs == nullptr || sk_X509_num(certs) == 0) {
+    return ParseError(what, "PKCS#7 block holds no certificate");
+  }
+  std::vector<ossl::X509Ptr> out;
+  for (int i = 0; i < sk_X509_num(certs); ++i) {
+    X509* c = sk_X509_value(certs, i);
+    X509_up_ref(c);
+    out.emplace_back(c);
+  }
+  return out;
+}
+
+Result<std::vector<ossl::X509Crl>> ParseCrls(std::string_view data, Encoding enc,
+                                             const std::string& what) {
+  if (data.empty()) return ParseError(what, "is empty");
+  std::vector<ossl::X509Crl> out;
+  if (enc == Encoding::kDer) {
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    ossl::X509Crl crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(data.size())));
+    if (!crl) return ParseError(what, "is not a DER CRL (" + ossl::LastError() + ")");
+    out.push_back(std::move(crl));
+    return out;
+  }
+  if (!LooksLikePem(data)) return ParseError(what, "is not PEM (no BEGIN X509 CRL block)");
+  auto bio = ossl::MemBio(data);
+  while (true) {
+    ossl::X509Crl crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+    if (!crl) break;
+    out.push_back(std::move(crl));
+  }
+  unsigned long err = ERR_peek_last_error();  // NOLINT(google-runtime-int)
+  if (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
+    return ParseError(what, "contains an unparsable PEM CRL (" + ossl::LastError() + ")");
+  }
+  ERR_clear_error();
+  if (out.empty()) return ParseError(what, "contains no PEM CRL");
+  return out;
+}
+
+std::string CertToPem(X509* cert) {
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert);
+  return ossl::BioString(bio.get());
+}
+
+std::string CertsToPem(const std::vector<ossl::X509Ptr>& certs) {
+  std::string out;
+  for (const auto& c : certs) out += CertToPem(c.get());
+  return out;
+}
+
+std::string CrlsToPem(const std::vector<ossl::X509Crl>& crls) {
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  for (const auto& c : crls) PEM_write_bio_X509_CRL(bio.get(), c.get());
+  return ossl::BioString(bio.get());
+}
+
+std::string KeyToPem(EVP_PKEY* key) {
+  // A secure-memory BIO clears its buffer when freed.
+  ossl::Bio bio(BIO_new(BIO_s_secmem()));
+  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  return ossl::BioString(bio.get());
+}
+
+std::string Fingerprint(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  X509_digest(cert, EVP_sha256(), md, &n);
+  std::ostringstream ss;
+  for (unsigned int i = 0; i < n; ++i) {
+    if (i) ss << ':';
+    ss << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(md[i]);
+  }
+  return ss.str();
+}
+
+static std::string NameText(X509_NAME* name) {
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+  return ossl::BioString(bio.get());
+}
+
+std::string SubjectText(X509* cert) { return NameText(X509_get_subject_name(cert)); }
+std::string IssuerText(X509* cert) { return NameText(X509_get_issuer_name(cert)); }
+int64_t NotBefore(X509* cert) { return AsnTimeToEpoch(X509_get0_notBefore(cert)); }
+int64_t NotAfter(X509* cert) { return AsnTimeToEpoch(X509_get0_notAfter(cert)); }
+
+std::string FormatTime(int64_t epoch_seconds) {
+  std::time_t t = epoch_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace rotagent::certz

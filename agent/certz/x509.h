@@ -1,0 +1,40 @@
+// Pure parsing and encoding of X.509 material (certificates, keys, CRLs, PKCS#7 bundles).
+// Every error names what was being parsed, so callers can return it as is.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ossl.h"
+#include "common/status.h"
+
+namespace rotagent::certz {
+
+enum class Encoding { kPem, kDer };
+
+// All certificates in `data`: any number of PEM blocks, or exactly one DER certificate.
+Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Encoding enc,
+                                                     const std::string& what);
+Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const std::string& what);
+// A PKCS#7 bundle, PEM armoured or bare base64 DER.
+Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std::string& what);
+Result<std::vector<ossl::X509Crl>> ParseCrls(std::string_view data, Encoding enc,
+                                             const std::string& what);
+
+std::string CertToPem(X509* cert);
+std::string CertsToPem(const std::vector<ossl::X509Ptr>& certs);
+std::string CrlsToPem(const std::vector<ossl::X509Crl>& crls);
+// PKCS#8 PEM. The returned string is a secret: wipe it with OPENSSL_cleanse when done.
+std::string KeyToPem(EVP_PKEY* key);
+
+// SHA-256 of the DER encoding, as lowercase hex with colons.
+std::string Fingerprint(X509* cert);
+std::string SubjectText(X509* cert);
+std::string IssuerText(X509* cert);
+int64_t NotBefore(X509* cert);  // seconds since the epoch
+int64_t NotAfter(X509* cert);
+std::string FormatTime(int64_t epoch_seconds);  // RFC 3339, UTC
+
+}  // namespace rotagent::certz

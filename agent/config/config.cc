@@ -1,0 +1,257 @@
+#include "agent/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "common/atomic_file.h"
+
+namespace rotagent {
+namespace {
+
+// The embedded default; kept as YAML so it goes through the same parser as a file.
+constexpr const char* kDefaultYaml = R"(
+listen: 127.0.0.1:9339
+state_dir: ./var/rotagent
+identity:
+  bootstrap: true
+grpc_server:
+  ssl_profile: system_default_profile
+certz:
+  profiles:
+    - id: gnsi
+      role: server
+authorization:
+  gnsi.certz.v1.Certz: ["CN=rotagent-admin"]
+platform:
+  kind: linux
+)";
+
+// A child of a mapping, or an undefined node when `n` is absent or not a mapping.
+YAML::Node At(const YAML::Node& n, const char* key) {
+  if (n.IsDefined() && n.IsMap()) return n[key];
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void Fail(const YAML::Node& n, const std::string& key, const std::string& msg) const {
+    std::string where = source_;
+    if (n.IsDefined() && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
+    throw ConfigError(where + ": " + key + ": " + msg);
+  }
+
+  void AllowKeys(const YAML::Node& map, const std::string& path,
+                 const std::set<std::string>& allowed) const {
+    if (!map.IsDefined() || map.IsNull()) return;
+    if (!map.IsMap()) Fail(map, path.empty() ? "(top level)" : path, "expected a mapping");
+    for (const auto& kv : map) {
+      auto k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        std::string known;
+        for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
+        Fail(kv.first, path.empty() ? k : path + "." + k, "unknown key (known: " + known + ")");
+      }
+    }
+  }
+
+  std::string Str(const YAML::Node& n, const std::string& key, const std::string& def) const {
+    if (!n.IsDefined() || n.IsNull()) return def;
+    if (!n.IsScalar()) Fail(n, key, "expected a string");
+    return n.as<std::string>();
+  }
+
+  int Int(const YAML::Node& n, const std::string& key, int def, int min, int max) const {
+    if (!n.IsDefined() || n.IsNull()) return def;
+    int v = 0;
+    try {
+      v = n.as<int>();
+    } catch (const YAML::Exception&) {
+      Fail(n, key, "expected an integer, got '" + n.as<std::string>("") + "'");
+    }
+    if (v < min || v > max) {
+      Fail(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return v;
+  }
+
+  bool Bool(const YAML::Node& n, const std::string& key, bool def) const {
+    if (!n.IsDefined() || n.IsNull()) return def;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      Fail(n, key, "expected true or false");
+    }
+  }
+
+  std::vector<std::string> List(const YAML::Node& n, const std::string& key) const {
+    std::vector<std::string> out;
+    if (!n.IsDefined() || n.IsNull()) return out;
+    if (!n.IsSequence()) Fail(n, key, "expected a list of strings");
+    for (const auto& item : n) {
+      if (!item.IsScalar()) Fail(item, key, "expected a list of strings");
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+
+ private:
+  std::string source_;
+};
+
+void ParseProfiles(const Reader& r, const YAML::Node& list, Config& c) {
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) r.Fail(list, "certz.profiles", "expected a list of profiles");
+  std::set<std::string> ids;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node p = list[i];
+    const std::string key = "certz.profiles[" + std::to_string(i) + "]";
+    r.AllowKeys(p, key, {"id", "role", "install", "hooks"});
+    ProfileConfig pc;
+    pc.id = r.Str(At(p, "id"), key + ".id", "");
+    if (pc.id.empty()) r.Fail(p, key + ".id", "is required");
+    if (!ids.insert(pc.id).second) r.Fail(At(p, "id"), key + ".id", "duplicate profile '" + pc.id + "'");
+    if (pc.id == "system_default_profile") {
+      r.Fail(At(p, "id"), key + ".id", "system_default_profile is built in and cannot be configured here");
+    }
+    pc.role = r.Str(At(p, "role"), key + ".role", "server");
+    if (pc.role != "server" && pc.role != "client") {
+      r.Fail(At(p, "role"), key + ".role", "must be 'server' or 'client', got '" + pc.role + "'");
+    }
+    platform::CertTarget t;
+    const YAML::Node inst = At(p, "install");
+    r.AllowKeys(inst, key + ".install", {"cert", "key", "trust_bundle", "crl"});
+    t.cert_path = r.Str(At(inst, "cert"), key + ".install.cert", "");
+    t.key_path = r.Str(At(inst, "key"), key + ".install.key", "");
+    t.trust_bundle_path = r.Str(At(inst, "trust_bundle"), key + ".install.trust_bundle", "");
+    t.crl_path = r.Str(At(inst, "crl"), key + ".install.crl", "");
+    const YAML::Node hooks = At(p, "hooks");
+    r.AllowKeys(hooks, key + ".hooks", {"stage", "commit", "rollback"});
+    t.stage_hook = r.List(At(hooks, "stage"), key + ".hooks.stage");
+    t.commit_hook = r.List(At(hooks, "commit"), key + ".hooks.commit");
+    t.rollback_hook = r.List(At(hooks, "rollback"), key + ".hooks.rollback");
+    for (const auto* h : {&t.stage_hook, &t.commit_hook, &t.rollback_hook}) {
+      if (!h->empty() && ((*h)[0].empty() || (*h)[0][0] != '/')) {
+        r.Fail(hooks, key + ".hooks", "a hook's first word must be an absolute path");
+      }
+    }
+    c.platform.cert_targets[pc.id] = t;
+    c.certz.profiles.push_back(pc);
+  }
+}
+
+Config Parse(const std::string& text, const std::string& source) {
+  Reader r(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  Config c;
+  c.source = source;
+  if (root.IsNull()) return c;
+  r.AllowKeys(root, "", {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
+                         "authorization", "platform"});
+  c.listen = r.Str(At(root, "listen"), "listen", c.listen);
+  if (c.listen.rfind(':') == std::string::npos) {
+    r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
+  }
+  c.state_dir = r.Str(At(root, "state_dir"), "state_dir", c.state_dir.string());
+  c.log_level = r.Str(At(root, "log_level"), "log_level", c.log_level);
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.count(c.log_level)) {
+    r.Fail(At(root, "log_level"), "log_level", "must be one of trace, debug, info, warn, error");
+  }
+
+  const YAML::Node id = At(root, "identity");
+  r.AllowKeys(id, "identity", {"bootstrap", "hostnames", "cert", "key", "trust_bundle"});
+  c.identity.bootstrap = r.Bool(At(id, "bootstrap"), "identity.bootstrap", false);
+  if (At(id, "hostnames").IsDefined()) c.identity.hostnames = r.List(At(id, "hostnames"), "identity.hostnames");
+  c.identity.cert = r.Str(At(id, "cert"), "identity.cert", "");
+  c.identity.key = r.Str(At(id, "key"), "identity.key", "");
+  c.identity.trust_bundle = r.Str(At(id, "trust_bundle"), "identity.trust_bundle", "");
+  bool files = !c.identity.cert.empty() || !c.identity.key.empty() || !c.identity.trust_bundle.empty();
+  if (files && (c.identity.cert.empty() || c.identity.key.empty() || c.identity.trust_bundle.empty())) {
+    r.Fail(id, "identity", "cert, key and trust_bundle must be given together");
+  }
+  if (!files && !c.identity.bootstrap) {
+    r.Fail(root, "identity", "give cert, key and trust_bundle files, or set bootstrap: true");
+  }
+
+  const YAML::Node gs = At(root, "grpc_server");
+  r.AllowKeys(gs, "grpc_server", {"ssl_profile"});
+  c.server_profile = r.Str(At(gs, "ssl_profile"), "grpc_server.ssl_profile", c.server_profile);
+
+  const YAML::Node cz = At(root, "certz");
+  r.AllowKeys(cz, "certz", {"confirm_timeout", "min_rsa_bits", "min_ec_bits", "allow_ed25519",
+                            "max_entity_bytes", "profiles"});
+  c.certz.confirm_timeout_seconds =
+      r.Int(At(cz, "confirm_timeout"), "certz.confirm_timeout", 300, 1, 86400);
+  c.certz.key_policy.min_rsa_bits = r.Int(At(cz, "min_rsa_bits"), "certz.min_rsa_bits", 2048, 1024, 16384);
+  c.certz.key_policy.min_ec_bits = r.Int(At(cz, "min_ec_bits"), "certz.min_ec_bits", 256, 256, 521);
+  c.certz.key_policy.allow_ed25519 = r.Bool(cz["allow_ed25519"], "certz.allow_ed25519", true);
+  c.certz.limits.max_entity_bytes = static_cast<size_t>(
+      r.Int(At(cz, "max_entity_bytes"), "certz.max_entity_bytes", 256 * 1024, 1024, 16 * 1024 * 1024));
+  ParseProfiles(r, At(cz, "profiles"), c);
+  if (c.server_profile != "system_default_profile" && RoleOf(c, c.server_profile) != "server") {
+    r.Fail(At(gs, "ssl_profile"), "grpc_server.ssl_profile",
+           "profile '" + c.server_profile + "' must be listed in certz.profiles with role server");
+  }
+
+  const YAML::Node az = At(root, "authorization");
+  if (az.IsDefined() && !az.IsNull()) {
+    if (!az.IsMap()) r.Fail(az, "authorization", "expected a mapping of service to identities");
+    for (const auto& kv : az) {
+      auto service = kv.first.as<std::string>();
+      c.authorization[service] = r.List(kv.second, "authorization." + service);
+    }
+  }
+
+  const YAML::Node pf = At(root, "platform");
+  r.AllowKeys(pf, "platform", {"kind", "hook_timeout"});
+  c.platform.kind = r.Str(At(pf, "kind"), "platform.kind", "linux");
+  c.platform.hook_timeout_seconds = r.Int(At(pf, "hook_timeout"), "platform.hook_timeout", 30, 1, 3600);
+  return c;
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::string& text, const std::string& source) {
+  try {
+    return Parse(text, source);
+  } catch (const ConfigError& e) {
+    return InvalidArgument(e.what());
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Result<Config> LoadConfig(const std::filesystem::path& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status().WithContext("config");
+  return ParseConfig(*text, path.string());
+}
+
+Config DefaultConfig() {
+  auto c = ParseConfig(kDefaultYaml, "embedded default");
+  if (!c.ok()) throw std::logic_error("embedded default config is invalid: " + c.status().message());
+  return std::move(c.value());
+}
+
+std::string RoleOf(const Config& config, const std::string& profile_id) {
+  if (profile_id == "system_default_profile") return "server";
+  for (const auto& p : config.certz.profiles) {
+    if (p.id == profile_id) return p.role;
+  }
+  return "client";
+}
+
+}  // namespace rotagent

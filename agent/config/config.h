@@ -1,0 +1,59 @@
+// rotagentd's configuration. The schema is documented in config/README.md; every error names the
+// file, line and key.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/certz/validate.h"
+#include "common/status.h"
+#include "platform/platform.h"
+
+namespace rotagent {
+
+struct ProfileConfig {
+  std::string id;
+  std::string role = "server";  // "server": served by a TLS listener; "client": for on-box clients
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:9339";
+  std::filesystem::path state_dir = "/var/lib/rotagent";
+  std::string log_level = "info";
+
+  // Material of system_default_profile: files, or a lab CA and identity generated on first start.
+  struct Identity {
+    bool bootstrap = false;
+    std::vector<std::string> hostnames = {"localhost", "127.0.0.1", "::1"};
+    std::string cert, key, trust_bundle;
+  } identity;
+
+  // The profile the agent's own gRPC listener serves.
+  std::string server_profile = "system_default_profile";
+
+  struct Certz {
+    int confirm_timeout_seconds = 300;
+    certz::KeyPolicy key_policy;
+    certz::SizeLimits limits;
+    std::vector<ProfileConfig> profiles;
+  } certz;
+
+  // gRPC service name -> client identities allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
+  std::map<std::string, std::vector<std::string>> authorization;
+
+  platform::PlatformConfig platform;
+
+  std::string source = "embedded default";  // where this config came from, for messages
+};
+
+Result<Config> ParseConfig(const std::string& text, const std::string& source);
+Result<Config> LoadConfig(const std::filesystem::path& path);
+// The configuration used when no --config is given: a lab agent on loopback.
+Config DefaultConfig();
+
+// Role of a profile: its configured role, or "client" for profiles added at run time.
+std::string RoleOf(const Config& config, const std::string& profile_id);
+
+}  // namespace rotagent

@@ -1,0 +1,170 @@
+#include "agent/daemon.h"
+
+#include <grpc/support/log.h>
+#include <grpcpp/server_builder.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
+
+#include "agent/log.h"
+#include "agent/tls/bootstrap.h"
+
+namespace rotagent {
+
+namespace {
+
+certz::EngineSettings SettingsOf(const Config& c) {
+  return {c.certz.key_policy, c.certz.limits,
+          [c](const std::string& id) { return RoleOf(c, id); }};
+}
+
+std::pair<std::string, std::string> SplitHostPort(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return {host, listen.substr(colon + 1)};
+}
+
+// Where the agent can reach its own listener to probe it.
+std::string ProbeHost(const std::string& host) {
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "::1";
+  return host;
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config, std::string config_path)
+    : config_(std::move(config)), config_path_(std::move(config_path)) {}
+
+Daemon::~Daemon() {
+  if (server_) server_->Shutdown();
+}
+
+void Daemon::ApplySettings(const Config& c) {
+  std::lock_guard lock(mu_);
+  authorizer_ = std::make_shared<const authz::Authorizer>(c.authorization);
+  confirm_timeout_seconds_ = c.certz.confirm_timeout_seconds;
+}
+
+std::shared_ptr<const authz::Authorizer> Daemon::Authorizer() const {
+  std::lock_guard lock(mu_);
+  return authorizer_;
+}
+
+Status Daemon::Start() {
+  auto platform = platform::Create(config_.platform);
+  if (!platform.ok()) return platform.status();
+  platform_ = std::move(*platform);
+  store_ = std::make_unique<certz::ProfileStore>(config_.state_dir);
+  ROTAGENT_RETURN_IF_ERROR(store_->Init().WithContext("state_dir " + config_.state_dir.string()));
+  identity_ = std::make_unique<tls::ListenerIdentity>(config_.state_dir, *store_);
+  engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_));
+  ApplySettings(config_);
+
+  auto material = config_.identity.cert.empty()
+                      ? tls::BootstrapIdentity(config_.state_dir, config_.identity.hostnames)
+                      : tls::LoadIdentityFiles(config_.identity.cert, config_.identity.key,
+                                               config_.identity.trust_bundle);
+  if (!material.ok()) return material.status();
+  ROTAGENT_RETURN_IF_ERROR(engine_->SetDefaultIdentity(std::move(*material)));
+  for (const auto& p : config_.certz.profiles) {
+    if (!store_->Exists(p.id)) ROTAGENT_RETURN_IF_ERROR(store_->Create(p.id));
+  }
+  ROTAGENT_RETURN_IF_ERROR(engine_->Recover().WithContext("recovery"));
+  ROTAGENT_RETURN_IF_ERROR(identity_->Bind(config_.server_profile));
+
+  certz_service_ = std::make_unique<certz::CertzService>(
+      *engine_, [this] { return Authorizer(); },
+      [this] {
+        std::lock_guard lock(mu_);
+        return confirm_timeout_seconds_;
+      });
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.listen, identity_->Credentials(), &port);
+  builder.RegisterService(certz_service_.get());
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) {
+    return {Code::kUnavailable, "cannot listen on " + config_.listen};
+  }
+  auto [host, _] = SplitHostPort(config_.listen);
+  identity_->SetProbeTarget(ProbeHost(host), port);
+  spdlog::info("rotagentd listening on {}:{} (platform {}, state {}, config {})", host, port,
+               platform_->Name(), config_.state_dir.string(), config_.source);
+  if (config_.identity.bootstrap && config_.identity.cert.empty()) {
+    auto b = config_.state_dir / "bootstrap";
+    spdlog::info(
+        "connect with mTLS: CA {}/ca-cert.pem, client cert {}/admin-cert.pem, key "
+        "{}/admin-key.pem, server name localhost",
+        b.string(), b.string(), b.string());
+  }
+  sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d\nMAINPID=%d", host.c_str(), port, getpid());
+  return Status::Ok();
+}
+
+void Daemon::Reload() {
+  if (config_path_.empty()) {
+    spdlog::info("SIGHUP: running on the embedded default config; nothing to reload");
+    return;
+  }
+  sd_notify(0, "RELOADING=1");
+  auto next = LoadConfig(config_path_);
+  if (!next.ok()) {
+    spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}", next.status().message());
+    sd_notify(0, "READY=1");
+    return;
+  }
+  for (const auto& [key, changed] :
+       {std::pair{"listen", next->listen != config_.listen},
+        {"state_dir", next->state_dir != config_.state_dir},
+        {"platform.kind", next->platform.kind != config_.platform.kind}}) {
+    if (changed) spdlog::warn("SIGHUP: {} changed; it takes effect at the next restart", key);
+  }
+  SetLogLevel(next->log_level);
+  ApplySettings(*next);
+  engine_->UpdateSettings(SettingsOf(*next));
+  for (const auto& p : next->certz.profiles) {
+    if (!store_->Exists(p.id)) (void)store_->Create(p.id);
+  }
+  if (next->server_profile != config_.server_profile) {
+    Status s = identity_->Bind(next->server_profile);
+    if (!s.ok()) spdlog::error("SIGHUP: cannot serve profile '{}': {}", next->server_profile, s.message());
+  }
+  config_.log_level = next->log_level;
+  config_.authorization = next->authorization;
+  config_.certz = next->certz;
+  config_.server_profile = next->server_profile;
+  spdlog::info("SIGHUP: config reloaded from {}", config_path_);
+  sd_notify(0, "READY=1");
+}
+
+void Daemon::Run() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  timespec tick{};
+  auto half = std::chrono::microseconds(watchdog ? watchdog_usec / 2 : 60'000'000);
+  tick.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(half).count();
+  tick.tv_nsec = static_cast<long>((half - std::chrono::seconds(tick.tv_sec)).count() * 1000);
+  while (true) {
+    int sig = sigtimedwait(&set, nullptr, &tick);
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+    if (sig == SIGHUP) Reload();
+    if (sig == SIGTERM || sig == SIGINT) break;
+  }
+  spdlog::info("shutting down: draining open calls (open rotations roll back)");
+  sd_notify(0, "STOPPING=1");
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server_.reset();
+  spdlog::info("stopped");
+}
+
+}  // namespace rotagent

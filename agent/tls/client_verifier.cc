@@ -1,0 +1,61 @@
+#include "agent/tls/client_verifier.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "agent/certz/x509.h"
+
+namespace rotagent::tls {
+namespace {
+
+int IgnoreMissingCrl(int ok, X509_STORE_CTX* ctx) {
+  if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL) return 1;
+  return ok;
+}
+
+}  // namespace
+
+Status ClientVerifier::Update(const std::string& trust_pem, const std::string& crl_pem) {
+  auto set = std::make_shared<TrustSet>();
+  set->store.reset(X509_STORE_new());
+  auto certs = certz::ParseCertificates(trust_pem, certz::Encoding::kPem, "trust bundle");
+  if (!certs.ok()) return certs.status();
+  for (const auto& c : *certs) X509_STORE_add_cert(set->store.get(), c.get());
+  if (!crl_pem.empty()) {
+    auto crls = certz::ParseCrls(crl_pem, certz::Encoding::kPem, "CRL bundle");
+    if (!crls.ok()) return crls.status();
+    for (const auto& c : *crls) X509_STORE_add_crl(set->store.get(), c.get());
+    X509_STORE_set_flags(set->store.get(), X509_V_FLAG_CRL_CHECK);
+    set->check_crls = true;
+  }
+  X509_STORE_set_verify_cb(set->store.get(), IgnoreMissingCrl);
+  std::lock_guard lock(mu_);
+  current_ = std::move(set);
+  return Status::Ok();
+}
+
+std::shared_ptr<const ClientVerifier::TrustSet> ClientVerifier::Current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+Status ClientVerifier::Check(const std::string& chain_pem) const {
+  auto set = Current();
+  if (!set) return {Code::kUnavailable, "no trust bundle loaded"};
+  auto certs = certz::ParseCertificates(chain_pem, certz::Encoding::kPem, "client certificate");
+  if (!certs.ok()) return {Code::kUnauthenticated, certs.status().message()};
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  for (size_t i = 1; i < certs->size(); ++i) sk_X509_push(untrusted, (*certs)[i].get());
+  ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), set->store.get(), certs->front().get(), untrusted);
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  int ok = X509_verify_cert(ctx.get());
+  int err = X509_STORE_CTX_get_error(ctx.get());
+  sk_X509_free(untrusted);
+  ERR_clear_error();
+  if (ok == 1) return Status::Ok();
+  return {Code::kUnauthenticated,
+          std::string("client certificate rejected: ") + X509_verify_cert_error_string(err)};
+}
+
+}  // namespace rotagent::tls

@@ -1,0 +1,33 @@
+// Verifies client certificate chains against a trust bundle and CRLs that can be swapped at any
+// time; each handshake uses the set that was current when it began, as Envoy's TLS contexts do.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/ossl.h"
+#include "common/status.h"
+
+namespace rotagent::tls {
+
+class ClientVerifier {
+ public:
+  // Replaces the trust anchors and CRLs (PEM). New handshakes use them at once.
+  Status Update(const std::string& trust_pem, const std::string& crl_pem);
+
+  // Verifies a PEM chain, leaf first, for TLS client use. Unauthenticated with the reason.
+  Status Check(const std::string& chain_pem) const;
+
+ private:
+  struct TrustSet {
+    ossl::X509Store store;
+    bool check_crls = false;
+  };
+  std::shared_ptr<const TrustSet> Current() const;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const TrustSet> current_;
+};
+
+}  // namespace rotagent::tls

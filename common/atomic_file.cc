@@ -1,0 +1,110 @@
+#include "common/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace rotagent {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string ErrnoText(const std::string& what, const fs::path& p) {
+  return what + " " + p.string() + ": " + std::strerror(errno);
+}
+
+std::string TempSuffix() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return ".tmp." + std::to_string(getpid()) + "." + std::to_string(rng() % 1000000000);
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Status FsyncDir(const fs::path& dir) {
+  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return Internal(ErrnoText("cannot open directory", dir));
+  if (fsync(fd.get()) != 0) return Internal(ErrnoText("cannot fsync directory", dir));
+  return Status::Ok();
+}
+
+Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode) {
+  fs::path tmp = path;
+  tmp += TempSuffix();
+  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (fd.get() < 0) return Internal(ErrnoText("cannot create", tmp));
+  // The umask may have narrowed the mode; never widened, but make it exact.
+  if (fchmod(fd.get(), mode) != 0) return Internal(ErrnoText("cannot chmod", tmp));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      unlink(tmp.c_str());
+      return Internal(ErrnoText("cannot write", tmp));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fsync(fd.get()) != 0 || close(fd.release()) != 0) {
+    unlink(tmp.c_str());
+    return Internal(ErrnoText("cannot flush", tmp));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Internal(ErrnoText("cannot rename into", path));
+  }
+  return FsyncDir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+Status MakeDirs(const fs::path& dir, mode_t mode) {
+  if (dir.empty() || fs::is_directory(dir)) return Status::Ok();
+  ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir.parent_path(), mode));
+  if (mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+    return Internal(ErrnoText("cannot create directory", dir));
+  }
+  return FsyncDir(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
+}
+
+Status ReplaceSymlink(const fs::path& link, const fs::path& target) {
+  fs::path tmp = link;
+  tmp += TempSuffix();
+  if (symlink(target.c_str(), tmp.c_str()) != 0) return Internal(ErrnoText("cannot link", tmp));
+  if (rename(tmp.c_str(), link.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Internal(ErrnoText("cannot rename into", link));
+  }
+  return FsyncDir(link.parent_path());
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return NotFound("no such file " + path.string());
+    return Status(Internal(ErrnoText("cannot read", path)));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace rotagent

@@ -1,0 +1,30 @@
+// Crash-safe file operations: a file is either absent, the old content, or the complete new
+// content; never half written.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace rotagent {
+
+// Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs
+// the directory. `mode` is applied before any byte is written.
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode);
+
+// Creates `dir` (and parents) with `mode`, fsyncing each parent that gained an entry.
+Status MakeDirs(const std::filesystem::path& dir, mode_t mode);
+
+// Points symlink `link` at `target` with one rename, then fsyncs the directory.
+Status ReplaceSymlink(const std::filesystem::path& link, const std::filesystem::path& target);
+
+Status FsyncDir(const std::filesystem::path& dir);
+
+// Reads a whole file; NotFound when it does not exist.
+Result<std::string> ReadFile(const std::filesystem::path& path);
+
+}  // namespace rotagent
