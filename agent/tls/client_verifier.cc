@@ -39,13 +39,18 @@ std::shared_ptr<const ClientVerifier::TrustSet> ClientVerifier::Current() const 
   return current_;
 }
 
-Status ClientVerifier::Check(const std::string& chain_pem) const {
+Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& chain_pem) const {
   auto set = Current();
   if (!set) return {Code::kUnavailable, "no trust bundle loaded"};
-  auto certs = certz::ParseCertificates(chain_pem, certz::Encoding::kPem, "client certificate");
+  auto certs = certz::ParseCertificates(leaf_pem, certz::Encoding::kPem, "client certificate");
   if (!certs.ok()) return {Code::kUnauthenticated, certs.status().message()};
+  std::vector<ossl::X509Ptr> sent;
+  if (!chain_pem.empty()) {
+    auto parsed = certz::ParseCertificates(chain_pem, certz::Encoding::kPem, "client chain");
+    if (parsed.ok()) sent = std::move(*parsed);
+  }
   STACK_OF(X509)* untrusted = sk_X509_new_null();
-  for (size_t i = 1; i < certs->size(); ++i) sk_X509_push(untrusted, (*certs)[i].get());
+  for (const auto& c : sent) sk_X509_push(untrusted, c.get());
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), set->store.get(), certs->front().get(), untrusted);
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);

@@ -16,8 +16,9 @@ class ClientVerifier {
   // Replaces the trust anchors and CRLs (PEM). New handshakes use them at once.
   Status Update(const std::string& trust_pem, const std::string& crl_pem);
 
-  // Verifies a PEM chain, leaf first, for TLS client use. Unauthenticated with the reason.
-  Status Check(const std::string& chain_pem) const;
+  // Verifies a client leaf (PEM) with the intermediates it sent (PEM, may be empty or repeat the
+  // leaf) for TLS client use. UNAUTHENTICATED with the reason.
+  Status Check(const std::string& leaf_pem, const std::string& chain_pem = "") const;
 
  private:
   struct TrustSet {

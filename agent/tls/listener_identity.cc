@@ -28,9 +28,11 @@ class VerifierRef final : public grpc::experimental::ExternalCertificateVerifier
   explicit VerifierRef(std::shared_ptr<ClientVerifier> v) : v_(std::move(v)) {}
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
+    // On a server, the "full chain" is what the client sent after its leaf.
+    grpc::string_ref leaf = request->peer_cert();
     grpc::string_ref chain = request->peer_cert_full_chain();
-    if (chain.empty()) chain = request->peer_cert();
-    Status s = v_->Check(std::string(chain.data(), chain.size()));
+    Status s = v_->Check(std::string(leaf.data(), leaf.size()), std::string(chain.data(), chain.size()));
+    if (!s.ok()) spdlog::warn("TLS client refused: {}", s.message());
     *sync_status = s.ok() ? grpc::Status::OK
                           : grpc::Status(static_cast<grpc::StatusCode>(s.code()), s.message());
     return true;  // answered synchronously
@@ -89,8 +91,8 @@ Status ListenerIdentity::Refresh(bool probe) {
   Wipe(m->key_pem);
   fs::path target = fs::relative(store_.SlotDir(profile, *slot), state_dir_);
   ROTAGENT_RETURN_IF_ERROR(ReplaceSymlink(state_dir_ / "served", target));
-  Failpoint("listener.served_switched");
   if (!probe) return Status::Ok();
+  Failpoint("listener.served_switched");
 
   auto leaf = certz::ParseCertificates(m->chain_pem, certz::Encoding::kPem, "served chain");
   if (!leaf.ok()) return leaf.status();

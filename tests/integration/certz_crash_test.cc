@@ -1,0 +1,87 @@
+// SIGKILL at every step of a rotation: after a restart the agent serves the old or the new
+// certificate, never a mix; the key matches; and what it reports is what it serves.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+
+#include "agent/certz/validate.h"
+#include "agent/certz/x509.h"
+#include "tests/integration/certz_fixture.h"
+
+namespace rotagent::testing {
+namespace {
+
+class CertzCrashTest : public CertzTest, public ::testing::WithParamInterface<std::string> {};
+
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
+  const std::string failpoint = GetParam();
+  StartAgent();
+  RotateGnsi(server_a_, {trust_pem_}, "v1");
+  agent_->Stop();
+  agent_->Start({{"ROTAGENT_FAILPOINT", failpoint}});
+
+  Identity next = MakeServer(ca_a_, "gnsi-server-2");
+  {
+    auto stub = Admin();
+    RotateStream s(*stub);
+    if (s.Exchange(Upload("gnsi", {ChainEntity("v2", 1700001000, {next.cert_pem}, next.key_pem)}))) {
+      s.Send(Finalize("gnsi"));
+    }
+    (void)s.Finish();
+  }
+  int st = agent_->WaitExit();
+  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "failpoint " << failpoint << " never hit";
+
+  agent_->Start();
+  const std::string served = Served();
+  const std::string old_fp = Fingerprint(server_a_.cert_pem), new_fp = Fingerprint(next.cert_pem);
+  ASSERT_TRUE(served == old_fp || served == new_fp) << served;
+
+  // What the agent records as committed is exactly what it serves, and its key matches.
+  auto committed = Committed("gnsi");
+  ASSERT_TRUE(committed);
+  EXPECT_EQ(Fingerprint(committed->chain_pem), served);
+  EXPECT_EQ(committed->chain.version, served == new_fp ? "v2" : "v1");
+  auto cert = certz::ParseCertificates(committed->chain_pem, certz::Encoding::kPem, "chain");
+  auto key = certz::ParsePrivateKey(committed->key_pem, certz::Encoding::kPem, "key");
+  ASSERT_TRUE(cert.ok() && key.ok());
+  EXPECT_TRUE(certz::CheckKeyMatches(cert->front().get(), key->get(), "committed").ok());
+  // The files installed for other services agree too.
+  EXPECT_EQ(ReadAll(dir_ / "installed/cert.pem"), committed->chain_pem);
+  EXPECT_EQ(ReadAll(dir_ / "installed/key.pem"), committed->key_pem);
+  // No open transaction and no orphaned slot is left behind.
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "state/journal"));
+  size_t slots = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(dir_ / "state/profiles/gnsi/slots")) {
+    ++slots;
+  }
+  EXPECT_EQ(slots, 1u);
+  // And a new rotation works.
+  Identity third = MakeServer(ca_a_, "gnsi-server-3");
+  RotateGnsi(third, {trust_pem_}, "v3");
+  EXPECT_EQ(Served(), Fingerprint(third.cert_pem));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, CertzCrashTest,
+                         ::testing::Values("certz.journal_opened", "store.slot_written",
+                                           "linux.cert_installed", "certz.platform_staged",
+                                           "certz.live_switched", "listener.served_switched",
+                                           "certz.candidate_served", "certz.platform_committed",
+                                           "certz.committed", "certz.journal_closed"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n) {
+                             if (c == '.') c = '_';
+                           }
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace rotagent::testing

@@ -1,0 +1,41 @@
+// Shared set-up for certz integration tests: a PKI with two CAs, a real rotagentd whose listener
+// serves profile "gnsi", and clients from each CA.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "agent/certz/profile_store.h"
+#include "agent/tls/probe.h"
+#include "tests/support/agent_process.h"
+#include "tests/support/certz_client.h"
+
+namespace rotagent::testing {
+
+class CertzTest : public ::testing::Test {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+
+  std::string Config(int confirm_timeout = 300) const;
+  void StartAgent(const std::map<std::string, std::string>& env = {});
+  std::unique_ptr<pb::Certz::Stub> Stub(const Identity& who) const;
+  std::unique_ptr<pb::Certz::Stub> Admin() const { return Stub(admin_); }
+  // Fingerprint of the certificate a brand-new handshake sees.
+  std::string Served() const;
+  // Committed metadata of a profile, straight from the store on disk.
+  std::optional<certz::ProfileMaterial> Committed(const std::string& profile) const;
+  // Rotates profile gnsi to `server` with trust bundle `trust` and finalizes.
+  void RotateGnsi(const Identity& server, const std::vector<std::string>& trust,
+                  const std::string& version);
+
+  std::filesystem::path dir_;
+  Identity ca_a_, ca_b_, default_server_, server_a_, admin_, operator_b_, stranger_;
+  std::string trust_pem_;  // ca_a + ca_b, what clients trust for the server
+  std::unique_ptr<AgentProcess> agent_;
+  int confirm_timeout_ = 300;
+};
+
+}  // namespace rotagent::testing

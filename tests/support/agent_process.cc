@@ -1,0 +1,130 @@
+#include "tests/support/agent_process.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace rotagent::testing {
+namespace fs = std::filesystem;
+
+std::string AgentBinary() { return ROTAGENTD_PATH; }
+
+AgentProcess::AgentProcess(fs::path dir, std::string config_yaml) : dir_(std::move(dir)) {
+  fs::create_directories(dir_);
+  config_path_ = dir_ / "agent.yaml";
+  std::ofstream(config_path_) << config_yaml;
+  const fs::path sock = dir_ / "notify.sock";
+  fs::remove(sock);
+  notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
+  if (bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    throw std::runtime_error("cannot bind notify socket " + sock.string());
+  }
+}
+
+AgentProcess::~AgentProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+  if (notify_fd_ >= 0) close(notify_fd_);
+}
+
+std::string AgentProcess::Log() const {
+  std::ifstream in(dir_ / "agent.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool AgentProcess::WaitNotify(const std::string& token, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{notify_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    ssize_t n = recv(notify_fd_, buf, sizeof buf - 1, 0);
+    if (n <= 0) continue;
+    std::string msg(buf, static_cast<size_t>(n));
+    auto st = msg.find("STATUS=");
+    if (st != std::string::npos) last_status_ = msg.substr(st + 7, msg.find('\n', st) - st - 7);
+    if (msg.find(token) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void AgentProcess::Start(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) env_strings.emplace_back(*e);
+  }
+  env_strings.push_back("NOTIFY_SOCKET=" + (dir_ / "notify.sock").string());
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> cenv;
+  for (auto& s : env_strings) cenv.push_back(s.data());
+  cenv.push_back(nullptr);
+  const std::string bin = AgentBinary();
+  const std::string cfg = config_path_.string();
+  const std::string log = (dir_ / "agent.log").string();
+  pid_ = fork();
+  if (pid_ == 0) {
+    FILE* f = std::freopen(log.c_str(), "a", stderr);
+    (void)f;
+    execle(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), nullptr, cenv.data());
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (WaitNotify("READY=1", std::chrono::seconds(1))) {
+      auto colon = last_status_.rfind(':');
+      port_ = std::stoi(last_status_.substr(colon + 1));
+      return;
+    }
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("rotagentd exited before READY:\n" + Log());
+    }
+  }
+  throw std::runtime_error("rotagentd not READY within 30s:\n" + Log());
+}
+
+void AgentProcess::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int AgentProcess::Stop(int sig) {
+  if (pid_ <= 0) return 0;
+  kill(pid_, sig);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return st;
+}
+
+int AgentProcess::WaitExit(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int st = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    // Waiting for the process itself: poll its state, as there is no fd to wait on here.
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return st;
+    }
+    usleep(10000);
+  }
+  return Stop(SIGKILL);
+}
+
+}  // namespace rotagent::testing

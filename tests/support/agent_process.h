@@ -1,0 +1,46 @@
+// Runs the real rotagentd binary for integration tests. Readiness is the daemon's own sd_notify
+// READY=1 on a socket the test owns, so no test waits on a timer.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace rotagent::testing {
+
+class AgentProcess {
+ public:
+  AgentProcess(std::filesystem::path dir, std::string config_yaml);
+  ~AgentProcess();
+
+  // Starts the agent and waits for READY=1; throws with the agent's log on failure.
+  void Start(const std::map<std::string, std::string>& env = {});
+  // Sends `sig`; returns the wait status once the process is gone.
+  int Stop(int sig = 15);
+  // Waits for the process to exit by itself (e.g. at a failpoint); returns the wait status.
+  int WaitExit(std::chrono::seconds timeout = std::chrono::seconds(30));
+  void Signal(int sig);
+  // Waits for a notify message containing `token` (e.g. "READY=1" after SIGHUP).
+  bool WaitNotify(const std::string& token, std::chrono::seconds timeout = std::chrono::seconds(20));
+
+  int port() const { return port_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::string Log() const;
+  bool running() const { return pid_ > 0; }
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path config_path_;
+  int notify_fd_ = -1;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string last_status_;
+};
+
+// Path to the rotagentd binary under test (set by CMake).
+std::string AgentBinary();
+
+}  // namespace rotagent::testing

@@ -1,0 +1,92 @@
+#include "tests/support/pki.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <stdexcept>
+
+#include "agent/certz/x509.h"
+
+namespace rotagent::testing {
+namespace {
+
+Identity Wrap(tls::Issued i) {
+  Identity id;
+  id.cert_pem = certz::CertToPem(i.cert.get());
+  id.key_pem = certz::KeyToPem(i.key.get());
+  id.cert = std::move(i.cert);
+  id.key = std::move(i.key);
+  return id;
+}
+
+template <typename T>
+T Must(Result<T> r) {
+  if (!r.ok()) throw std::runtime_error(r.status().message());
+  return std::move(r.value());
+}
+
+}  // namespace
+
+Identity MakeCa(const std::string& cn) {
+  return Wrap(Must(tls::Issue({.common_name = cn, .is_ca = true, .lifetime = 86400 * 365}, nullptr,
+                              nullptr)));
+}
+
+Identity MakeLeaf(const Identity& ca, const std::string& cn, int64_t not_before_offset,
+                  int64_t lifetime) {
+  return Wrap(Must(tls::Issue({.common_name = cn, .dns_names = {"localhost"},
+                               .ip_addresses = {"127.0.0.1"},
+                               .not_before_offset = not_before_offset, .lifetime = lifetime},
+                              ca.cert.get(), ca.key.get())));
+}
+
+Identity MakeServer(const Identity& ca, const std::string& cn) { return MakeLeaf(ca, cn); }
+
+std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::string& cn) {
+  auto bio = ossl::MemBio(csr_pem);
+  ossl::X509Req req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!req) throw std::runtime_error("bad CSR");
+  if (X509_REQ_verify(req.get(), X509_REQ_get0_pubkey(req.get())) != 1) {
+    throw std::runtime_error("CSR signature does not verify");
+  }
+  auto cert = Must(tls::IssueFor(X509_REQ_get0_pubkey(req.get()),
+                                 {.common_name = cn, .dns_names = {"localhost"},
+                                  .ip_addresses = {"127.0.0.1"}},
+                                 ca.cert.get(), ca.key.get()));
+  return certz::CertToPem(cert.get());
+}
+
+std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revoked) {
+  ossl::X509Crl crl(X509_CRL_new());
+  X509_CRL_set_version(crl.get(), 1);
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get()));
+  ASN1_TIME* now = ASN1_TIME_adj(nullptr, time(nullptr), -60, 0);
+  ASN1_TIME* next = ASN1_TIME_adj(nullptr, time(nullptr), 7, 0);
+  X509_CRL_set1_lastUpdate(crl.get(), now);
+  X509_CRL_set1_nextUpdate(crl.get(), next);
+  for (const Identity* r : revoked) {
+    X509_REVOKED* rev = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(r->cert.get()));
+    X509_REVOKED_set_revocationDate(rev, now);
+    X509_CRL_add0_revoked(crl.get(), rev);
+  }
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  X509_CRL_sort(crl.get());
+  X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256());
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_CRL(bio.get(), crl.get());
+  return ossl::BioString(bio.get());
+}
+
+std::string RsaKeyPem(int bits) {
+  ossl::Pkey k(EVP_RSA_gen(static_cast<unsigned>(bits)));
+  return certz::KeyToPem(k.get());
+}
+
+std::string Fingerprint(const std::string& cert_pem) {
+  auto certs = Must(certz::ParseCertificates(cert_pem, certz::Encoding::kPem, "fixture"));
+  return certz::Fingerprint(certs.front().get());
+}
+
+}  // namespace rotagent::testing

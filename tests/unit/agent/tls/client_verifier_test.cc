@@ -1,0 +1,31 @@
+#include "agent/tls/client_verifier.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/pki.h"
+
+namespace rotagent::tls {
+namespace {
+
+TEST(ClientVerifierTest, AcceptsTrustedRefusesUntrustedAndRevoked) {
+  auto ca = testing::MakeCa("CA");
+  auto other_ca = testing::MakeCa("Other");
+  auto good = testing::MakeLeaf(ca, "good");
+  auto good2 = testing::MakeLeaf(ca, "good2");
+  auto revoked = testing::MakeLeaf(ca, "revoked");
+  auto stranger = testing::MakeLeaf(other_ca, "stranger");
+  ClientVerifier v;
+  EXPECT_EQ(v.Check(good.cert_pem).code(), Code::kUnavailable);
+  ASSERT_TRUE(v.Update(ca.cert_pem, "").ok());
+  EXPECT_TRUE(v.Check(good.cert_pem).ok()) << v.Check(good.cert_pem).message();
+  EXPECT_TRUE(v.Check(good2.cert_pem, ca.cert_pem + good2.cert_pem).ok());
+  EXPECT_EQ(v.Check(stranger.cert_pem).code(), Code::kUnauthenticated);
+  ASSERT_TRUE(v.Update(ca.cert_pem, testing::MakeCrl(ca, {&revoked})).ok());
+  EXPECT_TRUE(v.Check(good.cert_pem).ok());
+  Status r = v.Check(revoked.cert_pem);
+  EXPECT_EQ(r.code(), Code::kUnauthenticated);
+  EXPECT_NE(r.message().find("revoked"), std::string::npos) << r.message();
+}
+
+}  // namespace
+}  // namespace rotagent::tls
