@@ -162,6 +162,7 @@ void Daemon::Run() {
   }
   spdlog::info("shutting down: draining open calls (open rotations roll back)");
   sd_notify(0, "STOPPING=1");
+  identity_->Stopping();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server_.reset();
   spdlog::info("stopped");

@@ -62,6 +62,11 @@ void ListenerIdentity::SetProbeTarget(std::string host, int port) {
   probe_port_ = port;
 }
 
+void ListenerIdentity::Stopping() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+}
+
 Status ListenerIdentity::ProfileChanged(const std::string& profile) {
   {
     std::lock_guard lock(mu_);
@@ -91,7 +96,7 @@ Status ListenerIdentity::Refresh(bool probe) {
   Wipe(m->key_pem);
   fs::path target = fs::relative(store_.SlotDir(profile, *slot), state_dir_);
   ROTAGENT_RETURN_IF_ERROR(ReplaceSymlink(state_dir_ / "served", target));
-  if (!probe) return Status::Ok();
+  if (!probe || stopping_) return Status::Ok();
   Failpoint("listener.served_switched");
 
   auto leaf = certz::ParseCertificates(m->chain_pem, certz::Encoding::kPem, "served chain");

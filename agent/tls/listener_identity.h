@@ -28,6 +28,8 @@ class ListenerIdentity final : public certz::TlsServing {
   void SetProbeTarget(std::string host, int port);
 
   Status ProfileChanged(const std::string& profile) override;
+  // The listener is shutting down: switch files but stop proving them with handshakes.
+  void Stopping();
 
  private:
   Status Refresh(bool probe);
@@ -39,6 +41,7 @@ class ListenerIdentity final : public certz::TlsServing {
   std::string bound_;
   std::string probe_host_;
   int probe_port_ = 0;
+  bool stopping_ = false;
 };
 
 }  // namespace rotagent::tls

@@ -22,7 +22,8 @@ bool CanConnect(int port, const std::string& ca_pem, const Identity& client) {
 }
 
 bool WaitRotationIdle(pb::Certz::Stub& stub, const std::string& profile) {
-  for (int attempt = 0; attempt < 1000; ++attempt) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
     RotateStream probe(stub);
     // Finalize first is refused with FAILED_PRECONDITION once the lock is free; nothing changes.
     if (!probe.Exchange(Finalize(profile))) {

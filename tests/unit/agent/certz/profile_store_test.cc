@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <memory>
 
 namespace rotagent::certz {
 namespace {
@@ -15,7 +16,8 @@ class ProfileStoreTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("rotagent-store-" + std::to_string(getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    ASSERT_TRUE(store_.Init().ok());
+    store_ = std::make_unique<ProfileStore>(dir_);
+    ASSERT_TRUE(store_->Init().ok());
   }
   void TearDown() override { fs::remove_all(dir_); }
   ProfileMaterial Sample(const std::string& version) {
@@ -27,50 +29,50 @@ class ProfileStoreTest : public ::testing::Test {
     return m;
   }
   fs::path dir_;
-  ProfileStore store_{dir_};
+  std::unique_ptr<ProfileStore> store_;
 };
 
 TEST_F(ProfileStoreTest, SlotsRoundTripWithSecretModes) {
-  ASSERT_TRUE(store_.Create("p").ok());
-  auto slot = store_.WriteSlot("p", Sample("v1"));
+  ASSERT_TRUE(store_->Create("p").ok());
+  auto slot = store_->WriteSlot("p", Sample("v1"));
   ASSERT_TRUE(slot.ok());
-  auto m = store_.ReadSlot("p", *slot);
+  auto m = store_->ReadSlot("p", *slot);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->chain, (EntityMeta{"v1", 7, 100}));
   EXPECT_EQ(m->key_pem, "key-v1");
   struct stat st {};
-  ASSERT_EQ(stat((store_.SlotDir("p", *slot) / "key.pem").c_str(), &st), 0);
+  ASSERT_EQ(stat((store_->SlotDir("p", *slot) / "key.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_EQ(stat(store_.SlotDir("p", *slot).c_str(), &st), 0);
+  ASSERT_EQ(stat(store_->SlotDir("p", *slot).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 TEST_F(ProfileStoreTest, PointersSwitchAtomicallyAndGarbageIsCollected) {
-  ASSERT_TRUE(store_.Create("p").ok());
-  EXPECT_FALSE(store_.Committed("p"));
-  auto s1 = store_.WriteSlot("p", Sample("v1"));
-  auto s2 = store_.WriteSlot("p", Sample("v2"));
+  ASSERT_TRUE(store_->Create("p").ok());
+  EXPECT_FALSE(store_->Committed("p"));
+  auto s1 = store_->WriteSlot("p", Sample("v1"));
+  auto s2 = store_->WriteSlot("p", Sample("v2"));
   ASSERT_TRUE(s1.ok() && s2.ok());
   EXPECT_NE(*s1, *s2);
-  ASSERT_TRUE(store_.Set("p", Pointer::kCommitted, *s1).ok());
-  ASSERT_TRUE(store_.Set("p", Pointer::kLive, *s2).ok());
-  EXPECT_EQ(store_.Committed("p")->chain.version, "v1");
-  auto orphan = store_.WriteSlot("p", Sample("v3"));
+  ASSERT_TRUE(store_->Set("p", Pointer::kCommitted, *s1).ok());
+  ASSERT_TRUE(store_->Set("p", Pointer::kLive, *s2).ok());
+  EXPECT_EQ(store_->Committed("p")->chain.version, "v1");
+  auto orphan = store_->WriteSlot("p", Sample("v3"));
   fs::create_directories(dir_ / "profiles/p/slots/.tmp-unfinished");
-  store_.CollectGarbage("p");
-  EXPECT_TRUE(fs::exists(store_.SlotDir("p", *s1)));
-  EXPECT_TRUE(fs::exists(store_.SlotDir("p", *s2)));
-  EXPECT_FALSE(fs::exists(store_.SlotDir("p", *orphan)));
+  store_->CollectGarbage("p");
+  EXPECT_TRUE(fs::exists(store_->SlotDir("p", *s1)));
+  EXPECT_TRUE(fs::exists(store_->SlotDir("p", *s2)));
+  EXPECT_FALSE(fs::exists(store_->SlotDir("p", *orphan)));
   EXPECT_FALSE(fs::exists(dir_ / "profiles/p/slots/.tmp-unfinished"));
 }
 
 TEST_F(ProfileStoreTest, JournalRecordsOpenTransactions) {
-  ASSERT_TRUE(store_.OpenJournal({"p", "a", "b"}).ok());
-  auto j = store_.Journals();
+  ASSERT_TRUE(store_->OpenJournal({"p", "a", "b"}).ok());
+  auto j = store_->Journals();
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0].candidate, "b");
-  ASSERT_TRUE(store_.CloseJournal("p").ok());
-  EXPECT_TRUE(store_.Journals().empty());
+  ASSERT_TRUE(store_->CloseJournal("p").ok());
+  EXPECT_TRUE(store_->Journals().empty());
 }
 
 TEST_F(ProfileStoreTest, ProfileIdsAreSafeNames) {
@@ -78,11 +80,11 @@ TEST_F(ProfileStoreTest, ProfileIdsAreSafeNames) {
   EXPECT_EQ(ProfileStore::CheckProfileId("../x").code(), Code::kInvalidArgument);
   EXPECT_EQ(ProfileStore::CheckProfileId(".hidden").code(), Code::kInvalidArgument);
   EXPECT_TRUE(ProfileStore::CheckProfileId("gnxi-1.a_b").ok());
-  ASSERT_TRUE(store_.Create("x").ok());
-  EXPECT_EQ(store_.Create("x").code(), Code::kAlreadyExists);
-  ASSERT_TRUE(store_.Remove("x").ok());
-  EXPECT_EQ(store_.Remove("x").code(), Code::kNotFound);
-  EXPECT_TRUE(store_.List().empty());
+  ASSERT_TRUE(store_->Create("x").ok());
+  EXPECT_EQ(store_->Create("x").code(), Code::kAlreadyExists);
+  ASSERT_TRUE(store_->Remove("x").ok());
+  EXPECT_EQ(store_->Remove("x").code(), Code::kNotFound);
+  EXPECT_TRUE(store_->List().empty());
 }
 
 }  // namespace
