@@ -28,8 +28,13 @@ platform:
 )";
 
 // A child of a mapping, or an undefined node when `n` is absent or not a mapping.
+// (yaml-cpp's const operator[] yields a node that throws when a key is missing.)
 YAML::Node At(const YAML::Node& n, const char* key) {
-  if (n.IsDefined() && n.IsMap()) return n[key];
+  if (n.IsDefined() && n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.as<std::string>() == key) return kv.second;
+    }
+  }
   return YAML::Node(YAML::NodeType::Undefined);
 }
 

@@ -45,7 +45,8 @@ std::string CertzTest::Config(int confirm_timeout) const {
          "    - id: gnsi\n"
          "      role: server\n"
          "      install: {cert: " + d + "/installed/cert.pem, key: " + d +
-         "/installed/key.pem, trust_bundle: " + d + "/installed/ca.pem}\n"
+         "/installed/key.pem, trust_bundle: " + d + "/installed/ca.pem}\n" +
+         (gnsi_hooks_.empty() ? "" : "      hooks: " + gnsi_hooks_ + "\n") +
          "    - id: client-tls\n"
          "      role: client\n"
          "authorization:\n"
