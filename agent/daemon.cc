@@ -16,8 +16,7 @@ namespace rotagent {
 namespace {
 
 certz::EngineSettings SettingsOf(const Config& c) {
-  return {c.certz.key_policy, c.certz.limits,
-          [c](const std::string& id) { return RoleOf(c, id); }};
+  return {c.certz.key_policy, c.certz.limits, [c](const std::string& id) { return RoleOf(c, id); }};
 }
 
 std::pair<std::string, std::string> SplitHostPort(const std::string& listen) {
@@ -114,7 +113,8 @@ void Daemon::Reload() {
   sd_notify(0, "RELOADING=1");
   auto next = LoadConfig(config_path_);
   if (!next.ok()) {
-    spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}", next.status().message());
+    spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}",
+                  next.status().message());
     sd_notify(0, "READY=1");
     return;
   }
@@ -132,7 +132,8 @@ void Daemon::Reload() {
   }
   if (next->server_profile != config_.server_profile) {
     Status s = identity_->Bind(next->server_profile);
-    if (!s.ok()) spdlog::error("SIGHUP: cannot serve profile '{}': {}", next->server_profile, s.message());
+    if (!s.ok())
+      spdlog::error("SIGHUP: cannot serve profile '{}': {}", next->server_profile, s.message());
   }
   config_.log_level = next->log_level;
   config_.authorization = next->authorization;

@@ -10,7 +10,8 @@ namespace {
 
 // gRPC logs handshake failures from probes and rejected clients; keep them at debug.
 void GrpcLog(gpr_log_func_args* args) {
-  auto level = args->severity == GPR_LOG_SEVERITY_ERROR ? spdlog::level::debug : spdlog::level::trace;
+  auto level =
+      args->severity == GPR_LOG_SEVERITY_ERROR ? spdlog::level::debug : spdlog::level::trace;
   spdlog::log(level, "grpc: {}", args->message);
 }
 
@@ -26,8 +27,6 @@ void SetupLogging(const std::string& level) {
   gpr_set_log_verbosity(GPR_LOG_SEVERITY_DEBUG);
 }
 
-void SetLogLevel(const std::string& level) {
-  spdlog::set_level(spdlog::level::from_str(level));
-}
+void SetLogLevel(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
 
 }  // namespace rotagent

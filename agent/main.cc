@@ -1,7 +1,7 @@
 // rotagentd: the on-device credential rotation agent.
 #include <signal.h>
-#include <sys/stat.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <iostream>

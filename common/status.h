@@ -59,8 +59,8 @@ inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOk;
@@ -78,8 +78,8 @@ class [[nodiscard]] Result {
 
 }  // namespace rotagent
 
-#define ROTAGENT_RETURN_IF_ERROR(expr)          \
-  do {                                          \
-    ::rotagent::Status status_ = (expr);        \
-    if (!status_.ok()) return status_;          \
+#define ROTAGENT_RETURN_IF_ERROR(expr)   \
+  do {                                   \
+    ::rotagent::Status status_ = (expr); \
+    if (!status_.ok()) return status_;   \
   } while (0)

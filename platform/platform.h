@@ -16,14 +16,14 @@ namespace rotagent::platform {
 // A version of a certz profile, as files in a store slot.
 struct CertInstall {
   std::string profile;
-  std::string role;     // "server" or "client"
-  std::string version;  // certificate chain version, for hooks and logs
+  std::string role;                // "server" or "client"
+  std::string version;             // certificate chain version, for hooks and logs
   std::filesystem::path slot_dir;  // chain.pem, key.pem (0600), trust.pem, crl.pem
 };
 
 // Where a profile's material goes on the box, and what to run around each step.
 struct CertTarget {
-  std::string cert_path, key_path, trust_bundle_path, crl_path;  // empty: not installed
+  std::string cert_path, key_path, trust_bundle_path, crl_path;     // empty: not installed
   std::vector<std::string> stage_hook, commit_hook, rollback_hook;  // argv; empty: none
 };
 

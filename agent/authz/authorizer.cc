@@ -16,8 +16,8 @@ std::vector<std::string> IdentitiesOf(X509* cert) {
   if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0) {
     ids.push_back(std::string("CN=") + cn);
   }
-  ossl::GeneralNames names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  ossl::GeneralNames names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
     GENERAL_NAME* n = sk_GENERAL_NAME_value(names.get(), i);
     const char* prefix = n->type == GEN_DNS ? "DNS=" : n->type == GEN_URI ? "URI=" : nullptr;
@@ -44,9 +44,8 @@ Status Authorizer::Check(const std::string& service, const std::string& peer_pem
     }
   }
   std::string who = ids.empty() ? certz::SubjectText(certs->front().get()) : ids.front();
-  return {Code::kPermissionDenied,
-          "client '" + who + "' is not allowed to call " + service + " (see authorization." +
-              service + " in the agent config)"};
+  return {Code::kPermissionDenied, "client '" + who + "' is not allowed to call " + service +
+                                       " (see authorization." + service + " in the agent config)"};
 }
 
 }  // namespace rotagent::authz

@@ -7,12 +7,18 @@ namespace {
 
 const char* KindName(EntityUpload::Kind k) {
   switch (k) {
-    case EntityUpload::Kind::kChain: return "certificate_chain";
-    case EntityUpload::Kind::kTrustChain: return "trust_bundle";
-    case EntityUpload::Kind::kTrustPkcs7: return "trust_bundle_pkcs7";
-    case EntityUpload::Kind::kCrlBundle: return "certificate_revocation_list_bundle";
-    case EntityUpload::Kind::kAuthPolicy: return "authentication_policy";
-    case EntityUpload::Kind::kExisting: return "existing_entity";
+    case EntityUpload::Kind::kChain:
+      return "certificate_chain";
+    case EntityUpload::Kind::kTrustChain:
+      return "trust_bundle";
+    case EntityUpload::Kind::kTrustPkcs7:
+      return "trust_bundle_pkcs7";
+    case EntityUpload::Kind::kCrlBundle:
+      return "certificate_revocation_list_bundle";
+    case EntityUpload::Kind::kAuthPolicy:
+      return "authentication_policy";
+    case EntityUpload::Kind::kExisting:
+      return "existing_entity";
   }
   return "entity";
 }
@@ -20,10 +26,14 @@ const char* KindName(EntityUpload::Kind k) {
 template <typename M>
 auto& MetaOf(M& m, EntityType t) {
   switch (t) {
-    case EntityType::kCertificateChain: return m.chain;
-    case EntityType::kTrustBundle: return m.trust;
-    case EntityType::kCrlBundle: return m.crl;
-    case EntityType::kAuthPolicy: return m.auth_policy;
+    case EntityType::kCertificateChain:
+      return m.chain;
+    case EntityType::kTrustBundle:
+      return m.trust;
+    case EntityType::kCrlBundle:
+      return m.crl;
+    case EntityType::kAuthPolicy:
+      return m.auth_policy;
   }
   return m.chain;
 }
@@ -34,19 +44,29 @@ void CopyEntity(const ProfileMaterial& from, ProfileMaterial& to, EntityType t) 
       to.chain_pem = from.chain_pem;
       to.key_pem = from.key_pem;
       break;
-    case EntityType::kTrustBundle: to.trust_pem = from.trust_pem; break;
-    case EntityType::kCrlBundle: to.crl_pem = from.crl_pem; break;
-    case EntityType::kAuthPolicy: to.policy = from.policy; break;
+    case EntityType::kTrustBundle:
+      to.trust_pem = from.trust_pem;
+      break;
+    case EntityType::kCrlBundle:
+      to.crl_pem = from.crl_pem;
+      break;
+    case EntityType::kAuthPolicy:
+      to.policy = from.policy;
+      break;
   }
   MetaOf(to, t) = MetaOf(from, t);
 }
 
 bool HasEntity(const ProfileMaterial& m, EntityType t) {
   switch (t) {
-    case EntityType::kCertificateChain: return !m.chain_pem.empty();
-    case EntityType::kTrustBundle: return !m.trust_pem.empty();
-    case EntityType::kCrlBundle: return !m.crl_pem.empty();
-    case EntityType::kAuthPolicy: return !m.policy.empty();
+    case EntityType::kCertificateChain:
+      return !m.chain_pem.empty();
+    case EntityType::kTrustBundle:
+      return !m.trust_pem.empty();
+    case EntityType::kCrlBundle:
+      return !m.crl_pem.empty();
+    case EntityType::kAuthPolicy:
+      return !m.policy.empty();
   }
   return false;
 }
@@ -113,11 +133,15 @@ std::vector<ossl::X509Ptr> Intermediates(const std::vector<ossl::X509Ptr>& chain
 
 EntityType TypeOf(const EntityUpload& e) {
   switch (e.kind) {
-    case EntityUpload::Kind::kChain: return EntityType::kCertificateChain;
+    case EntityUpload::Kind::kChain:
+      return EntityType::kCertificateChain;
     case EntityUpload::Kind::kTrustChain:
-    case EntityUpload::Kind::kTrustPkcs7: return EntityType::kTrustBundle;
-    case EntityUpload::Kind::kCrlBundle: return EntityType::kCrlBundle;
-    case EntityUpload::Kind::kAuthPolicy: return EntityType::kAuthPolicy;
+    case EntityUpload::Kind::kTrustPkcs7:
+      return EntityType::kTrustBundle;
+    case EntityUpload::Kind::kCrlBundle:
+      return EntityType::kCrlBundle;
+    case EntityUpload::Kind::kAuthPolicy:
+      return EntityType::kAuthPolicy;
     case EntityUpload::Kind::kExisting:
       return e.existing_type.value_or(EntityType::kCertificateChain);
   }
@@ -126,10 +150,14 @@ EntityType TypeOf(const EntityUpload& e) {
 
 const char* EntityTypeName(EntityType t) {
   switch (t) {
-    case EntityType::kCertificateChain: return "certificate chain";
-    case EntityType::kTrustBundle: return "trust bundle";
-    case EntityType::kCrlBundle: return "CRL bundle";
-    case EntityType::kAuthPolicy: return "authentication policy";
+    case EntityType::kCertificateChain:
+      return "certificate chain";
+    case EntityType::kTrustBundle:
+      return "trust bundle";
+    case EntityType::kCrlBundle:
+      return "CRL bundle";
+    case EntityType::kAuthPolicy:
+      return "authentication policy";
   }
   return "entity";
 }
@@ -162,12 +190,13 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
     }
     if (!ctx.force_overwrite && ctx.current != nullptr && !e.version.empty() &&
         MetaOf(*ctx.current, type).version == e.version) {
-      return Status(Code::kAlreadyExists,
-                    what + ": version '" + e.version + "' is already the active " +
-                        EntityTypeName(type) + "; set force_overwrite to install it again");
+      return Status(Code::kAlreadyExists, what + ": version '" + e.version +
+                                              "' is already the active " + EntityTypeName(type) +
+                                              "; set force_overwrite to install it again");
     }
     if (e.kind == EntityUpload::Kind::kExisting) {
-      std::optional<ProfileMaterial> src = ctx.lookup ? ctx.lookup(e.existing_profile) : std::nullopt;
+      std::optional<ProfileMaterial> src =
+          ctx.lookup ? ctx.lookup(e.existing_profile) : std::nullopt;
       if (!src) return NotFound(what + ": profile '" + e.existing_profile + "' does not exist");
       if (!HasEntity(*src, type)) {
         return NotFound(what + ": profile '" + e.existing_profile + "' has no " +
@@ -245,21 +274,23 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
           EVP_PKEY_up_ref(ctx.generated_key);
           key.reset(ctx.generated_key);
         } else if (e.key_generated) {
-          return FailedPrecondition(what +
-                                    ": KEY_SOURCE_GENERATED but no CSR was generated in this stream");
+          return FailedPrecondition(
+              what + ": KEY_SOURCE_GENERATED but no CSR was generated in this stream");
         } else {
-          return InvalidArgument(what +
-                                 ": private key is missing and no CSR was generated in this stream");
+          return InvalidArgument(
+              what + ": private key is missing and no CSR was generated in this stream");
         }
         ROTAGENT_RETURN_IF_ERROR(CheckKeyPolicy(key.get(), ctx.key_policy, what));
         ROTAGENT_RETURN_IF_ERROR(CheckKeyMatches(leaf, key.get(), what));
-        for (const auto& c : *chain) ROTAGENT_RETURN_IF_ERROR(CheckValidity(c.get(), ctx.now, what));
+        for (const auto& c : *chain)
+          ROTAGENT_RETURN_IF_ERROR(CheckValidity(c.get(), ctx.now, what));
         next.chain_pem = CertsToPem(*chain);
         Wipe(next.key_pem);
         next.key_pem = KeyToPem(key.get());
         break;
       }
-      case EntityUpload::Kind::kExisting: break;
+      case EntityUpload::Kind::kExisting:
+        break;
     }
   }
 
@@ -267,8 +298,8 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
   auto parsed = ParseMaterial(next);
   if (!parsed.ok()) return parsed.status();
   const auto idx = [](EntityType t) { return static_cast<size_t>(t); };
-  if (!parsed->crls.empty() && (changed[idx(EntityType::kCrlBundle)] ||
-                                changed[idx(EntityType::kTrustBundle)])) {
+  if (!parsed->crls.empty() &&
+      (changed[idx(EntityType::kCrlBundle)] || changed[idx(EntityType::kTrustBundle)])) {
     ROTAGENT_RETURN_IF_ERROR(
         CheckCrlIssuers(parsed->crls, parsed->trust, "certificate_revocation_list_bundle"));
   }
@@ -278,7 +309,8 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
       return FailedPrecondition("the profile has no trust bundle to verify certificate " +
                                 SubjectText(leaf) + "; upload one with the certificate");
     }
-    Status v = VerifyChain(leaf, Intermediates(parsed->chain), parsed->trust, parsed->crls, ctx.now);
+    Status v =
+        VerifyChain(leaf, Intermediates(parsed->chain), parsed->trust, parsed->crls, ctx.now);
     if (!v.ok()) {
       if (changed[idx(EntityType::kCertificateChain)]) {
         return InvalidArgument("certificate " + SubjectText(leaf) +

@@ -19,10 +19,10 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
   CertzService(Engine& engine, std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
                std::function<int()> confirm_timeout_seconds);
 
-  grpc::Status Rotate(grpc::ServerContext* ctx,
-                      grpc::ServerReaderWriter<gnsi::certz::v1::RotateCertificateResponse,
-                                               gnsi::certz::v1::RotateCertificateRequest>* stream)
-      override;
+  grpc::Status Rotate(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::certz::v1::RotateCertificateResponse,
+                               gnsi::certz::v1::RotateCertificateRequest>* stream) override;
   grpc::Status AddProfile(grpc::ServerContext* ctx, const gnsi::certz::v1::AddProfileRequest* req,
                           gnsi::certz::v1::AddProfileResponse* resp) override;
   grpc::Status DeleteProfile(grpc::ServerContext* ctx,

@@ -25,9 +25,18 @@ Result<CsrSuite> SuiteFromProto(pb::CSRSuite suite) {
 }
 
 CsrSubject SubjectFromProto(const pb::CSRParams& p) {
-  CsrSubject s{p.common_name(),  p.country(),    p.state(),        p.city(),
-               p.organization(), p.organizational_unit(), p.ip_address(), p.email_id(),
-               {},               {},             {},               {}};
+  CsrSubject s{p.common_name(),
+               p.country(),
+               p.state(),
+               p.city(),
+               p.organization(),
+               p.organizational_unit(),
+               p.ip_address(),
+               p.email_id(),
+               {},
+               {},
+               {},
+               {}};
   s.san_dns.assign(p.san().dns().begin(), p.san().dns().end());
   s.san_emails.assign(p.san().emails().begin(), p.san().emails().end());
   s.san_ips.assign(p.san().ips().begin(), p.san().ips().end());
@@ -43,17 +52,21 @@ Result<Encoding> EncodingOf(const pb::Certificate& c, const std::string& data,
     return InvalidArgument(what + ": type must be CERTIFICATE_TYPE_X509");
   }
   switch (c.encoding()) {
-    case pb::CERTIFICATE_ENCODING_PEM: return Encoding::kPem;
-    case pb::CERTIFICATE_ENCODING_DER: return Encoding::kDer;
+    case pb::CERTIFICATE_ENCODING_PEM:
+      return Encoding::kPem;
+    case pb::CERTIFICATE_ENCODING_DER:
+      return Encoding::kDer;
     case pb::CERTIFICATE_ENCODING_CRT:  // CRT files hold either form
       return data.find("-----BEGIN") != std::string::npos ? Encoding::kPem : Encoding::kDer;
-    default: return InvalidArgument(what + ": encoding must be PEM, DER or CRT");
+    default:
+      return InvalidArgument(what + ": encoding must be PEM, DER or CRT");
   }
 }
 
 Result<Blob> CertBlob(const pb::Certificate& c, const std::string& what) {
   if (c.has_cert_source()) {
-    return Status(Code::kUnimplemented, what + ": cert_source is not supported; send raw_certificate");
+    return Status(Code::kUnimplemented,
+                  what + ": cert_source is not supported; send raw_certificate");
   }
   const std::string& data = c.has_raw_certificate() ? c.raw_certificate() : c.certificate();
   if (data.empty()) return InvalidArgument(what + ": certificate is missing");
@@ -94,8 +107,8 @@ Status ChainFromProto(const pb::CertificateChain& chain, size_t max_depth, const
         }
       } else if (c.has_raw_private_key() || !c.private_key().empty()) {
         const std::string& key = c.has_raw_private_key() ? c.raw_private_key() : c.private_key();
-        out.key = Blob{key, c.encoding() == pb::CERTIFICATE_ENCODING_DER ? Encoding::kDer
-                                                                         : Encoding::kPem};
+        out.key = Blob{
+            key, c.encoding() == pb::CERTIFICATE_ENCODING_DER ? Encoding::kDer : Encoding::kPem};
       }
     }
     node = node->has_parent() ? &node->parent() : nullptr;
@@ -105,12 +118,16 @@ Status ChainFromProto(const pb::CertificateChain& chain, size_t max_depth, const
 
 Result<EntityType> ExistingType(pb::ExistingEntity::EntityType t) {
   switch (t) {
-    case pb::ExistingEntity::ENTITY_TYPE_CERTIFICATE_CHAIN: return EntityType::kCertificateChain;
-    case pb::ExistingEntity::ENTITY_TYPE_TRUST_BUNDLE: return EntityType::kTrustBundle;
+    case pb::ExistingEntity::ENTITY_TYPE_CERTIFICATE_CHAIN:
+      return EntityType::kCertificateChain;
+    case pb::ExistingEntity::ENTITY_TYPE_TRUST_BUNDLE:
+      return EntityType::kTrustBundle;
     case pb::ExistingEntity::ENTITY_TYPE_CERTIFICATE_REVOCATION_LIST_BUNDLE:
       return EntityType::kCrlBundle;
-    case pb::ExistingEntity::ENTITY_TYPE_AUTHENTICATION_POLICY: return EntityType::kAuthPolicy;
-    default: return InvalidArgument("entity_type is unspecified");
+    case pb::ExistingEntity::ENTITY_TYPE_AUTHENTICATION_POLICY:
+      return EntityType::kAuthPolicy;
+    default:
+      return InvalidArgument("entity_type is unspecified");
   }
 }
 
@@ -151,8 +168,8 @@ Result<std::vector<EntityUpload>> UploadFromProto(const pb::UploadRequest& req,
         }
         for (int j = 0; j < list.size(); ++j) {
           const auto& crl = list[j];
-          Encoding enc = crl.encoding() == pb::CERTIFICATE_ENCODING_DER ? Encoding::kDer
-                                                                        : Encoding::kPem;
+          Encoding enc =
+              crl.encoding() == pb::CERTIFICATE_ENCODING_DER ? Encoding::kDer : Encoding::kPem;
           u.crls.push_back({crl.certificate_revocation_list(), enc});
         }
         break;

@@ -76,7 +76,8 @@ Result<std::string> MakeCsr(EVP_PKEY* key, const CsrSuite& suite, const CsrSubje
   }
   if (X509_REQ_set_pubkey(req.get(), key) != 1) return Internal("csr: " + ossl::LastError());
   const EVP_MD* md = suite.digest.empty() ? nullptr : EVP_get_digestbyname(suite.digest.c_str());
-  if (X509_REQ_sign(req.get(), key, md) <= 0) return Internal("csr signing failed: " + ossl::LastError());
+  if (X509_REQ_sign(req.get(), key, md) <= 0)
+    return Internal("csr signing failed: " + ossl::LastError());
   ossl::Bio bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_REQ(bio.get(), req.get());
   return ossl::BioString(bio.get());

@@ -13,9 +13,9 @@ enum class KeyAlgorithm { kRsa, kEcdsa, kEd25519 };
 
 struct CsrSuite {
   KeyAlgorithm algorithm = KeyAlgorithm::kEcdsa;
-  int rsa_bits = 0;        // kRsa
-  std::string curve;       // kEcdsa: OpenSSL group name, e.g. "prime256v1"
-  std::string digest;      // "SHA256", "SHA384", "SHA512"; empty for Ed25519
+  int rsa_bits = 0;    // kRsa
+  std::string curve;   // kEcdsa: OpenSSL group name, e.g. "prime256v1"
+  std::string digest;  // "SHA256", "SHA384", "SHA512"; empty for Ed25519
 };
 
 struct CsrSubject {

@@ -16,8 +16,10 @@ int64_t Now() {
 }
 
 void StampRotation(const ProfileMaterial& before, ProfileMaterial& after, int64_t now) {
-  for (auto [b, a] : {std::pair{&before.chain, &after.chain}, {&before.trust, &after.trust},
-                      {&before.crl, &after.crl}, {&before.auth_policy, &after.auth_policy}}) {
+  for (auto [b, a] : {std::pair{&before.chain, &after.chain},
+                      {&before.trust, &after.trust},
+                      {&before.crl, &after.crl},
+                      {&before.auth_policy, &after.auth_policy}}) {
     if (a->version != b->version || a->created_on != b->created_on || a->rotated_at == 0) {
       if (a->present()) a->rotated_at = now;
     }
@@ -137,7 +139,8 @@ Rotation::~Rotation() {
 
 Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubject& subject) {
   if (finished_) return FailedPrecondition("rotation already finished");
-  if (staged()) return FailedPrecondition("generate_csr must come before certificates are uploaded");
+  if (staged())
+    return FailedPrecondition("generate_csr must come before certificates are uploaded");
   auto key = GenerateKey(suite);
   if (!key.ok()) return key.status();
   auto csr = MakeCsr(key->get(), suite, subject);
@@ -238,7 +241,8 @@ Status Rotation::RestorePrevious() {
   } else {
     ROTAGENT_RETURN_IF_ERROR(store.Set(profile_, Pointer::kLive, previous_));
   }
-  Status platform = engine_.platform_.RollbackCert(profile_, engine_.InstallOf(profile_, previous_));
+  Status platform =
+      engine_.platform_.RollbackCert(profile_, engine_.InstallOf(profile_, previous_));
   Status serving = engine_.serving_.ProfileChanged(profile_);
   return platform.ok() ? serving : platform;
 }
@@ -253,7 +257,8 @@ void Rotation::Rollback() {
   Status s = RestorePrevious();
   if (!s.ok()) {
     // The journal stays open so the next start retries the rollback.
-    spdlog::error("profile '{}': rollback incomplete, will retry at start: {}", profile_, s.message());
+    spdlog::error("profile '{}': rollback incomplete, will retry at start: {}", profile_,
+                  s.message());
     return;
   }
   (void)engine_.store_.CloseJournal(profile_);

@@ -70,8 +70,9 @@ Status ProfileStore::CheckProfileId(const std::string& id) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
   if (!safe || id[0] == '.') {
-    return InvalidArgument("ssl_profile_id '" + id +
-                           "' may only hold letters, digits, '-', '_' and '.', and not start with '.'");
+    return InvalidArgument(
+        "ssl_profile_id '" + id +
+        "' may only hold letters, digits, '-', '_' and '.', and not start with '.'");
   }
   return Status::Ok();
 }
@@ -127,9 +128,11 @@ Result<std::string> ProfileStore::WriteSlot(const std::string& id, const Profile
                {"trust", MetaJson(m.trust)},
                {"crl", MetaJson(m.crl)},
                {"auth_policy", MetaJson(m.auth_policy)}};
-  const std::pair<const char*, const std::string*> files[] = {
-      {"chain.pem", &m.chain_pem}, {"key.pem", &m.key_pem},    {"trust.pem", &m.trust_pem},
-      {"crl.pem", &m.crl_pem},     {"policy.bin", &m.policy}};
+  const std::pair<const char*, const std::string*> files[] = {{"chain.pem", &m.chain_pem},
+                                                              {"key.pem", &m.key_pem},
+                                                              {"trust.pem", &m.trust_pem},
+                                                              {"crl.pem", &m.crl_pem},
+                                                              {"policy.bin", &m.policy}};
   for (const auto& [name, data] : files) {
     if (data->empty()) continue;
     ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(tmp / name, *data, kFileMode));
@@ -143,7 +146,8 @@ Result<std::string> ProfileStore::WriteSlot(const std::string& id, const Profile
   return slot;
 }
 
-Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id, const std::string& slot) const {
+Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id,
+                                               const std::string& slot) const {
   const fs::path dir = SlotDir(id, slot);
   auto meta_text = ReadFile(dir / "meta.json");
   if (!meta_text.ok()) return meta_text.status();
@@ -154,9 +158,11 @@ Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id, const std:
   m.trust = MetaFrom(meta["trust"]);
   m.crl = MetaFrom(meta["crl"]);
   m.auth_policy = MetaFrom(meta["auth_policy"]);
-  const std::pair<const char*, std::string*> files[] = {
-      {"chain.pem", &m.chain_pem}, {"key.pem", &m.key_pem},    {"trust.pem", &m.trust_pem},
-      {"crl.pem", &m.crl_pem},     {"policy.bin", &m.policy}};
+  const std::pair<const char*, std::string*> files[] = {{"chain.pem", &m.chain_pem},
+                                                        {"key.pem", &m.key_pem},
+                                                        {"trust.pem", &m.trust_pem},
+                                                        {"crl.pem", &m.crl_pem},
+                                                        {"policy.bin", &m.policy}};
   for (const auto& [name, data] : files) {
     auto r = ReadOptional(dir / name);
     if (!r.ok()) return r.status();

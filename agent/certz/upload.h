@@ -21,13 +21,13 @@ struct EntityUpload {
   Kind kind = Kind::kChain;
   std::string version;
   uint64_t created_on = 0;
-  std::vector<Blob> certs;        // kChain (leaf first) and kTrustChain
-  std::optional<Blob> key;        // kChain: raw private key
-  bool key_generated = false;     // kChain: use the key of this stream's CSR
-  std::string pkcs7;              // kTrustPkcs7
-  std::vector<Blob> crls;         // kCrlBundle
-  std::string policy;             // kAuthPolicy
-  std::string existing_profile;   // kExisting
+  std::vector<Blob> certs;       // kChain (leaf first) and kTrustChain
+  std::optional<Blob> key;       // kChain: raw private key
+  bool key_generated = false;    // kChain: use the key of this stream's CSR
+  std::string pkcs7;             // kTrustPkcs7
+  std::vector<Blob> crls;        // kCrlBundle
+  std::string policy;            // kAuthPolicy
+  std::string existing_profile;  // kExisting
   std::optional<EntityType> existing_type;
 
   // Wipes the private key copy held by this upload.

@@ -10,7 +10,9 @@
 namespace rotagent::certz {
 namespace {
 
-bool LooksLikePem(std::string_view data) { return data.find("-----BEGIN ") != std::string_view::npos; }
+bool LooksLikePem(std::string_view data) {
+  return data.find("-----BEGIN ") != std::string_view::npos;
+}
 
 Status ParseError(const std::string& what, const std::string& detail) {
   return InvalidArgument(what + ": " + detail);
@@ -31,7 +33,8 @@ Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Enco
   if (enc == Encoding::kDer) {
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
     ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(data.size())));
-    if (!cert) return ParseError(what, "is not a DER X.509 certificate (" + ossl::LastError() + ")");
+    if (!cert)
+      return ParseError(what, "is not a DER X.509 certificate (" + ossl::LastError() + ")");
     out.push_back(std::move(cert));
     return out;
   }

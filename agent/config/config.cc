@@ -47,7 +47,8 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
-  [[noreturn]] void Fail(const YAML::Node& n, const std::string& key, const std::string& msg) const {
+  [[noreturn]] void Fail(const YAML::Node& n, const std::string& key,
+                         const std::string& msg) const {
     std::string where = source_;
     if (n.IsDefined() && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
     throw ConfigError(where + ": " + key + ": " + msg);
@@ -122,9 +123,11 @@ void ParseProfiles(const Reader& r, const YAML::Node& list, Config& c) {
     ProfileConfig pc;
     pc.id = r.Str(At(p, "id"), key + ".id", "");
     if (pc.id.empty()) r.Fail(p, key + ".id", "is required");
-    if (!ids.insert(pc.id).second) r.Fail(At(p, "id"), key + ".id", "duplicate profile '" + pc.id + "'");
+    if (!ids.insert(pc.id).second)
+      r.Fail(At(p, "id"), key + ".id", "duplicate profile '" + pc.id + "'");
     if (pc.id == "system_default_profile") {
-      r.Fail(At(p, "id"), key + ".id", "system_default_profile is built in and cannot be configured here");
+      r.Fail(At(p, "id"), key + ".id",
+             "system_default_profile is built in and cannot be configured here");
     }
     pc.role = r.Str(At(p, "role"), key + ".role", "server");
     if (pc.role != "server" && pc.role != "client") {
@@ -163,8 +166,9 @@ Config Parse(const std::string& text, const std::string& source) {
   Config c;
   c.source = source;
   if (root.IsNull()) return c;
-  r.AllowKeys(root, "", {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-                         "authorization", "platform"});
+  r.AllowKeys(root, "",
+              {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
+               "authorization", "platform"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -179,12 +183,15 @@ Config Parse(const std::string& text, const std::string& source) {
   const YAML::Node id = At(root, "identity");
   r.AllowKeys(id, "identity", {"bootstrap", "hostnames", "cert", "key", "trust_bundle"});
   c.identity.bootstrap = r.Bool(At(id, "bootstrap"), "identity.bootstrap", false);
-  if (At(id, "hostnames").IsDefined()) c.identity.hostnames = r.List(At(id, "hostnames"), "identity.hostnames");
+  if (At(id, "hostnames").IsDefined())
+    c.identity.hostnames = r.List(At(id, "hostnames"), "identity.hostnames");
   c.identity.cert = r.Str(At(id, "cert"), "identity.cert", "");
   c.identity.key = r.Str(At(id, "key"), "identity.key", "");
   c.identity.trust_bundle = r.Str(At(id, "trust_bundle"), "identity.trust_bundle", "");
-  bool files = !c.identity.cert.empty() || !c.identity.key.empty() || !c.identity.trust_bundle.empty();
-  if (files && (c.identity.cert.empty() || c.identity.key.empty() || c.identity.trust_bundle.empty())) {
+  bool files =
+      !c.identity.cert.empty() || !c.identity.key.empty() || !c.identity.trust_bundle.empty();
+  if (files &&
+      (c.identity.cert.empty() || c.identity.key.empty() || c.identity.trust_bundle.empty())) {
     r.Fail(id, "identity", "cert, key and trust_bundle must be given together");
   }
   if (!files && !c.identity.bootstrap) {
@@ -196,15 +203,17 @@ Config Parse(const std::string& text, const std::string& source) {
   c.server_profile = r.Str(At(gs, "ssl_profile"), "grpc_server.ssl_profile", c.server_profile);
 
   const YAML::Node cz = At(root, "certz");
-  r.AllowKeys(cz, "certz", {"confirm_timeout", "min_rsa_bits", "min_ec_bits", "allow_ed25519",
-                            "max_entity_bytes", "profiles"});
+  r.AllowKeys(cz, "certz",
+              {"confirm_timeout", "min_rsa_bits", "min_ec_bits", "allow_ed25519",
+               "max_entity_bytes", "profiles"});
   c.certz.confirm_timeout_seconds =
       r.Int(At(cz, "confirm_timeout"), "certz.confirm_timeout", 300, 1, 86400);
-  c.certz.key_policy.min_rsa_bits = r.Int(At(cz, "min_rsa_bits"), "certz.min_rsa_bits", 2048, 1024, 16384);
+  c.certz.key_policy.min_rsa_bits =
+      r.Int(At(cz, "min_rsa_bits"), "certz.min_rsa_bits", 2048, 1024, 16384);
   c.certz.key_policy.min_ec_bits = r.Int(At(cz, "min_ec_bits"), "certz.min_ec_bits", 256, 256, 521);
   c.certz.key_policy.allow_ed25519 = r.Bool(cz["allow_ed25519"], "certz.allow_ed25519", true);
-  c.certz.limits.max_entity_bytes = static_cast<size_t>(
-      r.Int(At(cz, "max_entity_bytes"), "certz.max_entity_bytes", 256 * 1024, 1024, 16 * 1024 * 1024));
+  c.certz.limits.max_entity_bytes = static_cast<size_t>(r.Int(
+      At(cz, "max_entity_bytes"), "certz.max_entity_bytes", 256 * 1024, 1024, 16 * 1024 * 1024));
   ParseProfiles(r, At(cz, "profiles"), c);
   if (c.server_profile != "system_default_profile" && RoleOf(c, c.server_profile) != "server") {
     r.Fail(At(gs, "ssl_profile"), "grpc_server.ssl_profile",
@@ -223,7 +232,8 @@ Config Parse(const std::string& text, const std::string& source) {
   const YAML::Node pf = At(root, "platform");
   r.AllowKeys(pf, "platform", {"kind", "hook_timeout"});
   c.platform.kind = r.Str(At(pf, "kind"), "platform.kind", "linux");
-  c.platform.hook_timeout_seconds = r.Int(At(pf, "hook_timeout"), "platform.hook_timeout", 30, 1, 3600);
+  c.platform.hook_timeout_seconds =
+      r.Int(At(pf, "hook_timeout"), "platform.hook_timeout", 30, 1, 3600);
   return c;
 }
 
@@ -247,7 +257,8 @@ Result<Config> LoadConfig(const std::filesystem::path& path) {
 
 Config DefaultConfig() {
   auto c = ParseConfig(kDefaultYaml, "embedded default");
-  if (!c.ok()) throw std::logic_error("embedded default config is invalid: " + c.status().message());
+  if (!c.ok())
+    throw std::logic_error("embedded default config is invalid: " + c.status().message());
   return std::move(c.value());
 }
 

@@ -41,8 +41,8 @@ Result<certz::ProfileMaterial> BootstrapIdentity(const fs::path& state_dir,
   const fs::path dir = state_dir / "bootstrap";
   if (!fs::exists(dir / "server-cert.pem")) {
     ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir, 0700));
-    IssueParams ca_params{.common_name = "rotagent bootstrap CA", .is_ca = true,
-                          .lifetime = 10LL * 365 * 86400};
+    IssueParams ca_params{
+        .common_name = "rotagent bootstrap CA", .is_ca = true, .lifetime = 10LL * 365 * 86400};
     auto ca = Issue(ca_params, nullptr, nullptr);
     if (!ca.ok()) return ca.status();
     IssueParams server{.common_name = "rotagentd", .client_auth = false};

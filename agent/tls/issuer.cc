@@ -30,19 +30,24 @@ Result<ossl::X509Ptr> IssueFor(EVP_PKEY* public_key, const IssueParams& p, X509*
   ossl::Bignum bn(BN_bin2bn(serial, sizeof serial, nullptr));
   BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()));
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), static_cast<long>(p.not_before_offset));
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(p.not_before_offset + p.lifetime));
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()),
+                  static_cast<long>(p.not_before_offset + p.lifetime));
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(p.common_name.c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(p.common_name.c_str()), -1, -1,
+                             0);
   X509* issuer = issuer_cert != nullptr ? issuer_cert : cert.get();
   X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer));
   X509_set_pubkey(cert.get(), public_key);
   if (p.is_ca) {
     ROTAGENT_RETURN_IF_ERROR(AddExt(cert.get(), issuer, NID_basic_constraints, "critical,CA:TRUE"));
-    ROTAGENT_RETURN_IF_ERROR(AddExt(cert.get(), issuer, NID_key_usage, "critical,keyCertSign,cRLSign"));
+    ROTAGENT_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer, NID_key_usage, "critical,keyCertSign,cRLSign"));
   } else {
-    ROTAGENT_RETURN_IF_ERROR(AddExt(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE"));
-    ROTAGENT_RETURN_IF_ERROR(AddExt(cert.get(), issuer, NID_key_usage, "critical,digitalSignature"));
+    ROTAGENT_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE"));
+    ROTAGENT_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer, NID_key_usage, "critical,digitalSignature"));
     std::string eku;
     if (p.server_auth) eku = "serverAuth";
     if (p.client_auth) eku += eku.empty() ? "clientAuth" : ",clientAuth";
@@ -55,7 +60,8 @@ Result<ossl::X509Ptr> IssueFor(EVP_PKEY* public_key, const IssueParams& p, X509*
   if (!san.empty()) ROTAGENT_RETURN_IF_ERROR(AddExt(cert.get(), issuer, NID_subject_alt_name, san));
   EVP_PKEY* signer = issuer_key != nullptr ? issuer_key : public_key;
   const EVP_MD* md = EVP_PKEY_get_base_id(signer) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
-  if (X509_sign(cert.get(), signer, md) <= 0) return Internal("signing failed: " + ossl::LastError());
+  if (X509_sign(cert.get(), signer, md) <= 0)
+    return Internal("signing failed: " + ossl::LastError());
   return cert;
 }
 

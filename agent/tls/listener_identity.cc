@@ -31,7 +31,8 @@ class VerifierRef final : public grpc::experimental::ExternalCertificateVerifier
     // On a server, the "full chain" is what the client sent after its leaf.
     grpc::string_ref leaf = request->peer_cert();
     grpc::string_ref chain = request->peer_cert_full_chain();
-    Status s = v_->Check(std::string(leaf.data(), leaf.size()), std::string(chain.data(), chain.size()));
+    Status s =
+        v_->Check(std::string(leaf.data(), leaf.size()), std::string(chain.data(), chain.size()));
     if (!s.ok()) spdlog::warn("TLS client refused: {}", s.message());
     *sync_status = s.ok() ? grpc::Status::OK
                           : grpc::Status(static_cast<grpc::StatusCode>(s.code()), s.message());
@@ -46,7 +47,9 @@ class VerifierRef final : public grpc::experimental::ExternalCertificateVerifier
 }  // namespace
 
 ListenerIdentity::ListenerIdentity(fs::path state_dir, certz::ProfileStore& store)
-    : state_dir_(std::move(state_dir)), store_(store), verifier_(std::make_shared<ClientVerifier>()) {}
+    : state_dir_(std::move(state_dir)),
+      store_(store),
+      verifier_(std::make_shared<ClientVerifier>()) {}
 
 Status ListenerIdentity::Bind(const std::string& profile) {
   {

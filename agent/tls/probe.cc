@@ -40,7 +40,9 @@ int Connect(const std::string& host, int port) {
 
 Result<std::string> ServedFingerprint(const std::string& host, int port) {
   int fd = Connect(host, port);
-  if (fd < 0) return Status(Code::kUnavailable, "probe: cannot connect to " + host + ":" + std::to_string(port));
+  if (fd < 0)
+    return Status(Code::kUnavailable,
+                  "probe: cannot connect to " + host + ":" + std::to_string(port));
   ossl::SslCtx ctx(SSL_CTX_new(TLS_client_method()));
   std::string fingerprint;
   SSL_CTX_set_cert_verify_callback(ctx.get(), CaptureLeaf, &fingerprint);
@@ -53,7 +55,8 @@ Result<std::string> ServedFingerprint(const std::string& host, int port) {
   close(fd);
   ERR_clear_error();
   if (fingerprint.empty()) {
-    return Status(Code::kUnavailable, "probe: no certificate served at " + host + ":" + std::to_string(port));
+    return Status(Code::kUnavailable,
+                  "probe: no certificate served at " + host + ":" + std::to_string(port));
   }
   return fingerprint;
 }

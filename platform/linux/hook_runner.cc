@@ -72,8 +72,9 @@ Status RunHook(const std::vector<std::string>& argv, const std::map<std::string,
             "hook " + argv[0] + " did not finish within " + std::to_string(timeout_seconds) + "s"};
   }
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return Status::Ok();
-  std::string how = WIFEXITED(wstatus) ? "exited with status " + std::to_string(WEXITSTATUS(wstatus))
-                                       : "was killed by signal " + std::to_string(WTERMSIG(wstatus));
+  std::string how = WIFEXITED(wstatus)
+                        ? "exited with status " + std::to_string(WEXITSTATUS(wstatus))
+                        : "was killed by signal " + std::to_string(WTERMSIG(wstatus));
   return {Code::kFailedPrecondition, "hook " + argv[0] + " " + how};
 }
 

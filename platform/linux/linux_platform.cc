@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "common/atomic_file.h"
-#include "common/ossl.h"
 #include "common/failpoint.h"
+#include "common/ossl.h"
 #include "platform/linux/hook_runner.h"
 
 namespace rotagent::platform {
@@ -45,11 +45,13 @@ Status LinuxPlatform::Install(const CertTarget& t, const CertInstall& c) const {
 Status LinuxPlatform::Hook(const std::vector<std::string>& argv, const std::string& phase,
                            const std::string& profile, const CertInstall* c,
                            const CertTarget& t) const {
-  std::map<std::string, std::string> env = {
-      {"ROTAGENT_PHASE", phase},          {"ROTAGENT_PROFILE", profile},
-      {"ROTAGENT_CERT_PATH", t.cert_path}, {"ROTAGENT_KEY_PATH", t.key_path},
-      {"ROTAGENT_TRUST_BUNDLE_PATH", t.trust_bundle_path}, {"ROTAGENT_CRL_PATH", t.crl_path},
-      {"ROTAGENT_VERSION", c != nullptr ? c->version : ""}};
+  std::map<std::string, std::string> env = {{"ROTAGENT_PHASE", phase},
+                                            {"ROTAGENT_PROFILE", profile},
+                                            {"ROTAGENT_CERT_PATH", t.cert_path},
+                                            {"ROTAGENT_KEY_PATH", t.key_path},
+                                            {"ROTAGENT_TRUST_BUNDLE_PATH", t.trust_bundle_path},
+                                            {"ROTAGENT_CRL_PATH", t.crl_path},
+                                            {"ROTAGENT_VERSION", c != nullptr ? c->version : ""}};
   return RunHook(argv, env, config_.hook_timeout_seconds).WithContext(phase + " hook");
 }
 
@@ -85,7 +87,8 @@ Status LinuxPlatform::RollbackCert(const std::string& profile,
 std::map<std::string, std::string> LinuxPlatform::Describe() const {
   utsname u{};
   uname(&u);
-  return {{"kind", "linux"}, {"os", std::string(u.sysname) + " " + u.release}, {"model", u.machine}};
+  return {
+      {"kind", "linux"}, {"os", std::string(u.sysname) + " " + u.release}, {"model", u.machine}};
 }
 
 }  // namespace rotagent::platform

@@ -30,13 +30,15 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   {
     auto stub = Admin();
     RotateStream s(*stub);
-    if (s.Exchange(Upload("gnsi", {ChainEntity("v2", 1700001000, {next.cert_pem}, next.key_pem)}))) {
+    if (s.Exchange(
+            Upload("gnsi", {ChainEntity("v2", 1700001000, {next.cert_pem}, next.key_pem)}))) {
       s.Send(Finalize("gnsi"));
     }
     (void)s.Finish();
   }
   int st = agent_->WaitExit();
-  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "failpoint " << failpoint << " never hit";
+  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+      << "failpoint " << failpoint << " never hit";
 
   agent_->Start();
   const std::string served = Served();

@@ -34,18 +34,24 @@ void CertzTest::TearDown() {
 std::string CertzTest::Config(int confirm_timeout) const {
   const std::string d = dir_.string();
   return "listen: 127.0.0.1:0\n"
-         "state_dir: " + d + "/state\n"
+         "state_dir: " +
+         d +
+         "/state\n"
          "log_level: debug\n"
-         "identity: {cert: " + d + "/id-cert.pem, key: " + d + "/id-key.pem, trust_bundle: " + d +
+         "identity: {cert: " +
+         d + "/id-cert.pem, key: " + d + "/id-key.pem, trust_bundle: " + d +
          "/id-trust.pem}\n"
          "grpc_server: {ssl_profile: gnsi}\n"
          "certz:\n"
-         "  confirm_timeout: " + std::to_string(confirm_timeout) + "\n"
+         "  confirm_timeout: " +
+         std::to_string(confirm_timeout) +
+         "\n"
          "  profiles:\n"
          "    - id: gnsi\n"
          "      role: server\n"
-         "      install: {cert: " + d + "/installed/cert.pem, key: " + d +
-         "/installed/key.pem, trust_bundle: " + d + "/installed/ca.pem}\n" +
+         "      install: {cert: " +
+         d + "/installed/cert.pem, key: " + d + "/installed/key.pem, trust_bundle: " + d +
+         "/installed/ca.pem}\n" +
          (gnsi_hooks_.empty() ? "" : "      hooks: " + gnsi_hooks_ + "\n") +
          "    - id: client-tls\n"
          "      role: client\n"
@@ -77,9 +83,9 @@ void CertzTest::RotateGnsi(const Identity& server, const std::vector<std::string
                            const std::string& version) {
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity(version, 1700000000, {server.cert_pem},
-                                                     server.key_pem),
-                                         TrustEntity("trust-" + version, 1700000000, trust)})))
+  ASSERT_TRUE(s.Exchange(
+      Upload("gnsi", {ChainEntity(version, 1700000000, {server.cert_pem}, server.key_pem),
+                      TrustEntity("trust-" + version, 1700000000, trust)})))
       << s.Finish().error_message();
   ASSERT_TRUE(s.Send(Finalize("gnsi")));
   grpc::Status st = s.Finish();

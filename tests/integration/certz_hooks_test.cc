@@ -20,8 +20,9 @@ class CertzHooksTest : public CertzTest {
   // A hook script that appends its phase, version and argv to hooks.log and exits with `rc`.
   std::string Hook(const std::string& name, int rc) {
     auto path = dir_ / name;
-    std::ofstream(path) << "#!/bin/sh\necho \"$ROTAGENT_PHASE $ROTAGENT_VERSION $ROTAGENT_KEY_PATH $*\" >> "
-                        << (dir_ / "hooks.log").string() << "\nexit " << rc << "\n";
+    std::ofstream(path)
+        << "#!/bin/sh\necho \"$ROTAGENT_PHASE $ROTAGENT_VERSION $ROTAGENT_KEY_PATH $*\" >> "
+        << (dir_ / "hooks.log").string() << "\nexit " << rc << "\n";
     chmod(path.c_str(), 0755);
     return path.string();
   }

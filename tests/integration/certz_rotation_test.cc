@@ -21,9 +21,9 @@ TEST_F(CertzTest, ServerCertificateIsLiveBeforeFinalizeAndSurvivesRestart) {
 
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity("v1", 1700000001, {server_a_.cert_pem},
-                                                     server_a_.key_pem),
-                                         TrustEntity("t1", 1700000002, {trust_pem_})})));
+  ASSERT_TRUE(s.Exchange(
+      Upload("gnsi", {ChainEntity("v1", 1700000001, {server_a_.cert_pem}, server_a_.key_pem),
+                      TrustEntity("t1", 1700000002, {trust_pem_})})));
   // The upload response promises the candidate is what a NEW handshake sees.
   EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
   EXPECT_TRUE(CanConnect(agent_->port(), trust_pem_, admin_));
@@ -75,14 +75,15 @@ TEST_F(CertzTest, DeviceGeneratedKeyThroughCsr) {
     gen.mutable_generate_csr()->mutable_params()->mutable_san()->add_dns("localhost");
     pb::RotateCertificateResponse resp;
     ASSERT_TRUE(s.Exchange(gen, &resp)) << s.Finish().error_message();
-    const std::string csr = resp.generated_csr().certificate_signing_request().certificate_signing_request();
+    const std::string csr =
+        resp.generated_csr().certificate_signing_request().certificate_signing_request();
     ASSERT_NE(csr.find("BEGIN CERTIFICATE REQUEST"), std::string::npos);
     const std::string cert = SignCsr(ca_a_, csr, "device-1");
     auto entity = ChainEntity(pb::CSRSuite_Name(suite), 1700000100, {cert}, "");
     entity.mutable_certificate_chain()->mutable_certificate()->set_key_source(
         pb::Certificate::KEY_SOURCE_GENERATED);
-    ASSERT_TRUE(s.Exchange(Upload("gnsi", {std::move(entity),
-                                           TrustEntity(pb::CSRSuite_Name(suite), 1, {trust_pem_})})))
+    ASSERT_TRUE(s.Exchange(Upload(
+        "gnsi", {std::move(entity), TrustEntity(pb::CSRSuite_Name(suite), 1, {trust_pem_})})))
         << s.Finish().error_message();
     EXPECT_EQ(Served(), Fingerprint(cert));
     ASSERT_TRUE(s.Send(Finalize("gnsi")));
@@ -130,7 +131,8 @@ TEST_F(CertzTest, RevokedClientIsRefused) {
 
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {CrlEntity("crl1", 1700000300, {MakeCrl(ca_a_, {&revoked})})})))
+  ASSERT_TRUE(
+      s.Exchange(Upload("gnsi", {CrlEntity("crl1", 1700000300, {MakeCrl(ca_a_, {&revoked})})})))
       << s.Finish().error_message();
   ASSERT_TRUE(s.Send(Finalize("gnsi")));
   ASSERT_TRUE(s.Finish().ok());
@@ -145,7 +147,8 @@ TEST_F(CertzTest, HalfCloseWithoutFinalizeRollsBack) {
   Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity("v2", 1700000400, {next.cert_pem}, next.key_pem)})));
+  ASSERT_TRUE(
+      s.Exchange(Upload("gnsi", {ChainEntity("v2", 1700000400, {next.cert_pem}, next.key_pem)})));
   EXPECT_EQ(Served(), Fingerprint(next.cert_pem));
   grpc::Status st = s.Finish();  // returns once the agent has rolled back
   EXPECT_EQ(st.error_code(), grpc::StatusCode::ABORTED);
@@ -256,8 +259,8 @@ TEST_F(CertzTest, ExistingEntityCopiesFromAnotherProfile) {
   pb::Entity copy;
   copy.mutable_existing_entity()->set_ssl_profile_id("gnsi");
   copy.mutable_existing_entity()->set_entity_type(pb::ExistingEntity::ENTITY_TYPE_TRUST_BUNDLE);
-  ASSERT_TRUE(s.Exchange(Upload("client-tls", {ChainEntity("c1", 5, {client.cert_pem}, client.key_pem),
-                                               std::move(copy)})))
+  ASSERT_TRUE(s.Exchange(Upload(
+      "client-tls", {ChainEntity("c1", 5, {client.cert_pem}, client.key_pem), std::move(copy)})))
       << s.Finish().error_message();
   ASSERT_TRUE(s.Send(Finalize("client-tls")));
   ASSERT_TRUE(s.Finish().ok());

@@ -27,7 +27,8 @@ class CertzValidationTest : public CertzTest {
 };
 
 pb::RotateCertificateRequest UploadChain(const std::string& profile, const Identity& leaf,
-                                         const std::string& key_pem, const std::string& version = "v9",
+                                         const std::string& key_pem,
+                                         const std::string& version = "v9",
                                          uint64_t created_on = 1700000900) {
   return Upload(profile, {ChainEntity(version, created_on, {leaf.cert_pem}, key_pem)});
 }
@@ -45,16 +46,23 @@ TEST_F(CertzValidationTest, EachBadInputIsRefusedAndChangesNothing) {
   std::vector<Case> cases = {
       {"unparsable PEM",
        [](CertzTest&) {
-         return std::vector{Upload("gnsi", {ChainEntity("v9", 1, {"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, "k")})};
+         return std::vector{
+             Upload("gnsi",
+                    {ChainEntity("v9", 1,
+                                 {"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"},
+                                 "k")})};
        },
        grpc::StatusCode::INVALID_ARGUMENT, "unparsable PEM certificate"},
       {"not PEM at all",
-       [](CertzTest&) { return std::vector{Upload("gnsi", {ChainEntity("v9", 1, {"garbage"}, "k")})}; },
+       [](CertzTest&) {
+         return std::vector{Upload("gnsi", {ChainEntity("v9", 1, {"garbage"}, "k")})};
+       },
        grpc::StatusCode::INVALID_ARGUMENT, "is not PEM"},
       {"bad DER",
        [](CertzTest& t) {
          auto e = ChainEntity("v9", 1, {"\x30\x03\x02\x01"}, t.server_a_.key_pem);
-         e.mutable_certificate_chain()->mutable_certificate()->set_encoding(pb::CERTIFICATE_ENCODING_DER);
+         e.mutable_certificate_chain()->mutable_certificate()->set_encoding(
+             pb::CERTIFICATE_ENCODING_DER);
          return std::vector{Upload("gnsi", {e})};
        },
        grpc::StatusCode::INVALID_ARGUMENT, "not a DER X.509 certificate"},
@@ -86,11 +94,15 @@ TEST_F(CertzValidationTest, EachBadInputIsRefusedAndChangesNothing) {
        [&](CertzTest&) { return std::vector{UploadChain("gnsi", other, other.key_pem, "v9", 0)}; },
        grpc::StatusCode::INVALID_ARGUMENT, "created_on is 0"},
       {"trust bundle that drops the server's CA",
-       [](CertzTest& t) { return std::vector{Upload("gnsi", {TrustEntity("t9", 1, {t.ca_b_.cert_pem})})}; },
+       [](CertzTest& t) {
+         return std::vector{Upload("gnsi", {TrustEntity("t9", 1, {t.ca_b_.cert_pem})})};
+       },
        grpc::StatusCode::FAILED_PRECONDITION, "would no longer validate the profile's certificate"},
       {"parent loop",
        [&](CertzTest& t) {
-         return std::vector{Upload("gnsi", {ChainEntity("v9", 1, {other.cert_pem, t.ca_a_.cert_pem, t.ca_a_.cert_pem}, other.key_pem)})};
+         return std::vector{Upload(
+             "gnsi", {ChainEntity("v9", 1, {other.cert_pem, t.ca_a_.cert_pem, t.ca_a_.cert_pem},
+                                  other.key_pem)})};
        },
        grpc::StatusCode::INVALID_ARGUMENT, "appears twice (parent loop)"},
       {"oversize payload",
@@ -99,8 +111,7 @@ TEST_F(CertzValidationTest, EachBadInputIsRefusedAndChangesNothing) {
          return std::vector{Upload("gnsi", {ChainEntity("v9", 1, {big}, other.key_pem)})};
        },
        grpc::StatusCode::RESOURCE_EXHAUSTED, "exceeds the limit"},
-      {"finalize first",
-       [](CertzTest&) { return std::vector{Finalize("gnsi")}; },
+      {"finalize first", [](CertzTest&) { return std::vector{Finalize("gnsi")}; },
        grpc::StatusCode::FAILED_PRECONDITION, "before any certificates were uploaded"},
       {"empty profile id",
        [&](CertzTest&) { return std::vector{UploadChain("", other, other.key_pem)}; },
@@ -110,27 +121,34 @@ TEST_F(CertzValidationTest, EachBadInputIsRefusedAndChangesNothing) {
        grpc::StatusCode::NOT_FOUND, "profile 'nope' does not exist"},
       {"second profile in one stream",
        [&](CertzTest&) {
-         return std::vector{UploadChain("gnsi", other, other.key_pem), UploadChain("client-tls", other, other.key_pem)};
+         return std::vector{UploadChain("gnsi", other, other.key_pem),
+                            UploadChain("client-tls", other, other.key_pem)};
        },
        grpc::StatusCode::INVALID_ARGUMENT, "use one stream per profile"},
       {"system_default_profile is immutable",
-       [&](CertzTest&) { return std::vector{UploadChain("system_default_profile", other, other.key_pem)}; },
+       [&](CertzTest&) {
+         return std::vector{UploadChain("system_default_profile", other, other.key_pem)};
+       },
        grpc::StatusCode::FAILED_PRECONDITION, "immutable"},
       {"version already active",
-       [](CertzTest& t) { return std::vector{UploadChain("gnsi", t.server_a_, t.server_a_.key_pem, "v1")}; },
+       [](CertzTest& t) {
+         return std::vector{UploadChain("gnsi", t.server_a_, t.server_a_.key_pem, "v1")};
+       },
        grpc::StatusCode::ALREADY_EXISTS, "force_overwrite"},
       {"wrong certificate type",
        [&](CertzTest&) {
          auto e = ChainEntity("v9", 1, {other.cert_pem}, other.key_pem);
-         e.mutable_certificate_chain()->mutable_certificate()->set_type(pb::CERTIFICATE_TYPE_UNSPECIFIED);
+         e.mutable_certificate_chain()->mutable_certificate()->set_type(
+             pb::CERTIFICATE_TYPE_UNSPECIFIED);
          return std::vector{Upload("gnsi", {e})};
        },
        grpc::StatusCode::INVALID_ARGUMENT, "type must be CERTIFICATE_TYPE_X509"},
-      {"no key and no CSR",
-       [&](CertzTest&) { return std::vector{UploadChain("gnsi", other, "")}; },
+      {"no key and no CSR", [&](CertzTest&) { return std::vector{UploadChain("gnsi", other, "")}; },
        grpc::StatusCode::INVALID_ARGUMENT, "private key is missing"},
       {"unsigned CRL",
-       [&](CertzTest&) { return std::vector{Upload("gnsi", {CrlEntity("c9", 1, {MakeCrl(untrusted_ca, {})})})}; },
+       [&](CertzTest&) {
+         return std::vector{Upload("gnsi", {CrlEntity("c9", 1, {MakeCrl(untrusted_ca, {})})})};
+       },
        grpc::StatusCode::INVALID_ARGUMENT, "not signed by any certificate in the trust bundle"},
       {"empty request",
        [](CertzTest&) {
@@ -158,9 +176,11 @@ TEST_F(CertzValidationTest, ForceOverwriteReinstallsTheActiveVersion) {
   RotateGnsi(server_a_, {trust_pem_}, "v1");
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(UploadChain("gnsi", server_a_, server_a_.key_pem, "v1") /*no force*/) == false);
+  ASSERT_TRUE(s.Exchange(UploadChain("gnsi", server_a_, server_a_.key_pem, "v1") /*no force*/) ==
+              false);
   RotateStream forced(*stub);
-  auto req = Upload("gnsi", {ChainEntity("v1", 1700000999, {server_a_.cert_pem}, server_a_.key_pem)}, true);
+  auto req = Upload("gnsi",
+                    {ChainEntity("v1", 1700000999, {server_a_.cert_pem}, server_a_.key_pem)}, true);
   ASSERT_TRUE(forced.Exchange(req)) << forced.Finish().error_message();
   ASSERT_TRUE(forced.Send(Finalize("gnsi")));
   ASSERT_TRUE(forced.Finish().ok());

@@ -33,11 +33,13 @@ TEST(DaemonCliTest, VersionHelpAndCheckConfig) {
   auto dir = std::filesystem::temp_directory_path() / ("rotagent-cli-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "bad.yaml") << "identity: {bootstrap: true}\nlisten: 1.2.3.4\n";
-  std::tie(rc, out) = RunCommand(AgentBinary() + " --check-config --config " + (dir / "bad.yaml").string());
+  std::tie(rc, out) =
+      RunCommand(AgentBinary() + " --check-config --config " + (dir / "bad.yaml").string());
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("bad.yaml:2: listen: expected host:port"), std::string::npos) << out;
   std::ofstream(dir / "good.yaml") << "identity: {bootstrap: true}\n";
-  std::tie(rc, out) = RunCommand(AgentBinary() + " --check-config --config " + (dir / "good.yaml").string());
+  std::tie(rc, out) =
+      RunCommand(AgentBinary() + " --check-config --config " + (dir / "good.yaml").string());
   EXPECT_EQ(rc, 0) << out;
   std::filesystem::remove_all(dir);
 }
@@ -80,11 +82,13 @@ TEST_F(CertzTest, SigtermDuringRotationRollsBackAndExitsCleanly) {
 }
 
 TEST(DaemonDefaultTest, EmbeddedDefaultBootstrapsAnIdentityOperatorsCanUse) {
-  auto dir = std::filesystem::temp_directory_path() / ("rotagent-default-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("rotagent-default-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   // The embedded default listens on 9339; a config identical to it but on a free port.
   AgentProcess agent(dir, "listen: 127.0.0.1:0\nstate_dir: " + (dir / "var/rotagent").string() +
-                              "\nidentity: {bootstrap: true}\nauthorization:\n  gnsi.certz.v1.Certz: [\"CN=rotagent-admin\"]\n");
+                              "\nidentity: {bootstrap: true}\nauthorization:\n  "
+                              "gnsi.certz.v1.Certz: [\"CN=rotagent-admin\"]\n");
   agent.Start();
   auto read = [&](const std::string& f) {
     std::ifstream in(dir / "var/rotagent/bootstrap" / f);

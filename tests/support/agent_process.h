@@ -24,7 +24,8 @@ class AgentProcess {
   int WaitExit(std::chrono::seconds timeout = std::chrono::seconds(30));
   void Signal(int sig);
   // Waits for a notify message containing `token` (e.g. "READY=1" after SIGHUP).
-  bool WaitNotify(const std::string& token, std::chrono::seconds timeout = std::chrono::seconds(20));
+  bool WaitNotify(const std::string& token,
+                  std::chrono::seconds timeout = std::chrono::seconds(20));
 
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }

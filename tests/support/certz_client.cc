@@ -56,7 +56,8 @@ pb::Entity ChainEntity(const std::string& version, uint64_t created_on,
   e.set_version(version);
   e.set_created_on(created_on);
   FillChain(e.mutable_certificate_chain(), certs_pem);
-  if (!key_pem.empty()) e.mutable_certificate_chain()->mutable_certificate()->set_raw_private_key(key_pem);
+  if (!key_pem.empty())
+    e.mutable_certificate_chain()->mutable_certificate()->set_raw_private_key(key_pem);
   return e;
 }
 

@@ -41,7 +41,8 @@ class RotateStream {
   explicit RotateStream(pb::Certz::Stub& stub);
   ~RotateStream();
   // Sends `req` and reads one response; false when the stream ended (see Finish()).
-  bool Exchange(const pb::RotateCertificateRequest& req, pb::RotateCertificateResponse* resp = nullptr);
+  bool Exchange(const pb::RotateCertificateRequest& req,
+                pb::RotateCertificateResponse* resp = nullptr);
   bool Send(const pb::RotateCertificateRequest& req);
   // Reads one response; false once the agent ended the stream.
   bool Read(pb::RotateCertificateResponse* resp);
@@ -51,7 +52,8 @@ class RotateStream {
 
  private:
   grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReaderWriter<pb::RotateCertificateRequest, pb::RotateCertificateResponse>>
+  std::unique_ptr<
+      grpc::ClientReaderWriter<pb::RotateCertificateRequest, pb::RotateCertificateResponse>>
       rw_;
   bool finished_ = false;
 };

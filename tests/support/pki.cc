@@ -28,15 +28,17 @@ T Must(Result<T> r) {
 }  // namespace
 
 Identity MakeCa(const std::string& cn) {
-  return Wrap(Must(tls::Issue({.common_name = cn, .is_ca = true, .lifetime = 86400 * 365}, nullptr,
-                              nullptr)));
+  return Wrap(Must(
+      tls::Issue({.common_name = cn, .is_ca = true, .lifetime = 86400 * 365}, nullptr, nullptr)));
 }
 
 Identity MakeLeaf(const Identity& ca, const std::string& cn, int64_t not_before_offset,
                   int64_t lifetime) {
-  return Wrap(Must(tls::Issue({.common_name = cn, .dns_names = {"localhost"},
+  return Wrap(Must(tls::Issue({.common_name = cn,
+                               .dns_names = {"localhost"},
                                .ip_addresses = {"127.0.0.1"},
-                               .not_before_offset = not_before_offset, .lifetime = lifetime},
+                               .not_before_offset = not_before_offset,
+                               .lifetime = lifetime},
                               ca.cert.get(), ca.key.get())));
 }
 
@@ -49,10 +51,10 @@ std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::s
   if (X509_REQ_verify(req.get(), X509_REQ_get0_pubkey(req.get())) != 1) {
     throw std::runtime_error("CSR signature does not verify");
   }
-  auto cert = Must(tls::IssueFor(X509_REQ_get0_pubkey(req.get()),
-                                 {.common_name = cn, .dns_names = {"localhost"},
-                                  .ip_addresses = {"127.0.0.1"}},
-                                 ca.cert.get(), ca.key.get()));
+  auto cert = Must(
+      tls::IssueFor(X509_REQ_get0_pubkey(req.get()),
+                    {.common_name = cn, .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}},
+                    ca.cert.get(), ca.key.get()));
   return certz::CertToPem(cert.get());
 }
 

@@ -1,7 +1,6 @@
 #include "agent/certz/candidate.h"
 
 #include <gtest/gtest.h>
-
 #include <openssl/pem.h>
 
 #include <ctime>
@@ -70,7 +69,8 @@ TEST_F(CandidateTest, DerEncodingIsAccepted) {
   unsigned char* der = nullptr;
   int n = i2d_X509(certs->front().get(), &der);
   EntityUpload chain = Chain(leaf_);
-  chain.certs[0] = Blob{std::string(reinterpret_cast<char*>(der), static_cast<size_t>(n)), Encoding::kDer};
+  chain.certs[0] =
+      Blob{std::string(reinterpret_cast<char*>(der), static_cast<size_t>(n)), Encoding::kDer};
   OPENSSL_free(der);
   std::vector<EntityUpload> u;
   u.push_back(std::move(chain));

@@ -44,7 +44,8 @@ TEST(CsrTest, EverySuiteGeneratesAMatchingCsr) {
     OBJ_find_sigid_algs(X509_REQ_get_signature_nid(req.get()), &md_nid, &pk_nid);
     EXPECT_EQ(md_nid, want(n).md_nid);
   }
-  auto rsa4096 = SuiteFromProto(gnsi::certz::v1::CSRSUITE_X509_KEY_TYPE_RSA_4096_SIGNATURE_ALGORITHM_SHA_2_512);
+  auto rsa4096 = SuiteFromProto(
+      gnsi::certz::v1::CSRSUITE_X509_KEY_TYPE_RSA_4096_SIGNATURE_ALGORITHM_SHA_2_512);
   ASSERT_TRUE(rsa4096.ok());
   EXPECT_EQ(rsa4096->rsa_bits, 4096);
   EXPECT_EQ(rsa4096->digest, "SHA512");

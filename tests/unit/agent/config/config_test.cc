@@ -14,8 +14,9 @@ TEST(ConfigTest, DefaultIsALoopbackLabAgent) {
 }
 
 TEST(ConfigTest, ErrorsNameFileLineAndKey) {
-  auto c = ParseConfig("listen: 127.0.0.1:1\nidentity: {bootstrap: true}\ncertz:\n  confirm_timout: 5\n",
-                       "agent.yaml");
+  auto c =
+      ParseConfig("listen: 127.0.0.1:1\nidentity: {bootstrap: true}\ncertz:\n  confirm_timout: 5\n",
+                  "agent.yaml");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message().substr(0, 40), "agent.yaml:4: certz.confirm_timout: unkn");
 
@@ -24,11 +25,13 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_NE(c.status().message().find("a.yaml:3: certz.confirm_timeout: expected an integer"),
             std::string::npos);
 
-  c = ParseConfig("identity: {bootstrap: true}\ncertz:\n  profiles:\n    - id: p\n      role: both\n",
-                  "a.yaml");
+  c = ParseConfig(
+      "identity: {bootstrap: true}\ncertz:\n  profiles:\n    - id: p\n      role: both\n",
+      "a.yaml");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("a.yaml:5: certz.profiles[0].role: must be 'server' or 'client'"),
-            std::string::npos);
+  EXPECT_NE(
+      c.status().message().find("a.yaml:5: certz.profiles[0].role: must be 'server' or 'client'"),
+      std::string::npos);
 
   c = ParseConfig("identity: {cert: /x}\n", "a.yaml");
   ASSERT_FALSE(c.ok());
@@ -41,7 +44,8 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
 
 TEST(ConfigTest, HooksMustBeAbsolute) {
   auto c = ParseConfig(
-      "identity: {bootstrap: true}\ncertz:\n  profiles:\n    - id: p\n      hooks: {stage: [reload.sh]}\n",
+      "identity: {bootstrap: true}\ncertz:\n  profiles:\n    - id: p\n      hooks: {stage: "
+      "[reload.sh]}\n",
       "a.yaml");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("absolute path"), std::string::npos);
