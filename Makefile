@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: deps configure build run test format tidy clean
+.PHONY: deps configure build run test format lint clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -25,8 +25,8 @@ test: build
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
-tidy: build
-	@git ls-files '*.cc' | grep -v '^tests/' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+lint: build
+	@./scripts/lint.sh $(BUILD_DIR)
 
 clean:
 	@rm -rf $(BUILD_DIR)

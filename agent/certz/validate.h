@@ -17,7 +17,7 @@ struct KeyPolicy {
 
 // Limits that keep a hostile upload from costing memory or CPU.
 struct SizeLimits {
-  size_t max_entity_bytes = 256 * 1024;
+  size_t max_entity_bytes = size_t{256} * 1024;
   size_t max_chain_depth = 8;
   size_t max_bundle_certs = 512;
   size_t max_crls = 64;

@@ -15,7 +15,7 @@ struct IssueParams {
   bool is_ca = false;
   bool server_auth = true, client_auth = true;
   int64_t not_before_offset = -300;  // seconds from now; a little back-dated against skew
-  int64_t lifetime = 365 * 86400;
+  int64_t lifetime = int64_t{365} * 86400;
 };
 
 struct Issued {
