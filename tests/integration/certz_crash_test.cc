@@ -14,11 +14,6 @@ namespace {
 
 class CertzCrashTest : public CertzTest, public ::testing::WithParamInterface<std::string> {};
 
-std::string ReadAll(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   const std::string failpoint = GetParam();
   StartAgent();
@@ -30,8 +25,7 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   {
     auto stub = Admin();
     RotateStream s(*stub);
-    if (s.Exchange(
-            Upload("gnsi", {ChainEntity("v2", 1700001000, {next.cert_pem}, next.key_pem)}))) {
+    if (s.Exchange(UploadLeaf("gnsi", "v2", next))) {
       s.Send(Finalize("gnsi"));
     }
     (void)s.Finish();
@@ -55,8 +49,8 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   ASSERT_TRUE(cert.ok() && key.ok());
   EXPECT_TRUE(certz::CheckKeyMatches(cert->front().get(), key->get(), "committed").ok());
   // The files installed for other services agree too.
-  EXPECT_EQ(ReadAll(dir_ / "installed/cert.pem"), committed->chain_pem);
-  EXPECT_EQ(ReadAll(dir_ / "installed/key.pem"), committed->key_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), committed->chain_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/key.pem"), committed->key_pem);
   // No open transaction and no orphaned slot is left behind.
   EXPECT_TRUE(std::filesystem::is_empty(dir_ / "state/journal"));
   size_t slots = 0;

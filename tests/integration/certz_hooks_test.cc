@@ -10,11 +10,6 @@
 namespace rotagent::testing {
 namespace {
 
-std::string ReadAll(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 class CertzHooksTest : public CertzTest {
  protected:
   // A hook script that appends its phase, version and argv to hooks.log and exits with `rc`.
@@ -33,7 +28,7 @@ TEST_F(CertzHooksTest, HooksRunAroundEachStepWithoutSecrets) {
                 "], rollback: [" + Hook("rollback.sh", 0) + "]}";
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
-  std::string log = ReadAll(dir_ / "hooks.log");
+  std::string log = ReadText(dir_ / "hooks.log");
   const std::string key_path = (dir_ / "installed/key.pem").string();
   EXPECT_EQ(log, "stage v1 " + key_path + " reload\ncommit v1 " + key_path + " \n");
   EXPECT_EQ(log.find("PRIVATE"), std::string::npos);
@@ -41,12 +36,12 @@ TEST_F(CertzHooksTest, HooksRunAroundEachStepWithoutSecrets) {
   Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity("v2", 1, {next.cert_pem}, next.key_pem)})));
+  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
   EXPECT_EQ(s.Finish().error_code(), grpc::StatusCode::ABORTED);
-  log = ReadAll(dir_ / "hooks.log");
+  log = ReadText(dir_ / "hooks.log");
   EXPECT_NE(log.find("stage v2 "), std::string::npos);
   EXPECT_NE(log.find("rollback v1 "), std::string::npos) << log;
-  EXPECT_EQ(ReadAll(dir_ / "installed/cert.pem"), server_a_.cert_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), server_a_.cert_pem);
 }
 
 TEST_F(CertzHooksTest, FailingStageHookFailsTheUploadAndChangesNothing) {
@@ -59,7 +54,7 @@ TEST_F(CertzHooksTest, FailingStageHookFailsTheUploadAndChangesNothing) {
   Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  EXPECT_FALSE(s.Exchange(Upload("gnsi", {ChainEntity("v2", 1, {next.cert_pem}, next.key_pem)})));
+  EXPECT_FALSE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
   grpc::Status st = s.Finish();
   EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(st.error_message().find("stage hook: hook " + (dir_ / "stage-fails.sh").string() +
@@ -68,7 +63,7 @@ TEST_F(CertzHooksTest, FailingStageHookFailsTheUploadAndChangesNothing) {
       << st.error_message();
   EXPECT_EQ(Served(), served);
   EXPECT_EQ(Committed("gnsi")->chain.version, "v1");
-  EXPECT_EQ(ReadAll(dir_ / "installed/cert.pem"), server_a_.cert_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), server_a_.cert_pem);
 }
 
 }  // namespace

@@ -9,11 +9,6 @@
 namespace rotagent::testing {
 namespace {
 
-std::string ReadAll(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 TEST_F(CertzTest, ServerCertificateIsLiveBeforeFinalizeAndSurvivesRestart) {
   StartAgent();
   const std::string before = Served();
@@ -36,7 +31,7 @@ TEST_F(CertzTest, ServerCertificateIsLiveBeforeFinalizeAndSurvivesRestart) {
   EXPECT_EQ(committed->chain.version, "v1");
   EXPECT_EQ(committed->chain.created_on, 1700000001u);
   EXPECT_EQ(committed->trust.version, "t1");
-  EXPECT_EQ(ReadAll(dir_ / "installed/cert.pem"), server_a_.cert_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), server_a_.cert_pem);
   EXPECT_EQ(std::filesystem::status(dir_ / "installed/key.pem").permissions() &
                 std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -147,15 +142,14 @@ TEST_F(CertzTest, HalfCloseWithoutFinalizeRollsBack) {
   Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(
-      s.Exchange(Upload("gnsi", {ChainEntity("v2", 1700000400, {next.cert_pem}, next.key_pem)})));
+  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
   EXPECT_EQ(Served(), Fingerprint(next.cert_pem));
   grpc::Status st = s.Finish();  // returns once the agent has rolled back
   EXPECT_EQ(st.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_NE(st.error_message().find("rolled back"), std::string::npos);
   EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
   EXPECT_EQ(Committed("gnsi")->chain.version, "v1");
-  EXPECT_EQ(ReadAll(dir_ / "installed/cert.pem"), server_a_.cert_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), server_a_.cert_pem);
 }
 
 TEST_F(CertzTest, CancelledStreamRollsBack) {
@@ -165,7 +159,7 @@ TEST_F(CertzTest, CancelledStreamRollsBack) {
   auto stub = Admin();
   {
     RotateStream s(*stub);
-    ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity("v2", 1, {next.cert_pem}, next.key_pem)})));
+    ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
     s.Cancel();
   }
   // The rollback holds the rotation lock until it is done.
@@ -181,7 +175,7 @@ TEST_F(CertzTest, ConfirmTimeoutRollsBack) {
   Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity("v2", 1, {next.cert_pem}, next.key_pem)})));
+  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
   // No Finalize and no half-close: the agent ends the stream when the confirm timeout expires.
   pb::RotateCertificateResponse resp;
   EXPECT_FALSE(s.Read(&resp));

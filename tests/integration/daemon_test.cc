@@ -72,7 +72,7 @@ TEST_F(CertzTest, SigtermDuringRotationRollsBackAndExitsCleanly) {
   Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(Upload("gnsi", {ChainEntity("v2", 1, {next.cert_pem}, next.key_pem)})));
+  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
   int st = agent_->Stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << agent_->Log();
   EXPECT_NE(agent_->Log().find("stopped"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "tests/support/certz_client.h"
 
+#include <fstream>
+
 namespace rotagent::testing {
 
 std::shared_ptr<grpc::Channel> NewChannel(int port, const std::string& ca_pem,
@@ -91,6 +93,16 @@ pb::RotateCertificateRequest Upload(const std::string& profile, std::vector<pb::
   r.set_force_overwrite(force);
   for (auto& e : entities) *r.mutable_certificates()->add_entities() = std::move(e);
   return r;
+}
+
+pb::RotateCertificateRequest UploadLeaf(const std::string& profile, const std::string& version,
+                                        const Identity& leaf) {
+  return Upload(profile, {ChainEntity(version, 1700000000, {leaf.cert_pem}, leaf.key_pem)});
+}
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 pb::RotateCertificateRequest Finalize(const std::string& profile) {

@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ pb::Entity CrlEntity(const std::string& version, uint64_t created_on,
 
 pb::RotateCertificateRequest Upload(const std::string& profile, std::vector<pb::Entity> entities,
                                     bool force = false);
+// An upload of `leaf` with its key as profile's certificate chain, version `version`.
+pb::RotateCertificateRequest UploadLeaf(const std::string& profile, const std::string& version,
+                                        const Identity& leaf);
+// The whole text of a file ("" if absent).
+std::string ReadText(const std::filesystem::path& path);
 pb::RotateCertificateRequest Finalize(const std::string& profile);
 
 // One Rotate stream.
