@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,17 +115,17 @@ int AgentProcess::Stop(int sig) {
 
 int AgentProcess::WaitExit(std::chrono::seconds timeout) {
   if (pid_ <= 0) return 0;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // A pidfd becomes readable when the process exits.
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  if (fd < 0) throw std::runtime_error("pidfd_open failed");
+  pollfd p{fd, POLLIN, 0};
+  int ready = poll(&p, 1, static_cast<int>(timeout.count() * 1000));
+  close(fd);
+  if (ready <= 0) return Stop(SIGKILL);
   int st = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    // Waiting for the process itself: poll its state, as there is no fd to wait on here.
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
-      return st;
-    }
-    usleep(10000);
-  }
-  return Stop(SIGKILL);
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return st;
 }
 
 }  // namespace rotagent::testing
