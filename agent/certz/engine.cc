@@ -45,7 +45,7 @@ void Engine::UpdateSettings(EngineSettings settings) {
 std::optional<platform::CertInstall> Engine::InstallOf(const std::string& profile,
                                                        const std::string& slot) const {
   if (slot.empty()) return std::nullopt;
-  auto m = store_.ReadSlot(profile, slot);
+  auto m = store_.ReadMeta(profile, slot);
   platform::CertInstall c{profile, Settings().role_of(profile), m.ok() ? m->chain.version : "",
                           store_.SlotDir(profile, slot)};
   return c;

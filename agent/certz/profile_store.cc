@@ -146,7 +146,7 @@ Result<std::string> ProfileStore::WriteSlot(const std::string& id, const Profile
   return slot;
 }
 
-Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id,
+Result<ProfileMaterial> ProfileStore::ReadMeta(const std::string& id,
                                                const std::string& slot) const {
   const fs::path dir = SlotDir(id, slot);
   auto meta_text = ReadFile(dir / "meta.json");
@@ -158,6 +158,15 @@ Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id,
   m.trust = MetaFrom(meta["trust"]);
   m.crl = MetaFrom(meta["crl"]);
   m.auth_policy = MetaFrom(meta["auth_policy"]);
+  return m;
+}
+
+Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id,
+                                               const std::string& slot) const {
+  auto meta = ReadMeta(id, slot);
+  if (!meta.ok()) return meta.status();
+  ProfileMaterial& m = *meta;
+  const fs::path dir = SlotDir(id, slot);
   const std::pair<const char*, std::string*> files[] = {{"chain.pem", &m.chain_pem},
                                                         {"key.pem", &m.key_pem},
                                                         {"trust.pem", &m.trust_pem},
@@ -168,7 +177,7 @@ Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id,
     if (!r.ok()) return r.status();
     *data = std::move(*r);
   }
-  return m;
+  return meta;  // moved, so the key is not copied
 }
 
 std::optional<std::string> ProfileStore::Get(const std::string& id, Pointer p) const {

@@ -40,6 +40,8 @@ class ProfileStore {
   // Writes `m` as a new slot (complete or absent, never partial) and returns its name.
   Result<std::string> WriteSlot(const std::string& id, const ProfileMaterial& m);
   Result<ProfileMaterial> ReadSlot(const std::string& id, const std::string& slot) const;
+  // Versions and timestamps only; no material (and so no key) is read.
+  Result<ProfileMaterial> ReadMeta(const std::string& id, const std::string& slot) const;
   std::filesystem::path SlotDir(const std::string& id, const std::string& slot) const;
 
   std::optional<std::string> Get(const std::string& id, Pointer p) const;
