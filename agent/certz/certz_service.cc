@@ -114,7 +114,7 @@ grpc::Status CertzService::Rotate(
         break;
       }
       case pb::RotateCertificateRequest::kCertificates: {
-        auto uploads = UploadFromProto(req.certificates(), 8);
+        auto uploads = UploadFromProto(req.certificates());
         if (!uploads.ok()) return ToGrpc(uploads.status().WithContext("certificates"));
         Status s = rot.Upload(*uploads, req.force_overwrite());
         if (!s.ok()) return ToGrpc(s.WithContext("certificates"));

@@ -79,14 +79,12 @@ bool HasKey(const pb::Certificate& c) {
   return c.has_raw_private_key() || !c.private_key().empty() || c.has_key_source();
 }
 
-Status ChainFromProto(const pb::CertificateChain& chain, size_t max_depth, const std::string& what,
-                      EntityUpload& out, bool leaf_key_allowed) {
+// Depth and bundle size are policy, enforced by BuildCandidate; protobuf's recursion limit already
+// bounds how deep `parent` can nest.
+Status ChainFromProto(const pb::CertificateChain& chain, const std::string& what, EntityUpload& out,
+                      bool leaf_key_allowed) {
   const pb::CertificateChain* node = &chain;
   for (size_t depth = 0; node != nullptr; ++depth) {
-    if (depth >= max_depth) {
-      return InvalidArgument(what + ": chain is deeper than " + std::to_string(max_depth) +
-                             " certificates");
-    }
     const std::string item = what + " certificate " + std::to_string(depth);
     if (!node->has_certificate()) return InvalidArgument(item + ": certificate is missing");
     const pb::Certificate& c = node->certificate();
@@ -133,8 +131,7 @@ Result<EntityType> ExistingType(pb::ExistingEntity::EntityType t) {
 
 }  // namespace
 
-Result<std::vector<EntityUpload>> UploadFromProto(const pb::UploadRequest& req,
-                                                  size_t max_chain_depth) {
+Result<std::vector<EntityUpload>> UploadFromProto(const pb::UploadRequest& req) {
   std::vector<EntityUpload> out;
   for (int i = 0; i < req.entities_size(); ++i) {
     const pb::Entity& e = req.entities(i);
@@ -145,14 +142,13 @@ Result<std::vector<EntityUpload>> UploadFromProto(const pb::UploadRequest& req,
     switch (e.entity_case()) {
       case pb::Entity::kCertificateChain:
         u.kind = EntityUpload::Kind::kChain;
-        ROTAGENT_RETURN_IF_ERROR(ChainFromProto(e.certificate_chain(), max_chain_depth,
-                                                what + " (certificate_chain)", u, true));
+        ROTAGENT_RETURN_IF_ERROR(
+            ChainFromProto(e.certificate_chain(), what + " (certificate_chain)", u, true));
         break;
       case pb::Entity::kTrustBundle:
         u.kind = EntityUpload::Kind::kTrustChain;
-        // A bundle is a list of roots, not a path: allow many.
         ROTAGENT_RETURN_IF_ERROR(
-            ChainFromProto(e.trust_bundle(), 4096, what + " (trust_bundle)", u, false));
+            ChainFromProto(e.trust_bundle(), what + " (trust_bundle)", u, false));
         break;
       case pb::Entity::kTrustBundlePcks7:
       case pb::Entity::kTrustBundlePkcs7:

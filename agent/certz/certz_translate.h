@@ -11,7 +11,6 @@ namespace rotagent::certz {
 
 Result<CsrSuite> SuiteFromProto(gnsi::certz::v1::CSRSuite suite);
 CsrSubject SubjectFromProto(const gnsi::certz::v1::CSRParams& params);
-Result<std::vector<EntityUpload>> UploadFromProto(const gnsi::certz::v1::UploadRequest& req,
-                                                  size_t max_chain_depth);
+Result<std::vector<EntityUpload>> UploadFromProto(const gnsi::certz::v1::UploadRequest& req);
 
 }  // namespace rotagent::certz
