@@ -21,11 +21,10 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   agent_->Stop();
   agent_->Start({{"ROTAGENT_FAILPOINT", failpoint}});
 
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
   {
     auto stub = Admin();
     RotateStream s(*stub);
-    if (s.Exchange(UploadLeaf("gnsi", "v2", next))) {
+    if (s.Exchange(UploadLeaf("gnsi", "v2", next_))) {
       s.Send(Finalize("gnsi"));
     }
     (void)s.Finish();
@@ -36,7 +35,7 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
 
   agent_->Start();
   const std::string served = Served();
-  const std::string old_fp = Fingerprint(server_a_.cert_pem), new_fp = Fingerprint(next.cert_pem);
+  const std::string old_fp = Fingerprint(server_a_.cert_pem), new_fp = Fingerprint(next_.cert_pem);
   ASSERT_TRUE(served == old_fp || served == new_fp) << served;
 
   // What the agent records as committed is exactly what it serves, and its key matches.

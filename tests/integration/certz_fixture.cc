@@ -17,6 +17,7 @@ void CertzTest::SetUp() {
   ca_b_ = MakeCa("CA B");
   default_server_ = MakeServer(ca_a_, "default-identity");
   server_a_ = MakeServer(ca_a_, "gnsi-server-1");
+  next_ = MakeServer(ca_a_, "gnsi-server-2");
   admin_ = MakeLeaf(ca_a_, "admin");
   operator_b_ = MakeLeaf(ca_b_, "operator-b");
   stranger_ = MakeLeaf(ca_a_, "stranger");
@@ -27,6 +28,7 @@ void CertzTest::SetUp() {
 }
 
 void CertzTest::TearDown() {
+  stage_stub_.reset();
   agent_.reset();
   if (!HasFailure()) fs::remove_all(dir_);
 }
@@ -90,6 +92,13 @@ void CertzTest::RotateGnsi(const Identity& server, const std::vector<std::string
   ASSERT_TRUE(s.Send(Finalize("gnsi")));
   grpc::Status st = s.Finish();
   ASSERT_TRUE(st.ok()) << st.error_message();
+}
+
+std::unique_ptr<RotateStream> CertzTest::StageNext() {
+  stage_stub_ = Admin();
+  auto s = std::make_unique<RotateStream>(*stage_stub_);
+  EXPECT_TRUE(s->Exchange(UploadLeaf("gnsi", "v2", next_))) << "staging v2 failed";
+  return s;
 }
 
 }  // namespace rotagent::testing

@@ -30,9 +30,13 @@ class CertzTest : public ::testing::Test {
   // Rotates profile gnsi to `server` with trust bundle `trust` and finalizes.
   void RotateGnsi(const Identity& server, const std::vector<std::string>& trust,
                   const std::string& version);
+  // Opens a Rotate stream on gnsi that stages next_ as version v2; the caller ends the stream.
+  std::unique_ptr<RotateStream> StageNext();
 
   std::filesystem::path dir_;
   Identity ca_a_, ca_b_, default_server_, server_a_, admin_, operator_b_, stranger_;
+  Identity next_;  // the server certificate a second rotation stages
+  std::unique_ptr<pb::Certz::Stub> stage_stub_;
   std::string trust_pem_;  // ca_a + ca_b, what clients trust for the server
   std::unique_ptr<AgentProcess> agent_;
   int confirm_timeout_ = 300;

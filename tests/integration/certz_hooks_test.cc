@@ -33,11 +33,7 @@ TEST_F(CertzHooksTest, HooksRunAroundEachStepWithoutSecrets) {
   EXPECT_EQ(log, "stage v1 " + key_path + " reload\ncommit v1 " + key_path + " \n");
   EXPECT_EQ(log.find("PRIVATE"), std::string::npos);
 
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
-  auto stub = Admin();
-  RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
-  EXPECT_EQ(s.Finish().error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(StageNext()->Finish().error_code(), grpc::StatusCode::ABORTED);
   log = ReadText(dir_ / "hooks.log");
   EXPECT_NE(log.find("stage v2 "), std::string::npos);
   EXPECT_NE(log.find("rollback v1 "), std::string::npos) << log;
@@ -51,10 +47,9 @@ TEST_F(CertzHooksTest, FailingStageHookFailsTheUploadAndChangesNothing) {
   gnsi_hooks_ = "{stage: [" + Hook("stage-fails.sh", 3) + "]}";
   StartAgent();
   const std::string served = Served();
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
   auto stub = Admin();
   RotateStream s(*stub);
-  EXPECT_FALSE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
+  EXPECT_FALSE(s.Exchange(UploadLeaf("gnsi", "v2", next_)));
   grpc::Status st = s.Finish();
   EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(st.error_message().find("stage hook: hook " + (dir_ / "stage-fails.sh").string() +

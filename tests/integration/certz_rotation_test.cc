@@ -139,12 +139,9 @@ TEST_F(CertzTest, RevokedClientIsRefused) {
 TEST_F(CertzTest, HalfCloseWithoutFinalizeRollsBack) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
-  auto stub = Admin();
-  RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
-  EXPECT_EQ(Served(), Fingerprint(next.cert_pem));
-  grpc::Status st = s.Finish();  // returns once the agent has rolled back
+  auto s = StageNext();
+  EXPECT_EQ(Served(), Fingerprint(next_.cert_pem));
+  grpc::Status st = s->Finish();  // returns once the agent has rolled back
   EXPECT_EQ(st.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_NE(st.error_message().find("rolled back"), std::string::npos);
   EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
@@ -155,13 +152,8 @@ TEST_F(CertzTest, HalfCloseWithoutFinalizeRollsBack) {
 TEST_F(CertzTest, CancelledStreamRollsBack) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
+  StageNext()->Cancel();
   auto stub = Admin();
-  {
-    RotateStream s(*stub);
-    ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
-    s.Cancel();
-  }
   // The rollback holds the rotation lock until it is done.
   ASSERT_TRUE(WaitRotationIdle(*stub, "gnsi"));
   EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
@@ -172,14 +164,12 @@ TEST_F(CertzTest, ConfirmTimeoutRollsBack) {
   confirm_timeout_ = 1;
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
-  auto stub = Admin();
-  RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
+  auto s = StageNext();
   // No Finalize and no half-close: the agent ends the stream when the confirm timeout expires.
   pb::RotateCertificateResponse resp;
-  EXPECT_FALSE(s.Read(&resp));
-  EXPECT_EQ(s.Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_FALSE(s->Read(&resp));
+  EXPECT_EQ(s->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  auto stub = Admin();
   ASSERT_TRUE(WaitRotationIdle(*stub, "gnsi"));
   EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
   EXPECT_EQ(Committed("gnsi")->chain.version, "v1");

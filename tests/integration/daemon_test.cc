@@ -69,10 +69,7 @@ TEST_F(CertzTest, SighupReloadsAuthorizationWithoutDroppingConnections) {
 TEST_F(CertzTest, SigtermDuringRotationRollsBackAndExitsCleanly) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
-  Identity next = MakeServer(ca_a_, "gnsi-server-2");
-  auto stub = Admin();
-  RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(UploadLeaf("gnsi", "v2", next)));
+  auto s = StageNext();
   int st = agent_->Stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << agent_->Log();
   EXPECT_NE(agent_->Log().find("stopped"), std::string::npos);
