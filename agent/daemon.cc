@@ -59,8 +59,12 @@ Status Daemon::Start() {
   platform_ = std::move(*platform);
   store_ = std::make_unique<certz::ProfileStore>(config_.state_dir);
   ROTAGENT_RETURN_IF_ERROR(store_->Init().WithContext("state_dir " + config_.state_dir.string()));
+  journal_ = std::make_unique<store::Journal>(config_.state_dir / "journal");
+  ROTAGENT_RETURN_IF_ERROR(journal_->Init());
   identity_ = std::make_unique<tls::ListenerIdentity>(config_.state_dir, *store_);
-  engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_));
+  engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_),
+                                            *journal_, domains_);
+  domains_[certz::kProfilesDomain] = {&store_->slots(), engine_.get()};
   ApplySettings(config_);
 
   auto material = config_.identity.cert.empty()
@@ -72,7 +76,7 @@ Status Daemon::Start() {
   for (const auto& p : config_.certz.profiles) {
     if (!store_->Exists(p.id)) ROTAGENT_RETURN_IF_ERROR(store_->Create(p.id));
   }
-  ROTAGENT_RETURN_IF_ERROR(engine_->Recover().WithContext("recovery"));
+  ROTAGENT_RETURN_IF_ERROR(txn::Recover(*journal_, domains_).WithContext("recovery"));
   ROTAGENT_RETURN_IF_ERROR(identity_->Bind(config_.server_profile));
 
   certz_service_ = std::make_unique<certz::CertzService>(

@@ -34,6 +34,8 @@ class Daemon {
   Config config_;
   std::string config_path_;
   std::unique_ptr<platform::Platform> platform_;
+  std::unique_ptr<store::Journal> journal_;
+  txn::Domains domains_;
   std::unique_ptr<certz::ProfileStore> store_;
   std::unique_ptr<tls::ListenerIdentity> identity_;
   std::unique_ptr<certz::Engine> engine_;

@@ -7,7 +7,7 @@ packages=(
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsystemd-dev
   libssh-dev libcrypt-dev libboost-dev
   libgtest-dev libgmock-dev clang-format clang-tidy
-  openssl util-linux
+  openssl util-linux openssh-server openssh-client passwd
 )
 missing=()
 for p in "${packages[@]}"; do

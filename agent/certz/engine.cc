@@ -29,8 +29,13 @@ void StampRotation(const ProfileMaterial& before, ProfileMaterial& after, int64_
 }  // namespace
 
 Engine::Engine(ProfileStore& store, platform::Platform& platform, TlsServing& serving,
-               EngineSettings settings)
-    : store_(store), platform_(platform), serving_(serving), settings_(std::move(settings)) {}
+               EngineSettings settings, store::Journal& journal, const txn::Domains& domains)
+    : store_(store),
+      platform_(platform),
+      serving_(serving),
+      journal_(journal),
+      domains_(domains),
+      settings_(std::move(settings)) {}
 
 EngineSettings Engine::Settings() const {
   std::lock_guard lock(settings_mu_);
@@ -51,29 +56,22 @@ std::optional<platform::CertInstall> Engine::InstallOf(const std::string& profil
   return c;
 }
 
-Status Engine::RecoverProfile(const std::string& profile) {
-  auto committed = store_.Get(profile, Pointer::kCommitted);
-  if (committed) {
-    ROTAGENT_RETURN_IF_ERROR(store_.Set(profile, Pointer::kLive, *committed));
-  } else {
-    ROTAGENT_RETURN_IF_ERROR(store_.Clear(profile, Pointer::kLive));
-  }
-  return platform_.RollbackCert(profile, InstallOf(profile, committed.value_or("")));
+Status Engine::Stage(const std::string& profile, const std::string& slot) {
+  ROTAGENT_RETURN_IF_ERROR(platform_.StageCert(*InstallOf(profile, slot)));
+  Failpoint("certz.platform_staged");
+  ROTAGENT_RETURN_IF_ERROR(serving_.ProfileChanged(profile));
+  spdlog::info("profile '{}': candidate staged and served to new connections", profile);
+  return Status::Ok();
 }
 
-Status Engine::Recover() {
-  std::lock_guard lock(rotation_mu_);
-  for (const JournalEntry& j : store_.Journals()) {
-    spdlog::warn("profile '{}': rotation interrupted by a restart; rolling back", j.profile);
-    if (store_.Exists(j.profile)) ROTAGENT_RETURN_IF_ERROR(RecoverProfile(j.profile));
-    ROTAGENT_RETURN_IF_ERROR(store_.CloseJournal(j.profile));
-  }
-  for (const auto& id : store_.List()) {
-    auto committed = store_.Get(id, Pointer::kCommitted);
-    if (store_.Get(id, Pointer::kLive) != committed) ROTAGENT_RETURN_IF_ERROR(RecoverProfile(id));
-    store_.CollectGarbage(id);
-  }
-  return Status::Ok();
+Status Engine::Commit(const std::string& profile, const std::string& slot) {
+  return platform_.CommitCert(*InstallOf(profile, slot));
+}
+
+Status Engine::Restore(const std::string& profile, const std::string& slot) {
+  Status platform = platform_.RollbackCert(profile, InstallOf(profile, slot));
+  Status serving = serving_.ProfileChanged(profile);
+  return platform.ok() ? serving : platform;
 }
 
 Status Engine::AddProfile(const std::string& id) {
@@ -131,16 +129,13 @@ Rotation::Rotation(Engine& engine, std::string profile, std::unique_lock<std::mu
     : engine_(engine),
       profile_(std::move(profile)),
       lock_(std::move(lock)),
-      previous_(engine.store_.Get(profile_, Pointer::kCommitted).value_or("")) {}
-
-Rotation::~Rotation() {
-  if (!finished_ && staged()) Rollback();
-}
+      txn_(engine.journal_, engine.domains_, "certz") {}
 
 Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubject& subject) {
-  if (finished_) return FailedPrecondition("rotation already finished");
-  if (staged())
+  if (txn_.finished()) return FailedPrecondition("rotation already finished");
+  if (staged()) {
     return FailedPrecondition("generate_csr must come before certificates are uploaded");
+  }
   auto key = GenerateKey(suite);
   if (!key.ok()) return key.status();
   auto csr = MakeCsr(key->get(), suite, subject);
@@ -150,12 +145,12 @@ Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubjec
 }
 
 Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_overwrite) {
-  if (finished_) return FailedPrecondition("rotation already finished");
+  if (txn_.finished()) return FailedPrecondition("rotation already finished");
   ProfileStore& store = engine_.store_;
   std::optional<ProfileMaterial> base;
-  const std::string& base_slot = staged() ? candidate_ : previous_;
-  if (!base_slot.empty()) {
-    auto m = store.ReadSlot(profile_, base_slot);
+  const std::optional<std::string> base_slot = txn_.Current(kProfilesDomain, profile_);
+  if (base_slot) {
+    auto m = store.ReadSlot(profile_, *base_slot);
     if (!m.ok()) return m.status();
     base = std::move(*m);
   }
@@ -168,102 +163,31 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
   ctx.key_policy = settings.key_policy;
   ctx.limits = settings.limits;
   ctx.lookup = [&store, this](const std::string& id) -> std::optional<ProfileMaterial> {
-    if (id == profile_ && staged()) {
-      auto m = store.ReadSlot(id, candidate_);
-      if (m.ok()) return std::move(*m);
-    }
     if (!store.Exists(id)) return std::nullopt;
-    return store.Committed(id).value_or(ProfileMaterial{});
+    auto slot = txn_.Current(kProfilesDomain, id);
+    if (!slot) return ProfileMaterial{};
+    auto m = store.ReadSlot(id, *slot);
+    return m.ok() ? std::move(*m) : ProfileMaterial{};
   };
   auto next = BuildCandidate(entities, ctx);
   if (base) Wipe(base->key_pem);
   if (!next.ok()) return next.status();
   StampRotation(base.value_or(ProfileMaterial{}), *next, ctx.now);
-  Status s = Stage(*next);
+  store::Slot slot = ProfileStore::ToSlot(*next);
   Wipe(next->key_pem);
+  Status s = txn_.Stage(kProfilesDomain, profile_, slot);
+  Wipe(slot.files["key.pem"]);
   return s;
 }
 
-Status Rotation::Stage(const ProfileMaterial& next) {
-  ProfileStore& store = engine_.store_;
-  if (!staged()) {
-    ROTAGENT_RETURN_IF_ERROR(store.OpenJournal({profile_, previous_, ""}));
-    Failpoint("certz.journal_opened");
-  }
-  auto slot = store.WriteSlot(profile_, next);
-  if (!slot.ok()) {
-    Rollback();
-    return slot.status();
-  }
-  candidate_ = *slot;
-  Status s = store.OpenJournal({profile_, previous_, candidate_});
-  if (s.ok()) s = engine_.platform_.StageCert(*engine_.InstallOf(profile_, candidate_));
-  Failpoint("certz.platform_staged");
-  if (s.ok()) s = store.Set(profile_, Pointer::kLive, candidate_);
-  Failpoint("certz.live_switched");
-  if (s.ok()) s = engine_.serving_.ProfileChanged(profile_);
-  Failpoint("certz.candidate_served");
-  if (!s.ok()) {
-    spdlog::warn("profile '{}': staging failed, rolling back: {}", profile_, s.message());
-    Rollback();
-    return s.WithContext("staging failed and was rolled back");
-  }
-  spdlog::info("profile '{}': candidate staged and served to new connections", profile_);
-  return Status::Ok();
-}
-
 Status Rotation::Finalize() {
-  if (finished_) return FailedPrecondition("rotation already finished");
+  if (txn_.finished()) return FailedPrecondition("rotation already finished");
   if (!staged()) {
     return FailedPrecondition("finalize_rotation received before any certificates were uploaded");
   }
-  ProfileStore& store = engine_.store_;
-  Status s = engine_.platform_.CommitCert(*engine_.InstallOf(profile_, candidate_));
-  Failpoint("certz.platform_committed");
-  if (!s.ok()) {
-    Rollback();
-    return s.WithContext("platform commit failed and the rotation was rolled back");
-  }
-  ROTAGENT_RETURN_IF_ERROR(store.Set(profile_, Pointer::kCommitted, candidate_));  // commit point
-  Failpoint("certz.committed");
-  finished_ = true;
-  Status closed = store.CloseJournal(profile_);
-  Failpoint("certz.journal_closed");
-  store.CollectGarbage(profile_);
-  spdlog::info("profile '{}': rotation committed", profile_);
-  return closed;
-}
-
-Status Rotation::RestorePrevious() {
-  ProfileStore& store = engine_.store_;
-  if (previous_.empty()) {
-    ROTAGENT_RETURN_IF_ERROR(store.Clear(profile_, Pointer::kLive));
-  } else {
-    ROTAGENT_RETURN_IF_ERROR(store.Set(profile_, Pointer::kLive, previous_));
-  }
-  Status platform =
-      engine_.platform_.RollbackCert(profile_, engine_.InstallOf(profile_, previous_));
-  Status serving = engine_.serving_.ProfileChanged(profile_);
-  return platform.ok() ? serving : platform;
-}
-
-void Rotation::Rollback() {
-  if (finished_) return;
-  finished_ = true;
-  if (!staged()) {
-    (void)engine_.store_.CloseJournal(profile_);
-    return;
-  }
-  Status s = RestorePrevious();
-  if (!s.ok()) {
-    // The journal stays open so the next start retries the rollback.
-    spdlog::error("profile '{}': rollback incomplete, will retry at start: {}", profile_,
-                  s.message());
-    return;
-  }
-  (void)engine_.store_.CloseJournal(profile_);
-  engine_.store_.CollectGarbage(profile_);
-  spdlog::info("profile '{}': rotation rolled back", profile_);
+  Status s = txn_.Commit();
+  if (s.ok()) spdlog::info("profile '{}': rotation committed", profile_);
+  return s;
 }
 
 }  // namespace rotagent::certz

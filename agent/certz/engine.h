@@ -1,6 +1,6 @@
-// The certz transaction engine: the only thing that changes a profile. One rotation at a time;
-// each is journaled before the box changes, staged so new handshakes see it, then committed or
-// rolled back. Translation to and from protobuf lives in the service, not here.
+// The certz engine: builds profile candidates and runs them through the shared transaction, one
+// Rotate at a time. It is also the applier of the profiles domain: it installs a profile version
+// through the platform and waits until new handshakes see it. Protobuf stays in the service.
 #pragma once
 
 #include <memory>
@@ -13,6 +13,7 @@
 #include "agent/certz/csr.h"
 #include "agent/certz/profile_store.h"
 #include "agent/certz/tls_serving.h"
+#include "agent/txn/transaction.h"
 #include "platform/platform.h"
 
 namespace rotagent::certz {
@@ -31,9 +32,6 @@ class Engine;
 class Rotation {
  public:
   Rotation(Engine& engine, std::string profile, std::unique_lock<std::mutex> lock);
-  Rotation(const Rotation&) = delete;
-  Rotation& operator=(const Rotation&) = delete;
-  ~Rotation();
 
   const std::string& profile() const { return profile_; }
   // Generates a key on the device and returns a PEM CSR; the key stays here until upload.
@@ -41,29 +39,24 @@ class Rotation {
   // Validates, stages and proves the candidate live. On failure, nothing is left changed.
   Status Upload(const std::vector<EntityUpload>& entities, bool force_overwrite);
   Status Finalize();
-  void Rollback();
-  bool staged() const { return !candidate_.empty(); }
+  void Rollback() { txn_.Rollback(); }
+  bool staged() const { return txn_.staged(); }
 
  private:
-  Status Stage(const ProfileMaterial& next);
-  Status RestorePrevious();
-
   Engine& engine_;
   std::string profile_;
   std::unique_lock<std::mutex> lock_;
-  std::string previous_;   // committed slot at begin; empty if none
-  std::string candidate_;  // staged slot; empty until an upload is staged
+  txn::Transaction txn_;  // declared after lock_, so it rolls back while the lock is held
   ossl::Pkey generated_key_;
-  bool finished_ = false;
 };
 
-class Engine {
- public:
-  Engine(ProfileStore& store, platform::Platform& platform, TlsServing& serving,
-         EngineSettings settings);
+inline constexpr const char* kProfilesDomain = "profiles";
 
-  // Rolls back every transaction a crash left open and makes the box match what is committed.
-  Status Recover();
+class Engine : public txn::Applier {
+ public:
+  // `domains` must map kProfilesDomain to this engine and store's slots.
+  Engine(ProfileStore& store, platform::Platform& platform, TlsServing& serving,
+         EngineSettings settings, store::Journal& journal, const txn::Domains& domains);
 
   Status AddProfile(const std::string& id);
   Status DeleteProfile(const std::string& id);
@@ -75,16 +68,22 @@ class Engine {
 
   void UpdateSettings(EngineSettings settings);
 
+  // txn::Applier for the profiles domain.
+  Status Stage(const std::string& profile, const std::string& slot) override;
+  Status Commit(const std::string& profile, const std::string& slot) override;
+  Status Restore(const std::string& profile, const std::string& slot) override;
+
  private:
   friend class Rotation;
   EngineSettings Settings() const;
   std::optional<platform::CertInstall> InstallOf(const std::string& profile,
                                                  const std::string& slot) const;
-  Status RecoverProfile(const std::string& profile);
 
   ProfileStore& store_;
   platform::Platform& platform_;
   TlsServing& serving_;
+  store::Journal& journal_;
+  const txn::Domains& domains_;
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
   std::mutex rotation_mu_;  // held by the one open Rotation, and by profile changes

@@ -1,19 +1,13 @@
 // What a certz profile holds: the domain model shared by validation, the store and the service.
 #pragma once
 
-#include <cstdint>
 #include <string>
+
+#include "agent/store/entity_meta.h"
 
 namespace rotagent::certz {
 
-// Identity of one entity as the controller sent it; stored and reported exactly as sent.
-struct EntityMeta {
-  std::string version;
-  uint64_t created_on = 0;
-  int64_t rotated_at = 0;  // seconds since the epoch when this version was committed
-  bool present() const { return !version.empty(); }
-  bool operator==(const EntityMeta&) const = default;
-};
+using store::EntityMeta;
 
 // One complete version of a profile. All fields change together (one slot, one pointer).
 struct ProfileMaterial {

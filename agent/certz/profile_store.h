@@ -1,9 +1,5 @@
-// Durable store of certz profiles, after Kubernetes' atomic writer: every version is a new,
-// never-overwritten slot directory, and a profile's state is two symlinks renamed atomically:
-//   profiles/<id>/slots/<slot>/{chain,key,trust,crl}.pem, policy.bin, meta.json
-//   profiles/<id>/committed -> slots/<slot>   what survives a restart
-//   profiles/<id>/live      -> slots/<slot>   what the box uses now (a candidate while staged)
-//   journal/<id>.json                        an open transaction on that profile
+// Certz profiles in the versioned slot store: one item per profile, under <state>/profiles, whose
+// slots hold chain.pem, key.pem (0600), trust.pem, crl.pem and policy.bin together.
 #pragma once
 
 #include <filesystem>
@@ -12,54 +8,49 @@
 #include <vector>
 
 #include "agent/certz/material.h"
+#include "agent/store/slot_store.h"
 #include "common/status.h"
 
 namespace rotagent::certz {
 
-enum class Pointer { kCommitted, kLive };
-
-struct JournalEntry {
-  std::string profile;
-  std::string previous;   // committed slot when the transaction began; empty if none
-  std::string candidate;  // slot being staged; empty until written
-};
+using store::Pointer;
 
 class ProfileStore {
  public:
-  explicit ProfileStore(std::filesystem::path state_dir);
+  explicit ProfileStore(const std::filesystem::path& state_dir);
 
-  Status Init();
-  // Profile ids become directory names, so only a safe alphabet is accepted.
+  Status Init() { return slots_.Init(); }
   static Status CheckProfileId(const std::string& id);
 
-  std::vector<std::string> List() const;
-  bool Exists(const std::string& id) const;
-  Status Create(const std::string& id);
-  Status Remove(const std::string& id);
+  std::vector<std::string> List() const { return slots_.List(); }
+  bool Exists(const std::string& id) const { return slots_.Exists(id); }
+  Status Create(const std::string& id) { return slots_.Create(id); }
+  Status Remove(const std::string& id) { return slots_.Remove(id); }
 
-  // Writes `m` as a new slot (complete or absent, never partial) and returns its name.
+  // The slot form of `m`; the caller wipes its "key.pem".
+  static store::Slot ToSlot(const ProfileMaterial& m);
   Result<std::string> WriteSlot(const std::string& id, const ProfileMaterial& m);
   Result<ProfileMaterial> ReadSlot(const std::string& id, const std::string& slot) const;
   // Versions and timestamps only; no material (and so no key) is read.
   Result<ProfileMaterial> ReadMeta(const std::string& id, const std::string& slot) const;
-  std::filesystem::path SlotDir(const std::string& id, const std::string& slot) const;
+  std::filesystem::path SlotDir(const std::string& id, const std::string& slot) const {
+    return slots_.SlotDir(id, slot);
+  }
 
-  std::optional<std::string> Get(const std::string& id, Pointer p) const;
-  Status Set(const std::string& id, Pointer p, const std::string& slot);
-  Status Clear(const std::string& id, Pointer p);
+  std::optional<std::string> Get(const std::string& id, Pointer p) const {
+    return slots_.Get(id, p);
+  }
+  Status Set(const std::string& id, Pointer p, const std::string& slot) {
+    return slots_.Set(id, p, slot);
+  }
   // The committed version, or nullopt for a profile that has never been rotated.
   std::optional<ProfileMaterial> Committed(const std::string& id) const;
+  void CollectGarbage(const std::string& id) { slots_.CollectGarbage(id); }
 
-  Status OpenJournal(const JournalEntry& e);
-  Status CloseJournal(const std::string& id);
-  std::vector<JournalEntry> Journals() const;
-
-  // Removes slots that neither pointer names, and unfinished slot writes.
-  void CollectGarbage(const std::string& id);
+  store::SlotStore& slots() { return slots_; }
 
  private:
-  std::filesystem::path ProfileDir(const std::string& id) const;
-  std::filesystem::path state_dir_;
+  store::SlotStore slots_;
 };
 
 }  // namespace rotagent::certz

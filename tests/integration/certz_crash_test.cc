@@ -65,11 +65,12 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CertzCrashTest,
-                         ::testing::Values("certz.journal_opened", "store.slot_written",
-                                           "linux.cert_installed", "certz.platform_staged",
-                                           "certz.live_switched", "listener.served_switched",
-                                           "certz.candidate_served", "certz.platform_committed",
-                                           "certz.committed", "certz.journal_closed"),
+                         ::testing::Values("txn.journal_opened", "store.slot_written",
+                                           "txn.live_switched", "linux.cert_installed",
+                                           "certz.platform_staged", "listener.served_switched",
+                                           "txn.staged", "txn.platform_committed",
+                                           "txn.commit_decided", "txn.committed",
+                                           "txn.journal_closed"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n) {

@@ -67,15 +67,6 @@ TEST_F(ProfileStoreTest, PointersSwitchAtomicallyAndGarbageIsCollected) {
   EXPECT_FALSE(fs::exists(dir_ / "profiles/p/slots/.tmp-unfinished"));
 }
 
-TEST_F(ProfileStoreTest, JournalRecordsOpenTransactions) {
-  ASSERT_TRUE(store_->OpenJournal({"p", "a", "b"}).ok());
-  auto j = store_->Journals();
-  ASSERT_EQ(j.size(), 1u);
-  EXPECT_EQ(j[0].candidate, "b");
-  ASSERT_TRUE(store_->CloseJournal("p").ok());
-  EXPECT_TRUE(store_->Journals().empty());
-}
-
 TEST_F(ProfileStoreTest, ProfileIdsAreSafeNames) {
   EXPECT_EQ(ProfileStore::CheckProfileId("").code(), Code::kInvalidArgument);
   EXPECT_EQ(ProfileStore::CheckProfileId("../x").code(), Code::kInvalidArgument);

@@ -1,0 +1,210 @@
+#include "agent/store/slot_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
+#include "common/failpoint.h"
+
+namespace rotagent::store {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr mode_t kDirMode = 0700;
+constexpr mode_t kFileMode = 0600;
+constexpr const char* kTmpPrefix = ".tmp-";
+constexpr const char* kMetaFile = "meta.json";
+
+json MetaJson(const EntityMeta& m) {
+  return {{"version", m.version}, {"created_on", m.created_on}, {"rotated_at", m.rotated_at}};
+}
+
+EntityMeta MetaFrom(const json& j) {
+  EntityMeta m;
+  if (!j.is_object()) return m;
+  m.version = j.value("version", "");
+  m.created_on = j.value("created_on", uint64_t{0});
+  m.rotated_at = j.value("rotated_at", int64_t{0});
+  return m;
+}
+
+std::string NewSlotName() {
+  static std::atomic<unsigned> counter{0};
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return std::to_string(ns) + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+}
+
+const char* PointerName(Pointer p) { return p == Pointer::kCommitted ? "committed" : "live"; }
+
+bool SafeName(const std::string& s) {
+  return !s.empty() && s[0] != '.' && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+SlotStore::SlotStore(fs::path root, std::string id_label)
+    : root_(std::move(root)), id_label_(std::move(id_label)) {}
+
+Status SlotStore::Init() {
+  ROTAGENT_RETURN_IF_ERROR(MakeDirs(root_, kDirMode));
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root_, ec)) {
+    if (e.path().filename().string().rfind(kTmpPrefix, 0) == 0) fs::remove_all(e.path(), ec);
+  }
+  return Status::Ok();
+}
+
+Status SlotStore::CheckId(const std::string& id) const {
+  if (id.empty()) return InvalidArgument(id_label_ + " is empty");
+  if (id.size() > 128) return InvalidArgument(id_label_ + " is longer than 128 characters");
+  if (!SafeName(id)) {
+    return InvalidArgument(id_label_ + " '" + id +
+                           "' may only hold letters, digits, '-', '_' and '.', and not start "
+                           "with '.'");
+  }
+  return Status::Ok();
+}
+
+fs::path SlotStore::ItemDir(const std::string& id) const { return root_ / id; }
+
+fs::path SlotStore::SlotDir(const std::string& id, const std::string& slot) const {
+  return ItemDir(id) / "slots" / slot;
+}
+
+std::vector<std::string> SlotStore::List() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root_, ec)) {
+    std::string name = e.path().filename().string();
+    if (e.is_directory() && name[0] != '.') out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool SlotStore::Exists(const std::string& id) const {
+  return CheckId(id).ok() && fs::is_directory(ItemDir(id));
+}
+
+Status SlotStore::Create(const std::string& id) {
+  ROTAGENT_RETURN_IF_ERROR(CheckId(id));
+  if (Exists(id)) return {Code::kAlreadyExists, id_label_ + " '" + id + "' already exists"};
+  return MakeDirs(ItemDir(id) / "slots", kDirMode);
+}
+
+Status SlotStore::Remove(const std::string& id) {
+  ROTAGENT_RETURN_IF_ERROR(CheckId(id));
+  if (!Exists(id)) return NotFound(id_label_ + " '" + id + "' does not exist");
+  // Rename first so a crash never leaves a half-deleted item that still looks present.
+  fs::path doomed = root_ / (kTmpPrefix + id + "-" + NewSlotName());
+  std::error_code ec;
+  fs::rename(ItemDir(id), doomed, ec);
+  if (ec) return Internal("cannot remove " + id_label_ + " '" + id + "': " + ec.message());
+  ROTAGENT_RETURN_IF_ERROR(FsyncDir(root_));
+  fs::remove_all(doomed, ec);
+  return Status::Ok();
+}
+
+Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
+  const std::string slot = NewSlotName();
+  const fs::path slots = ItemDir(id) / "slots";
+  const fs::path tmp = slots / (kTmpPrefix + slot);
+  ROTAGENT_RETURN_IF_ERROR(MakeDirs(tmp, kDirMode));
+  json meta = json::object();
+  for (const auto& [entity, m] : s.meta) meta[entity] = MetaJson(m);
+  for (const auto& [name, data] : s.files) {
+    if (!SafeName(name) || name == kMetaFile) return Internal("bad slot file name '" + name + "'");
+    ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(tmp / name, data, kFileMode));
+  }
+  ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(tmp / kMetaFile, meta.dump(), kFileMode));
+  std::error_code ec;
+  fs::rename(tmp, slots / slot, ec);
+  if (ec) return Internal("cannot publish slot of " + id_label_ + " '" + id + "': " + ec.message());
+  ROTAGENT_RETURN_IF_ERROR(FsyncDir(slots));
+  Failpoint("store.slot_written");
+  return slot;
+}
+
+Result<Slot> SlotStore::ReadMeta(const std::string& id, const std::string& slot) const {
+  const fs::path dir = SlotDir(id, slot);
+  auto text = ReadFile(dir / kMetaFile);
+  if (!text.ok()) return text.status();
+  json meta = json::parse(*text, nullptr, false);
+  if (!meta.is_object()) return Internal("corrupt metadata in " + dir.string());
+  Slot s;
+  for (const auto& [entity, m] : meta.items()) s.meta[entity] = MetaFrom(m);
+  return s;
+}
+
+Result<Slot> SlotStore::Read(const std::string& id, const std::string& slot) const {
+  auto s = ReadMeta(id, slot);
+  if (!s.ok()) return s.status();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(SlotDir(id, slot), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name == kMetaFile || !e.is_regular_file()) continue;
+    auto data = ReadFile(e.path());
+    if (!data.ok()) return data.status();
+    s->files[name] = std::move(*data);
+  }
+  if (ec) return Internal("cannot list slot " + SlotDir(id, slot).string() + ": " + ec.message());
+  return s;
+}
+
+std::optional<std::string> SlotStore::Get(const std::string& id, Pointer p) const {
+  std::error_code ec;
+  fs::path target = fs::read_symlink(ItemDir(id) / PointerName(p), ec);
+  if (ec) return std::nullopt;
+  return target.filename().string();
+}
+
+Status SlotStore::Set(const std::string& id, Pointer p, const std::string& slot) {
+  return ReplaceSymlink(ItemDir(id) / PointerName(p), fs::path("slots") / slot);
+}
+
+Status SlotStore::Clear(const std::string& id, Pointer p) {
+  std::error_code ec;
+  fs::remove(ItemDir(id) / PointerName(p), ec);
+  if (ec) return Internal("cannot clear " + std::string(PointerName(p)) + " of '" + id + "'");
+  return FsyncDir(ItemDir(id));
+}
+
+Status SlotStore::Point(const std::string& id, Pointer p, const std::string& slot) {
+  return slot.empty() ? Clear(id, p) : Set(id, p, slot);
+}
+
+std::optional<Slot> SlotStore::Committed(const std::string& id) const {
+  auto slot = Get(id, Pointer::kCommitted);
+  if (!slot) return std::nullopt;
+  auto s = Read(id, *slot);
+  if (!s.ok()) return std::nullopt;
+  return std::move(*s);
+}
+
+void SlotStore::CollectGarbage(const std::string& id) {
+  auto committed = Get(id, Pointer::kCommitted);
+  auto live = Get(id, Pointer::kLive);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(ItemDir(id) / "slots", ec)) {
+    std::string name = e.path().filename().string();
+    if (name == committed || name == live) continue;
+    fs::remove_all(e.path(), ec);
+  }
+  // Links left by an interrupted ReplaceSymlink.
+  for (const auto& e : fs::directory_iterator(ItemDir(id), ec)) {
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
+  }
+}
+
+}  // namespace rotagent::store

@@ -1,0 +1,77 @@
+// Durable versioned store, after Kubernetes' atomic writer. Every version of an item (a certz
+// profile, an account, the SSH host parameters) is a new, never-overwritten slot directory, and
+// the item's state is two symlinks switched by rename:
+//   <root>/<id>/slots/<slot>/<file>...  meta.json
+//   <root>/<id>/committed -> slots/<slot>   what survives a restart
+//   <root>/<id>/live      -> slots/<slot>   what the box uses now (a candidate while staged)
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/store/entity_meta.h"
+#include "common/status.h"
+
+namespace rotagent::store {
+
+// One complete version of an item: every file and entity changes together.
+struct Slot {
+  std::map<std::string, std::string> files;  // name -> contents, all written 0600
+  std::map<std::string, EntityMeta> meta;    // entity name -> identity as sent
+
+  const std::string* File(const std::string& name) const {
+    auto it = files.find(name);
+    return it == files.end() ? nullptr : &it->second;
+  }
+  EntityMeta Meta(const std::string& entity) const {
+    auto it = meta.find(entity);
+    return it == meta.end() ? EntityMeta{} : it->second;
+  }
+};
+
+enum class Pointer { kCommitted, kLive };
+
+class SlotStore {
+ public:
+  // `id_label` names ids in errors ("ssl_profile_id", "account").
+  SlotStore(std::filesystem::path root, std::string id_label);
+
+  Status Init();
+  // Ids become directory names, so only a safe alphabet is accepted.
+  Status CheckId(const std::string& id) const;
+
+  std::vector<std::string> List() const;
+  bool Exists(const std::string& id) const;
+  Status Create(const std::string& id);
+  Status Remove(const std::string& id);
+
+  // Writes `s` as a new slot (complete or absent, never partial) and returns its name.
+  Result<std::string> Write(const std::string& id, const Slot& s);
+  Result<Slot> Read(const std::string& id, const std::string& slot) const;
+  // Entity identities only; no file (and so no secret) is read.
+  Result<Slot> ReadMeta(const std::string& id, const std::string& slot) const;
+  std::filesystem::path SlotDir(const std::string& id, const std::string& slot) const;
+
+  std::optional<std::string> Get(const std::string& id, Pointer p) const;
+  Status Set(const std::string& id, Pointer p, const std::string& slot);
+  Status Clear(const std::string& id, Pointer p);
+  // Points `p` at `slot`, or removes it when `slot` is empty.
+  Status Point(const std::string& id, Pointer p, const std::string& slot);
+  // The committed version, or nullopt for an item that has never been committed.
+  std::optional<Slot> Committed(const std::string& id) const;
+
+  // Removes slots that neither pointer names, and unfinished slot writes.
+  void CollectGarbage(const std::string& id);
+
+  const std::string& id_label() const { return id_label_; }
+
+ private:
+  std::filesystem::path ItemDir(const std::string& id) const;
+  std::filesystem::path root_;
+  std::string id_label_;
+};
+
+}  // namespace rotagent::store

@@ -1,0 +1,30 @@
+// How one kind of item (a certz profile, an account, the SSH host parameters) reaches the box.
+// The transaction calls it after the store's live pointer names the slot.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "agent/store/slot_store.h"
+#include "common/status.h"
+
+namespace rotagent::txn {
+
+class Applier {
+ public:
+  virtual ~Applier() = default;
+  // Makes the candidate what new users of the item see; returns only once they do.
+  virtual Status Stage(const std::string& id, const std::string& slot) = 0;
+  virtual Status Commit(const std::string& id, const std::string& slot) = 0;
+  // Makes the box hold `slot` again; an empty slot means the item held nothing before.
+  virtual Status Restore(const std::string& id, const std::string& slot) = 0;
+};
+
+struct Domain {
+  store::SlotStore* store;
+  Applier* applier;
+};
+
+using Domains = std::map<std::string, Domain>;  // by domain name, as journaled
+
+}  // namespace rotagent::txn

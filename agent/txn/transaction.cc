@@ -1,0 +1,156 @@
+#include "agent/txn/transaction.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ranges>
+
+#include "common/failpoint.h"
+
+namespace rotagent::txn {
+namespace {
+
+using store::Pointer;
+
+// Points live at `slot` and makes the box hold it.
+Status RestoreItem(const Domain& d, const std::string& id, const std::string& slot) {
+  ROTAGENT_RETURN_IF_ERROR(d.store->Point(id, Pointer::kLive, slot));
+  return d.applier->Restore(id, slot);
+}
+
+}  // namespace
+
+Transaction::Transaction(store::Journal& journal, const Domains& domains, std::string name)
+    : journal_(journal), domains_(domains), entry_{std::move(name), {}, false} {}
+
+Transaction::~Transaction() {
+  if (!finished_) Rollback();
+}
+
+const Domain& Transaction::DomainOf(const std::string& name) const { return domains_.at(name); }
+
+store::JournalItem* Transaction::Find(const std::string& domain, const std::string& id) {
+  for (auto& i : entry_.items) {
+    if (i.domain == domain && i.id == id) return &i;
+  }
+  return nullptr;
+}
+
+Status Transaction::WriteJournal() { return journal_.Write(entry_); }
+
+std::optional<std::string> Transaction::Current(const std::string& domain,
+                                                const std::string& id) const {
+  for (const auto& i : entry_.items) {
+    if (i.domain == domain && i.id == id && !i.candidate.empty()) return i.candidate;
+  }
+  return DomainOf(domain).store->Get(id, Pointer::kCommitted);
+}
+
+Status Transaction::Stage(const std::string& domain, const std::string& id,
+                          const store::Slot& slot) {
+  if (finished_) return FailedPrecondition("the transaction has already finished");
+  const Domain& d = DomainOf(domain);
+  store::JournalItem* item = Find(domain, id);
+  if (item == nullptr) {
+    entry_.items.push_back({domain, id, d.store->Get(id, Pointer::kCommitted).value_or(""), ""});
+    item = &entry_.items.back();
+    // Journaled before anything changes, so a crash from here on is rolled back at start.
+    if (Status s = WriteJournal(); !s.ok()) {
+      entry_.items.pop_back();
+      return s;
+    }
+    Failpoint("txn.journal_opened");
+  }
+  auto name = d.store->Write(id, slot);
+  Status s = name.status();
+  if (s.ok()) {
+    item->candidate = *name;
+    s = WriteJournal();
+  }
+  if (s.ok()) s = d.store->Set(id, Pointer::kLive, *name);
+  Failpoint("txn.live_switched");
+  if (s.ok()) s = d.applier->Stage(id, *name);
+  Failpoint("txn.staged");
+  if (!s.ok()) {
+    spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id,
+                 s.message());
+    Rollback();
+    return s.WithContext("staging failed and was rolled back");
+  }
+  return Status::Ok();
+}
+
+Status Transaction::Commit() {
+  if (finished_) return FailedPrecondition("the transaction has already finished");
+  for (const auto& i : entry_.items) {
+    Status s = DomainOf(i.domain).applier->Commit(i.id, i.candidate);
+    Failpoint("txn.platform_committed");
+    if (!s.ok()) {
+      Rollback();
+      return s.WithContext("commit on the box failed and the rotation was rolled back");
+    }
+  }
+  // The commit point: from here a crash rolls forward.
+  entry_.committing = true;
+  ROTAGENT_RETURN_IF_ERROR(WriteJournal());
+  Failpoint("txn.commit_decided");
+  finished_ = true;
+  for (const auto& i : entry_.items) {
+    ROTAGENT_RETURN_IF_ERROR(DomainOf(i.domain).store->Set(i.id, Pointer::kCommitted, i.candidate));
+  }
+  Failpoint("txn.committed");
+  Status closed = journal_.Remove(entry_.name);
+  Failpoint("txn.journal_closed");
+  for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
+  return closed;
+}
+
+void Transaction::Rollback() {
+  if (finished_) return;
+  finished_ = true;
+  bool complete = true;
+  for (const auto& i : std::views::reverse(entry_.items)) {
+    if (i.candidate.empty()) continue;  // journaled, but nothing changed yet
+    const Domain& d = DomainOf(i.domain);
+    if (Status s = RestoreItem(d, i.id, i.previous); !s.ok()) {
+      spdlog::error("{} '{}': rollback incomplete, will retry at start: {}", d.store->id_label(),
+                    i.id, s.message());
+      complete = false;
+    } else {
+      spdlog::info("{} '{}': rotation rolled back", d.store->id_label(), i.id);
+    }
+  }
+  // An incomplete rollback keeps its journal entry so the next start retries it.
+  if (!complete) return;
+  (void)journal_.Remove(entry_.name);
+  for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
+}
+
+Status Recover(store::Journal& journal, const Domains& domains) {
+  for (const store::JournalEntry& e : journal.List()) {
+    spdlog::warn("{}: transaction interrupted by a restart; rolling {}", e.name,
+                 e.committing ? "forward" : "back");
+    for (const auto& i : std::views::reverse(e.items)) {
+      auto d = domains.find(i.domain);
+      if (d == domains.end() || !d->second.store->Exists(i.id)) continue;
+      if (e.committing) {
+        ROTAGENT_RETURN_IF_ERROR(
+            d->second.store->Set(i.id, Pointer::kCommitted, i.candidate));
+      }
+      ROTAGENT_RETURN_IF_ERROR(
+          RestoreItem(d->second, i.id, e.committing ? i.candidate : i.previous));
+    }
+    ROTAGENT_RETURN_IF_ERROR(journal.Remove(e.name));
+  }
+  for (const auto& [name, d] : domains) {
+    for (const auto& id : d.store->List()) {
+      auto committed = d.store->Get(id, Pointer::kCommitted);
+      if (d.store->Get(id, Pointer::kLive) != committed) {
+        ROTAGENT_RETURN_IF_ERROR(RestoreItem(d, id, committed.value_or("")));
+      }
+      d.store->CollectGarbage(id);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace rotagent::txn

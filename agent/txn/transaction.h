@@ -1,0 +1,48 @@
+// The one path every rotation takes: journal, write a new slot, switch live, stage on the box;
+// then commit every touched item together, or put every one back. Destroying an unfinished
+// transaction rolls it back, so a dropped stream can never leave a candidate behind.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/store/journal.h"
+#include "agent/txn/applier.h"
+
+namespace rotagent::txn {
+
+class Transaction {
+ public:
+  // `name` keys the journal entry: one open transaction per name.
+  Transaction(store::Journal& journal, const Domains& domains, std::string name);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  // The slot an item holds within this transaction: its candidate once staged, else committed.
+  std::optional<std::string> Current(const std::string& domain, const std::string& id) const;
+  // Stages `slot` as the item's candidate. On failure everything this transaction staged is
+  // rolled back and the transaction is finished.
+  Status Stage(const std::string& domain, const std::string& id, const store::Slot& slot);
+  Status Commit();
+  void Rollback();
+
+  bool staged() const { return !entry_.items.empty(); }
+  bool finished() const { return finished_; }
+
+ private:
+  const Domain& DomainOf(const std::string& name) const;
+  store::JournalItem* Find(const std::string& domain, const std::string& id);
+  Status WriteJournal();
+
+  store::Journal& journal_;
+  const Domains& domains_;
+  store::JournalEntry entry_;
+  bool finished_ = false;
+};
+
+// Finishes whatever a crash left open and makes every item's box state match its store.
+Status Recover(store::Journal& journal, const Domains& domains);
+
+}  // namespace rotagent::txn
