@@ -48,13 +48,19 @@ Status FsyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
-Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode) {
+Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
+                       gid_t gid) {
   fs::path tmp = path;
   tmp += TempSuffix();
   Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.get() < 0) return Internal(ErrnoText("cannot create", tmp));
   // The umask may have narrowed the mode; never widened, but make it exact.
-  if (fchmod(fd.get(), mode) != 0) return Internal(ErrnoText("cannot chmod", tmp));
+  const bool chown_wanted = uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1);
+  if (fchmod(fd.get(), mode) != 0 || (chown_wanted && fchown(fd.get(), uid, gid) != 0)) {
+    Status s = Internal(ErrnoText("cannot set mode and owner of", tmp));
+    unlink(tmp.c_str());
+    return s;
+  }
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = write(fd.get(), data.data() + off, data.size() - off);

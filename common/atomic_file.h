@@ -13,8 +13,9 @@
 namespace rotagent {
 
 // Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs
-// the directory. `mode` is applied before any byte is written.
-Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode);
+// the directory. `mode` (and the owner, unless -1) is applied before any byte is written.
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode,
+                       uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
 
 // Creates `dir` (and parents) with `mode`, fsyncing each parent that gained an entry.
 Status MakeDirs(const std::filesystem::path& dir, mode_t mode);

@@ -54,6 +54,7 @@ inline Status FailedPrecondition(std::string m) {
 }
 inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 
 // A value or the status explaining why there is none.
 template <typename T>

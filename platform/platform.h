@@ -27,10 +27,49 @@ struct CertTarget {
   std::vector<std::string> stage_hook, commit_hook, rollback_hook;  // argv; empty: none
 };
 
+// What the box holds for one account. nullopt: the box has none (no file, no hash).
+struct AccountState {
+  std::optional<std::string> password_hash;  // crypt(3) string; never plaintext
+  std::optional<std::string> authorized_keys;
+  std::optional<std::string> authorized_principals;
+  bool operator==(const AccountState&) const = default;
+};
+
+struct HostKey {
+  std::string private_key;  // OpenSSH or PEM private key; secret
+  std::string public_key;   // OpenSSH public key line
+  std::string certificate;  // OpenSSH host certificate line; may be empty
+};
+
+// The SSH server parameters the agent manages. Unset parts are left to the box's own config.
+struct SshHostState {
+  std::optional<std::string> trusted_user_ca_keys;  // OpenSSH public key lines
+  std::vector<HostKey> host_keys;                   // empty: the box's own host keys
+  std::optional<std::vector<std::string>> auth_methods;  // "password", "publickey", ...
+  std::optional<std::string> principal_check;            // "hiba"; nullopt: none
+};
+
+// Where account and SSH server material goes on a Linux-like box.
+struct SshConfig {
+  std::string address = "127.0.0.1:22";  // local sshd used to prove logins and host keys
+  std::string authorized_keys_file = "%h/.ssh/authorized_keys";  // %h home, %u user
+  std::string authorized_principals_file = "/etc/ssh/rotagent/authorized_principals/%u";
+  std::filesystem::path managed_dir = "/etc/ssh/rotagent";
+  std::filesystem::path config_fragment = "/etc/ssh/sshd_config.d/50-rotagent.conf";
+  std::vector<std::string> check_command = {"/usr/sbin/sshd", "-t"};
+  std::filesystem::path pid_file = "/run/sshd.pid";
+  std::vector<std::filesystem::path> host_public_keys = {"/etc/ssh/ssh_host_ed25519_key.pub",
+                                                          "/etc/ssh/ssh_host_ecdsa_key.pub",
+                                                          "/etc/ssh/ssh_host_rsa_key.pub"};
+  std::string hiba_check_command;  // AuthorizedPrincipalsCommand for TOOL_HIBA_DEFAULT
+  int probe_timeout_seconds = 10;
+};
+
 struct PlatformConfig {
   std::string kind = "linux";
   int hook_timeout_seconds = 30;
   std::map<std::string, CertTarget> cert_targets;  // by profile id
+  SshConfig ssh;
 };
 
 class Platform {
@@ -44,6 +83,23 @@ class Platform {
   // Puts `previous` back; nullopt means the profile held nothing before.
   virtual Status RollbackCert(const std::string& profile,
                               const std::optional<CertInstall>& previous) = 0;
+
+  // NOT_FOUND unless the local account exists.
+  virtual Status CheckAccount(const std::string& account) const = 0;
+  virtual Result<AccountState> ReadAccount(const std::string& account) const = 0;
+  // Makes `state` what new logins of the account see.
+  virtual Status StageAccount(const std::string& account, const AccountState& state) = 0;
+  virtual Status CommitAccount(const std::string& account, const AccountState& state) = 0;
+  virtual Status RestoreAccount(const std::string& account, const AccountState& state) = 0;
+  // Proves a password by a real login; the plaintext is neither kept nor logged.
+  virtual Status VerifyPassword(const std::string& account, const std::string& plaintext) = 0;
+
+  // Makes `state` what new SSH connections see; nullopt restores the box's own configuration.
+  virtual Status StageSshHost(const SshHostState& state) = 0;
+  virtual Status CommitSshHost(const SshHostState& state) = 0;
+  virtual Status RestoreSshHost(const std::optional<SshHostState>& state) = 0;
+  // The SSH server's host public keys (OpenSSH lines) when the agent manages none.
+  virtual Result<std::vector<std::string>> NativeHostPublicKeys() const = 0;
 
   // Facts reported in state (kind, model, OS version).
   virtual std::map<std::string, std::string> Describe() const = 0;

@@ -7,7 +7,11 @@
 #include "common/atomic_file.h"
 #include "common/failpoint.h"
 #include "common/ossl.h"
+#include "platform/linux/account_files.h"
 #include "platform/linux/hook_runner.h"
+#include "platform/linux/shadow.h"
+#include "platform/linux/sshd_host.h"
+#include "platform/ssh_probe.h"
 
 namespace rotagent::platform {
 namespace fs = std::filesystem;
@@ -82,6 +86,87 @@ Status LinuxPlatform::RollbackCert(const std::string& profile,
     }
   }
   return Hook(t->rollback_hook, "rollback", profile, previous ? &*previous : nullptr, *t);
+}
+
+namespace {
+constexpr const char* kShadow = "/etc/shadow";
+}  // namespace
+
+Status LinuxPlatform::CheckAccount(const std::string& account) const {
+  return LookupUser(account).status();
+}
+
+Result<AccountState> LinuxPlatform::ReadAccount(const std::string& account) const {
+  auto user = LookupUser(account);
+  if (!user.ok()) return user.status();
+  AccountState state;
+  auto shadow = ReadFile(kShadow);
+  if (!shadow.ok()) return shadow.status();
+  auto hash = ShadowHash(*shadow, account);
+  Wipe(*shadow);
+  if (hash.ok()) state.password_hash = std::move(*hash);
+  const SshConfig& c = config_.ssh;
+  for (auto [tmpl, field] : {std::pair{&c.authorized_keys_file, &state.authorized_keys},
+                             {&c.authorized_principals_file, &state.authorized_principals}}) {
+    auto text = ReadOptionalFile(ExpandUserPath(*tmpl, *user));
+    if (!text.ok()) return text.status();
+    *field = std::move(*text);
+  }
+  return state;
+}
+
+Status LinuxPlatform::WriteAccount(const std::string& account, const AccountState& state) {
+  auto user = LookupUser(account);
+  if (!user.ok()) return user.status();
+  auto current = ReadAccount(account);
+  if (!current.ok()) return current.status();
+  // Only what differs is written, so a key rotation never rewrites /etc/shadow.
+  if (state.password_hash && state.password_hash != current->password_hash) {
+    ROTAGENT_RETURN_IF_ERROR(WriteShadowHash(kShadow, account, *state.password_hash));
+  }
+  if (current->password_hash) Wipe(*current->password_hash);
+  const SshConfig& c = config_.ssh;
+  if (state.authorized_keys != current->authorized_keys) {
+    ROTAGENT_RETURN_IF_ERROR(WriteUserFile(ExpandUserPath(c.authorized_keys_file, *user),
+                                           state.authorized_keys, *user));
+  }
+  if (state.authorized_principals != current->authorized_principals) {
+    ROTAGENT_RETURN_IF_ERROR(WriteUserFile(ExpandUserPath(c.authorized_principals_file, *user),
+                                           state.authorized_principals, *user));
+  }
+  return Status::Ok();
+}
+
+Status LinuxPlatform::StageAccount(const std::string& account, const AccountState& state) {
+  return WriteAccount(account, state);
+}
+
+Status LinuxPlatform::CommitAccount(const std::string& /*account*/, const AccountState& /*state*/) {
+  return Status::Ok();  // staging already wrote the files sshd and PAM read
+}
+
+Status LinuxPlatform::RestoreAccount(const std::string& account, const AccountState& state) {
+  return WriteAccount(account, state);
+}
+
+Status LinuxPlatform::VerifyPassword(const std::string& account, const std::string& plaintext) {
+  auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
+  if (!ep.ok()) return ep.status();
+  return TryPasswordLogin(*ep, account, plaintext);
+}
+
+Status LinuxPlatform::StageSshHost(const SshHostState& state) {
+  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds);
+}
+
+Status LinuxPlatform::CommitSshHost(const SshHostState& /*state*/) { return Status::Ok(); }
+
+Status LinuxPlatform::RestoreSshHost(const std::optional<SshHostState>& state) {
+  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds);
+}
+
+Result<std::vector<std::string>> LinuxPlatform::NativeHostPublicKeys() const {
+  return ReadHostPublicKeys(config_.ssh);
 }
 
 std::map<std::string, std::string> LinuxPlatform::Describe() const {

@@ -1,5 +1,6 @@
 // Linux: a profile's material is copied to configured paths for other on-box services, with
-// operator hooks around each step (for example to reload nginx).
+// operator hooks around each step (for example to reload nginx); passwords go to /etc/shadow,
+// SSH keys and principals to per-user files, host parameters to an sshd_config fragment.
 #pragma once
 
 #include "platform/platform.h"
@@ -15,9 +16,24 @@ class LinuxPlatform final : public Platform {
   Status CommitCert(const CertInstall& committed) override;
   Status RollbackCert(const std::string& profile,
                       const std::optional<CertInstall>& previous) override;
+
+  Status CheckAccount(const std::string& account) const override;
+  Result<AccountState> ReadAccount(const std::string& account) const override;
+  Status StageAccount(const std::string& account, const AccountState& state) override;
+  Status CommitAccount(const std::string& account, const AccountState& state) override;
+  Status RestoreAccount(const std::string& account, const AccountState& state) override;
+  Status VerifyPassword(const std::string& account, const std::string& plaintext) override;
+
+  Status StageSshHost(const SshHostState& state) override;
+  Status CommitSshHost(const SshHostState& state) override;
+  Status RestoreSshHost(const std::optional<SshHostState>& state) override;
+  Result<std::vector<std::string>> NativeHostPublicKeys() const override;
+
   std::map<std::string, std::string> Describe() const override;
 
  private:
+  Status WriteAccount(const std::string& account, const AccountState& state);
+
   const CertTarget* TargetOf(const std::string& profile) const;
   Status Install(const CertTarget& t, const CertInstall& c) const;
   Status Hook(const std::vector<std::string>& argv, const std::string& phase,

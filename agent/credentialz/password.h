@@ -1,0 +1,22 @@
+// Password hashes: checking the crypt(3) strings a controller sends, and hashing plaintext with
+// a strong method. Plaintext never leaves these functions except through the caller's buffer.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace rotagent::credentialz {
+
+enum class HashKind { kAny, kMd5, kSha512 };
+
+// INVALID_ARGUMENT naming the problem unless `hash` is a well-formed crypt string of `kind`
+// ($1$, $6$, or with kAny also $y$ where libxcrypt supports it). `account` names it in errors.
+Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string& account);
+// INVALID_ARGUMENT for an empty, oversized or NUL-holding password; the text is never quoted.
+Status CheckPlaintext(const std::string& plaintext, const std::string& account);
+// A fresh salt from the strongest method libxcrypt offers (yescrypt, else sha512crypt).
+Result<std::string> HashPassword(const std::string& plaintext);
+bool PasswordMatches(const std::string& plaintext, const std::string& hash);
+
+}  // namespace rotagent::credentialz

@@ -1,0 +1,24 @@
+// The SSH server parameters the agent manages on Linux: files under the managed directory and
+// one sshd_config fragment naming them. Applying checks the whole config with `sshd -t`,
+// reloads sshd (SIGHUP) and returns once new connections are shown the expected host keys.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "platform/platform.h"
+
+namespace rotagent::platform {
+
+// The fragment's text for `state`; the host key files are named by position.
+std::string RenderSshdFragment(const SshHostState& state, const SshConfig& config);
+
+// Writes (or, for nullopt, removes) the managed files and fragment, then checks and reloads.
+Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& config,
+                    int hook_timeout_seconds);
+
+// The box's own host public keys, read from config.host_public_keys.
+Result<std::vector<std::string>> ReadHostPublicKeys(const SshConfig& config);
+
+}  // namespace rotagent::platform

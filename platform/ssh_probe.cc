@@ -1,0 +1,119 @@
+#include "platform/ssh_probe.h"
+
+#include <libssh/libssh.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+namespace rotagent::platform {
+namespace {
+
+struct SessionDeleter {
+  void operator()(ssh_session s) const {
+    ssh_disconnect(s);
+    ssh_free(s);
+  }
+};
+using Session = std::unique_ptr<ssh_session_struct, SessionDeleter>;
+struct KeyDeleter {
+  void operator()(ssh_key k) const { ssh_key_free(k); }
+};
+using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
+struct StringDeleter {
+  void operator()(char* p) const { ssh_string_free_char(p); }
+};
+
+Result<Session> Connect(const SshEndpoint& ep, const std::string& user,
+                        const std::string& hostkeys) {
+  Session s(ssh_new());
+  if (!s) return Internal("libssh: cannot create a session");
+  long timeout = ep.timeout_seconds;
+  int log = SSH_LOG_NOLOG;
+  bool process_config = false;
+  // The box's own sshd: no config files, no known_hosts; the host key is what is being checked.
+  ssh_options_set(s.get(), SSH_OPTIONS_HOST, ep.host.c_str());
+  ssh_options_set(s.get(), SSH_OPTIONS_PORT, &ep.port);
+  ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+  ssh_options_set(s.get(), SSH_OPTIONS_LOG_VERBOSITY, &log);
+  ssh_options_set(s.get(), SSH_OPTIONS_PROCESS_CONFIG, &process_config);
+  if (!user.empty()) ssh_options_set(s.get(), SSH_OPTIONS_USER, user.c_str());
+  if (!hostkeys.empty()) ssh_options_set(s.get(), SSH_OPTIONS_HOSTKEYS, hostkeys.c_str());
+  if (ssh_connect(s.get()) != SSH_OK) {
+    return Unavailable("cannot connect to sshd at " + ep.host + ":" + std::to_string(ep.port) +
+                       ": " + ssh_get_error(s.get()));
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<SshEndpoint> ParseSshEndpoint(const std::string& address, int timeout_seconds) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgument("ssh address '" + address + "' is not host:port");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  try {
+    port = std::stoi(address.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 0;
+  }
+  if (port <= 0 || port > 65535) return InvalidArgument("ssh address '" + address + "' has no valid port");
+  return SshEndpoint{host, port, timeout_seconds};
+}
+
+Status TryPasswordLogin(const SshEndpoint& ep, const std::string& user,
+                        const std::string& password) {
+  auto s = Connect(ep, user, "");
+  if (!s.ok()) return s.status();
+  int rc = ssh_userauth_password(s->get(), nullptr, password.c_str());
+  if (rc == SSH_AUTH_SUCCESS) return Status::Ok();
+  return FailedPrecondition("sshd at " + ep.host + ":" + std::to_string(ep.port) +
+                            " refused the password login of account '" + user + "'");
+}
+
+Result<std::string> ServedHostKey(const SshEndpoint& ep, const std::string& algorithms) {
+  auto s = Connect(ep, "", algorithms);
+  if (!s.ok()) return s.status();
+  ssh_key raw = nullptr;
+  if (ssh_get_server_publickey(s->get(), &raw) != SSH_OK) {
+    return Internal("sshd presented no host key");
+  }
+  Key key(raw);
+  char* b64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) {
+    return Internal("cannot encode the host key");
+  }
+  std::unique_ptr<char, StringDeleter> hold(b64);
+  return std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + b64;
+}
+
+Status WaitForHostKeys(const SshEndpoint& ep, const std::vector<std::string>& expected) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(ep.timeout_seconds);
+  Status last = Status::Ok();
+  for (auto delay = std::chrono::milliseconds(20);; delay = std::min(delay * 2, std::chrono::milliseconds(500))) {
+    last = Status::Ok();
+    for (const auto& line : expected) {
+      const std::string type = line.substr(0, line.find(' '));
+      // OpenSSH no longer signs with SHA-1, so an RSA key is asked for by its SHA-2 names.
+      auto served = ServedHostKey(ep, type == "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256" : type);
+      if (!served.ok()) {
+        last = served.status();
+      } else if (*served != line.substr(0, line.find(' ', type.size() + 1))) {
+        last = Unavailable("sshd still presents the previous " + type + " host key");
+      }
+      if (!last.ok()) break;
+    }
+    if (last.ok() || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(delay);  // polling sshd's restart; there is no event to wait on
+  }
+  return last.WithContext("sshd did not take the new configuration within " +
+                          std::to_string(ep.timeout_seconds) + " s");
+}
+
+}  // namespace rotagent::platform

@@ -1,0 +1,33 @@
+// Proves SSH credentials against the box's own sshd with a real client (libssh): a password
+// login, or which host key a new connection is shown. Shared by every platform.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace rotagent::platform {
+
+struct SshEndpoint {
+  std::string host;
+  int port = 22;
+  int timeout_seconds = 10;
+};
+
+// "host:port" or "[v6]:port".
+Result<SshEndpoint> ParseSshEndpoint(const std::string& address, int timeout_seconds);
+
+// OK only if sshd accepts `password` for `user`. The password is not logged or kept.
+Status TryPasswordLogin(const SshEndpoint& ep, const std::string& user,
+                        const std::string& password);
+
+// The host key (OpenSSH "type base64" line) a new connection negotiating `algorithms`
+// (comma-separated, e.g. "ssh-ed25519") is shown.
+Result<std::string> ServedHostKey(const SshEndpoint& ep, const std::string& algorithms);
+
+// Retries until every key in `expected` is what new connections of its algorithm see, or the
+// endpoint's timeout passes (sshd re-executes itself on reload and refuses connections briefly).
+Status WaitForHostKeys(const SshEndpoint& ep, const std::vector<std::string>& expected);
+
+}  // namespace rotagent::platform
