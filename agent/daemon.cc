@@ -19,6 +19,8 @@ certz::EngineSettings SettingsOf(const Config& c) {
   return {c.certz.key_policy, c.certz.limits, [c](const std::string& id) { return RoleOf(c, id); }};
 }
 
+credentialz::Settings CredentialzSettingsOf(const Config& c) { return {c.credentialz.accounts}; }
+
 std::pair<std::string, std::string> SplitHostPort(const std::string& listen) {
   auto colon = listen.rfind(':');
   std::string host = listen.substr(0, colon);
@@ -46,6 +48,7 @@ void Daemon::ApplySettings(const Config& c) {
   std::lock_guard lock(mu_);
   authorizer_ = std::make_shared<const authz::Authorizer>(c.authorization);
   confirm_timeout_seconds_ = c.certz.confirm_timeout_seconds;
+  credz_confirm_timeout_seconds_ = c.credentialz.confirm_timeout_seconds;
 }
 
 std::shared_ptr<const authz::Authorizer> Daemon::Authorizer() const {
@@ -65,6 +68,14 @@ Status Daemon::Start() {
   engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_),
                                             *journal_, domains_);
   domains_[certz::kProfilesDomain] = {&store_->slots(), engine_.get()};
+  accounts_ = std::make_unique<store::SlotStore>(config_.state_dir / "accounts", "account");
+  ssh_ = std::make_unique<store::SlotStore>(config_.state_dir / "ssh", "ssh item");
+  ROTAGENT_RETURN_IF_ERROR(accounts_->Init());
+  ROTAGENT_RETURN_IF_ERROR(ssh_->Init());
+  credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_,
+                                                 domains_, CredentialzSettingsOf(config_));
+  domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};
+  domains_[credentialz::kSshDomain] = {ssh_.get(), &credz_->ssh_applier()};
   ApplySettings(config_);
 
   auto material = config_.identity.cert.empty()
@@ -85,10 +96,17 @@ Status Daemon::Start() {
         std::lock_guard lock(mu_);
         return confirm_timeout_seconds_;
       });
+  credz_service_ = std::make_unique<credentialz::CredentialzService>(
+      *credz_, [this] { return Authorizer(); },
+      [this] {
+        std::lock_guard lock(mu_);
+        return credz_confirm_timeout_seconds_;
+      });
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config_.listen, identity_->Credentials(), &port);
   builder.RegisterService(certz_service_.get());
+  builder.RegisterService(credz_service_.get());
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
@@ -131,6 +149,7 @@ void Daemon::Reload() {
   SetLogLevel(next->log_level);
   ApplySettings(*next);
   engine_->UpdateSettings(SettingsOf(*next));
+  credz_->UpdateSettings(CredentialzSettingsOf(*next));
   for (const auto& p : next->certz.profiles) {
     if (!store_->Exists(p.id)) (void)store_->Create(p.id);
   }
@@ -142,6 +161,7 @@ void Daemon::Reload() {
   config_.log_level = next->log_level;
   config_.authorization = next->authorization;
   config_.certz = next->certz;
+  config_.credentialz = next->credentialz;
   config_.server_profile = next->server_profile;
   spdlog::info("SIGHUP: config reloaded from {}", config_path_);
   sd_notify(0, "READY=1");

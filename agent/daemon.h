@@ -12,6 +12,8 @@
 #include "agent/certz/certz_service.h"
 #include "agent/certz/engine.h"
 #include "agent/config/config.h"
+#include "agent/credentialz/credentialz_service.h"
+#include "agent/credentialz/engine.h"
 #include "agent/tls/listener_identity.h"
 
 namespace rotagent {
@@ -40,11 +42,15 @@ class Daemon {
   std::unique_ptr<tls::ListenerIdentity> identity_;
   std::unique_ptr<certz::Engine> engine_;
   std::unique_ptr<certz::CertzService> certz_service_;
+  std::unique_ptr<store::SlotStore> accounts_, ssh_;
+  std::unique_ptr<credentialz::Engine> credz_;
+  std::unique_ptr<credentialz::CredentialzService> credz_service_;
   std::unique_ptr<grpc::Server> server_;
 
   mutable std::mutex mu_;  // guards the reloadable settings below
   std::shared_ptr<const authz::Authorizer> authorizer_;
   int confirm_timeout_seconds_ = 300;
+  int credz_confirm_timeout_seconds_ = 300;
   Config::Identity identity_config_;
 };
 

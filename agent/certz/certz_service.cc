@@ -2,10 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <thread>
-
 #include "agent/certz/certz_translate.h"
+#include "agent/rotate_stream.h"
 #include "agent/grpc_status.h"
 
 namespace rotagent::certz {
@@ -14,54 +12,6 @@ namespace pb = gnsi::certz::v1;
 namespace {
 
 constexpr const char* kService = "gnsi.certz.v1.Certz";
-
-// Cancels the stream if Finalize does not arrive within the confirm timeout after an upload.
-class ConfirmTimer {
- public:
-  explicit ConfirmTimer(grpc::ServerContext* ctx) : ctx_(ctx) {}
-  ConfirmTimer(const ConfirmTimer&) = delete;
-  ConfirmTimer& operator=(const ConfirmTimer&) = delete;
-  ~ConfirmTimer() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void Arm(int seconds) {
-    if (thread_.joinable()) return;  // the first upload starts the clock
-    thread_ = std::thread([this, seconds] {
-      std::unique_lock lock(mu_);
-      if (!cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stop_; })) {
-        fired_ = true;
-        ctx_->TryCancel();
-      }
-    });
-  }
-
-  bool fired() {
-    std::lock_guard lock(mu_);
-    return fired_;
-  }
-
- private:
-  grpc::ServerContext* ctx_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool fired_ = false;
-  std::thread thread_;
-};
-
-std::string PeerPem(grpc::ServerContext* ctx) {
-  auto auth = ctx->auth_context();
-  if (!auth) return "";
-  auto values = auth->FindPropertyValues("x509_pem_cert");
-  if (values.empty()) return "";
-  return {values.front().data(), values.front().size()};
-}
 
 }  // namespace
 
@@ -73,7 +23,7 @@ CertzService::CertzService(Engine& engine,
       confirm_timeout_seconds_(std::move(confirm_timeout_seconds)) {}
 
 Status CertzService::Authorize(grpc::ServerContext* ctx) const {
-  return authorizer_()->Check(kService, PeerPem(ctx));
+  return authorizer_()->Check(kService, PeerCertificatePem(ctx));
 }
 
 grpc::Status CertzService::Rotate(

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 #include "common/atomic_file.h"
@@ -23,6 +24,7 @@ certz:
       role: server
 authorization:
   gnsi.certz.v1.Certz: ["CN=rotagent-admin"]
+  gnsi.credentialz.v1.Credentialz: ["CN=rotagent-admin"]
 platform:
   kind: linux
 )";
@@ -112,6 +114,66 @@ class Reader {
   std::string source_;
 };
 
+void ParseCredentialz(const Reader& r, const YAML::Node& cr, Config& c) {
+  r.AllowKeys(cr, "credentialz", {"confirm_timeout", "accounts", "break_glass_accounts"});
+  c.credentialz.confirm_timeout_seconds =
+      r.Int(At(cr, "confirm_timeout"), "credentialz.confirm_timeout", 300, 1, 86400);
+  if (At(cr, "break_glass_accounts").IsDefined()) {
+    c.credentialz.break_glass_accounts =
+        r.List(At(cr, "break_glass_accounts"), "credentialz.break_glass_accounts");
+  }
+  const YAML::Node list = At(cr, "accounts");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) r.Fail(list, "credentialz.accounts", "expected a list of accounts");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node a = list[i];
+    const std::string key = "credentialz.accounts[" + std::to_string(i) + "]";
+    r.AllowKeys(a, key, {"name", "role"});
+    const std::string name = r.Str(At(a, "name"), key + ".name", "");
+    if (name.empty()) r.Fail(a, key + ".name", "is required");
+    if (c.credentialz.accounts.count(name) != 0) {
+      r.Fail(At(a, "name"), key + ".name", "duplicate account '" + name + "'");
+    }
+    const auto& bg = c.credentialz.break_glass_accounts;
+    if (std::find(bg.begin(), bg.end(), name) != bg.end()) {
+      r.Fail(At(a, "name"), key + ".name",
+             "'" + name + "' is a break-glass account and can never be managed");
+    }
+    c.credentialz.accounts[name] = r.Str(At(a, "role"), key + ".role", "");
+  }
+}
+
+void ParseSsh(const Reader& r, const YAML::Node& n, platform::SshConfig& s) {
+  r.AllowKeys(n, "platform.ssh",
+              {"address", "authorized_keys_file", "authorized_principals_file", "managed_dir",
+               "config_fragment", "check_command", "pid_file", "host_public_keys",
+               "hiba_check_command", "probe_timeout"});
+  s.address = r.Str(At(n, "address"), "platform.ssh.address", s.address);
+  s.authorized_keys_file =
+      r.Str(At(n, "authorized_keys_file"), "platform.ssh.authorized_keys_file",
+            s.authorized_keys_file);
+  s.authorized_principals_file =
+      r.Str(At(n, "authorized_principals_file"), "platform.ssh.authorized_principals_file",
+            s.authorized_principals_file);
+  s.managed_dir = r.Str(At(n, "managed_dir"), "platform.ssh.managed_dir", s.managed_dir.string());
+  s.config_fragment = r.Str(At(n, "config_fragment"), "platform.ssh.config_fragment",
+                            s.config_fragment.string());
+  if (At(n, "check_command").IsDefined()) {
+    s.check_command = r.List(At(n, "check_command"), "platform.ssh.check_command");
+  }
+  s.pid_file = r.Str(At(n, "pid_file"), "platform.ssh.pid_file", s.pid_file.string());
+  if (At(n, "host_public_keys").IsDefined()) {
+    s.host_public_keys.clear();
+    for (const auto& p : r.List(At(n, "host_public_keys"), "platform.ssh.host_public_keys")) {
+      s.host_public_keys.emplace_back(p);
+    }
+  }
+  s.hiba_check_command =
+      r.Str(At(n, "hiba_check_command"), "platform.ssh.hiba_check_command", "");
+  s.probe_timeout_seconds =
+      r.Int(At(n, "probe_timeout"), "platform.ssh.probe_timeout", 10, 1, 300);
+}
+
 void ParseProfiles(const Reader& r, const YAML::Node& list, Config& c) {
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) r.Fail(list, "certz.profiles", "expected a list of profiles");
@@ -168,7 +230,7 @@ Config Parse(const std::string& text, const std::string& source) {
   if (root.IsNull()) return c;
   r.AllowKeys(root, "",
               {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-               "authorization", "platform"});
+               "credentialz", "authorization", "platform"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -229,11 +291,14 @@ Config Parse(const std::string& text, const std::string& source) {
     }
   }
 
+  ParseCredentialz(r, At(root, "credentialz"), c);
+
   const YAML::Node pf = At(root, "platform");
-  r.AllowKeys(pf, "platform", {"kind", "hook_timeout"});
+  r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh"});
   c.platform.kind = r.Str(At(pf, "kind"), "platform.kind", "linux");
   c.platform.hook_timeout_seconds =
       r.Int(At(pf, "hook_timeout"), "platform.hook_timeout", 30, 1, 3600);
+  ParseSsh(r, At(pf, "ssh"), c.platform.ssh);
   return c;
 }
 

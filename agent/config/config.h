@@ -40,6 +40,14 @@ struct Config {
     std::vector<ProfileConfig> profiles;
   } certz;
 
+  struct Credentialz {
+    int confirm_timeout_seconds = 300;
+    // Accounts credentialz may rotate, by name, with the role each plays (for reports).
+    std::map<std::string, std::string> accounts;
+    // Never rotatable, whatever `accounts` says: the way back in when all else fails.
+    std::vector<std::string> break_glass_accounts = {"root"};
+  } credentialz;
+
   // gRPC service name -> client identities allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
   std::map<std::string, std::vector<std::string>> authorization;
 

@@ -1,0 +1,181 @@
+#include "agent/credentialz/credentialz_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/credentialz/credentialz_translate.h"
+#include "agent/grpc_status.h"
+#include "agent/rotate_stream.h"
+
+namespace rotagent::credentialz {
+namespace {
+
+constexpr const char* kService = "gnsi.credentialz.v1.Credentialz";
+
+// Why a stream that ended without Finalize failed; the caller's rotation rolls back as it goes.
+grpc::Status EndOfStream(Rotation& rot, ConfirmTimer& timer) {
+  if (timer.fired()) {
+    return {grpc::StatusCode::DEADLINE_EXCEEDED,
+            "no finalize within the confirm timeout; every change of this stream was rolled back"};
+  }
+  return {grpc::StatusCode::ABORTED,
+          rot.staged() ? "stream ended before finalize; every change of this stream was rolled back"
+                       : "stream ended before any change"};
+}
+
+}  // namespace
+
+CredentialzService::CredentialzService(
+    Engine& engine, std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
+    std::function<int()> confirm_timeout_seconds)
+    : engine_(engine),
+      authorizer_(std::move(authorizer)),
+      confirm_timeout_seconds_(std::move(confirm_timeout_seconds)) {}
+
+Status CredentialzService::Authorize(grpc::ServerContext* ctx) const {
+  return authorizer_()->Check(kService, PeerCertificatePem(ctx));
+}
+
+grpc::Status CredentialzService::RotateAccountCredentials(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateAccountCredentialsResponse,
+                             pb::RotateAccountCredentialsRequest>* stream) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  auto rotation = engine_.Begin("RotateAccountCredentials");
+  if (!rotation.ok()) return ToGrpc(rotation.status());
+  Rotation& rot = **rotation;
+  ConfirmTimer timer(ctx);
+  spdlog::info("credentialz RotateAccountCredentials from {}", ctx->peer());
+  pb::RotateAccountCredentialsRequest req;
+  // Any return before Finalize destroys `rotation`, which rolls back what was staged.
+  while (stream->Read(&req)) {
+    pb::RotateAccountCredentialsResponse resp;
+    Status s;
+    switch (req.request_case()) {
+      case pb::RotateAccountCredentialsRequest::kPassword: {
+        auto updates = PasswordsFromProto(*req.mutable_password());
+        s = updates.ok() ? rot.SetPasswords(*updates, req.force_overwrite()) : updates.status();
+        resp.mutable_password();
+        break;
+      }
+      case pb::RotateAccountCredentialsRequest::kCredential: {
+        auto updates = KeysFromProto(req.credential());
+        s = updates.ok() ? rot.SetAuthorizedKeys(*updates, req.force_overwrite())
+                         : updates.status();
+        resp.mutable_credential();
+        break;
+      }
+      case pb::RotateAccountCredentialsRequest::kUser: {
+        auto updates = PrincipalsFromProto(req.user());
+        s = updates.ok() ? rot.SetPrincipals(*updates, req.force_overwrite()) : updates.status();
+        resp.mutable_user();
+        break;
+      }
+      case pb::RotateAccountCredentialsRequest::kFinalize:
+        // Commit at once: clients do not always half-close after Finalize.
+        return ToGrpc(rot.Finalize());
+      case pb::RotateAccountCredentialsRequest::REQUEST_NOT_SET:
+        return {grpc::StatusCode::INVALID_ARGUMENT,
+                "request holds none of credential, user, password, finalize"};
+    }
+    req.Clear();
+    if (!s.ok()) return ToGrpc(s);
+    if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
+    timer.Arm(confirm_timeout_seconds_());
+  }
+  return EndOfStream(rot, timer);
+}
+
+grpc::Status CredentialzService::RotateHostParameters(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateHostParametersResponse, pb::RotateHostParametersRequest>*
+        stream) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  auto rotation = engine_.Begin("RotateHostParameters");
+  if (!rotation.ok()) return ToGrpc(rotation.status());
+  Rotation& rot = **rotation;
+  ConfirmTimer timer(ctx);
+  spdlog::info("credentialz RotateHostParameters from {}", ctx->peer());
+  pb::RotateHostParametersRequest req;
+  while (stream->Read(&req)) {
+    pb::RotateHostParametersResponse resp;
+    Status s;
+    switch (req.request_case()) {
+      case pb::RotateHostParametersRequest::kSshCaPublicKey: {
+        const auto& r = req.ssh_ca_public_key();
+        auto keys = CaKeysFromProto(r);
+        s = keys.ok() ? rot.SetCaKeys(*keys, {r.version(), r.created_on(), 0}) : keys.status();
+        resp.mutable_ssh_ca_public_key();
+        break;
+      }
+      case pb::RotateHostParametersRequest::kServerKeys: {
+        const store::EntityMeta meta{req.server_keys().version(), req.server_keys().created_on(),
+                                     0};
+        auto uploads = ServerKeysFromProto(*req.mutable_server_keys());
+        s = rot.SetServerKeys(uploads, meta);
+        resp.mutable_server_keys();
+        break;
+      }
+      case pb::RotateHostParametersRequest::kGenerateKeys: {
+        const auto& r = req.generate_keys();
+        std::vector<KeyKind> kinds;
+        for (int g : r.key_params()) {
+          auto k = KeyGenFromProto(static_cast<pb::KeyGen>(g));
+          if (!k.ok()) return ToGrpc(k.status().WithContext("generate_keys"));
+          kinds.push_back(*k);
+        }
+        auto publics = rot.GenerateKeys(kinds, {r.version(), r.created_on(), 0});
+        s = publics.status();
+        auto* out = resp.mutable_generate_keys();
+        if (publics.ok()) {
+          for (const auto& line : *publics) *out->add_public_keys() = PublicKeyToProto(line);
+        }
+        break;
+      }
+      case pb::RotateHostParametersRequest::kAuthenticationAllowed: {
+        auto methods = AuthMethodsFromProto(req.authentication_allowed());
+        s = methods.ok() ? rot.SetAuthMethods(*methods) : methods.status();
+        resp.mutable_authentication_allowed();
+        break;
+      }
+      case pb::RotateHostParametersRequest::kAuthorizedPrincipalCheck: {
+        auto tool = ToolFromProto(req.authorized_principal_check());
+        s = tool.ok() ? rot.SetPrincipalCheck(*tool) : tool.status();
+        resp.mutable_authorized_principal_check();
+        break;
+      }
+      case pb::RotateHostParametersRequest::kGlome:
+        return {grpc::StatusCode::UNIMPLEMENTED, "GLOME is not supported on this device"};
+      case pb::RotateHostParametersRequest::kFinalize:
+        return ToGrpc(rot.Finalize());
+      case pb::RotateHostParametersRequest::REQUEST_NOT_SET:
+        return {grpc::StatusCode::INVALID_ARGUMENT,
+                "request holds none of ssh_ca_public_key, server_keys, generate_keys, "
+                "authentication_allowed, authorized_principal_check, finalize"};
+    }
+    req.Clear();
+    if (!s.ok()) return ToGrpc(s);
+    if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
+    timer.Arm(confirm_timeout_seconds_());
+  }
+  return EndOfStream(rot, timer);
+}
+
+grpc::Status CredentialzService::CanGenerateKey(grpc::ServerContext* ctx,
+                                                const pb::CanGenerateKeyRequest* req,
+                                                pb::CanGenerateKeyResponse* resp) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  resp->set_can_generate(KeyGenFromProto(req->key_params()).ok());
+  return grpc::Status::OK;
+}
+
+grpc::Status CredentialzService::GetPublicKeys(grpc::ServerContext* ctx,
+                                               const pb::GetPublicKeysRequest* /*req*/,
+                                               pb::GetPublicKeysResponse* resp) {
+  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  auto keys = engine_.PublicKeys();
+  if (!keys.ok()) return ToGrpc(keys.status());
+  for (const auto& line : *keys) *resp->add_public_keys() = PublicKeyToProto(line);
+  return grpc::Status::OK;
+}
+
+}  // namespace rotagent::credentialz

@@ -1,0 +1,45 @@
+// gnsi.credentialz.v1.Credentialz over gRPC: translates protobuf to the engine's domain types
+// and back, checks the caller's authorization, and nothing else.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "agent/authz/authorizer.h"
+#include "agent/credentialz/engine.h"
+#include "gnsi/credentialz/v1/credentialz.grpc.pb.h"
+
+namespace rotagent::credentialz {
+
+class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Service {
+ public:
+  CredentialzService(Engine& engine,
+                     std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
+                     std::function<int()> confirm_timeout_seconds);
+
+  grpc::Status RotateAccountCredentials(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::credentialz::v1::RotateAccountCredentialsResponse,
+                               gnsi::credentialz::v1::RotateAccountCredentialsRequest>* stream)
+      override;
+  grpc::Status RotateHostParameters(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::credentialz::v1::RotateHostParametersResponse,
+                               gnsi::credentialz::v1::RotateHostParametersRequest>* stream)
+      override;
+  grpc::Status CanGenerateKey(grpc::ServerContext* ctx,
+                              const gnsi::credentialz::v1::CanGenerateKeyRequest* req,
+                              gnsi::credentialz::v1::CanGenerateKeyResponse* resp) override;
+  grpc::Status GetPublicKeys(grpc::ServerContext* ctx,
+                             const gnsi::credentialz::v1::GetPublicKeysRequest* req,
+                             gnsi::credentialz::v1::GetPublicKeysResponse* resp) override;
+
+ private:
+  Status Authorize(grpc::ServerContext* ctx) const;
+
+  Engine& engine_;
+  std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
+  std::function<int()> confirm_timeout_seconds_;
+};
+
+}  // namespace rotagent::credentialz

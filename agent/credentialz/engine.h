@@ -1,0 +1,122 @@
+// The credentialz engine: validates account and SSH host updates, runs them through the shared
+// transaction (one credentialz Rotate at a time, across both RPCs), proves passwords before
+// answering, and applies account and host slots to the box through the platform.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/credentialz/password.h"
+#include "agent/credentialz/ssh_key.h"
+#include "agent/store/entity_meta.h"
+#include "agent/store/journal.h"
+#include "agent/txn/transaction.h"
+#include "platform/platform.h"
+
+namespace rotagent::credentialz {
+
+inline constexpr const char* kAccountsDomain = "accounts";
+inline constexpr const char* kSshDomain = "ssh";
+inline constexpr const char* kHostId = "host";
+
+struct Settings {
+  std::map<std::string, std::string> accounts;  // managed account -> role
+};
+
+struct PasswordUpdate {
+  std::string account;
+  bool plaintext = false;  // `secret` is plaintext (true) or a crypt hash
+  std::string secret;      // wiped by the engine
+  HashKind kind = HashKind::kAny;
+  store::EntityMeta meta;
+};
+
+struct KeysUpdate {
+  std::string account;
+  std::vector<AuthorizedKey> keys;
+  store::EntityMeta meta;
+};
+
+struct PrincipalsUpdate {
+  std::string account;
+  std::vector<Principal> principals;
+  store::EntityMeta meta;
+};
+
+struct HostKeyUpload {
+  std::string private_key;  // wiped by the engine
+  std::string certificate;
+};
+
+class Engine;
+
+// One Rotate stream. Destroying it before Finalize rolls back everything it staged.
+class Rotation {
+ public:
+  Rotation(Engine& engine, std::unique_lock<std::mutex> lock, const char* rpc);
+
+  // Every update is validated before anything changes; then all are staged together.
+  Status SetPasswords(std::vector<PasswordUpdate>& updates, bool force_overwrite);
+  Status SetAuthorizedKeys(const std::vector<KeysUpdate>& updates, bool force_overwrite);
+  Status SetPrincipals(const std::vector<PrincipalsUpdate>& updates, bool force_overwrite);
+
+  Status SetCaKeys(const std::vector<PublicKey>& keys, const store::EntityMeta& meta);
+  Status SetServerKeys(std::vector<HostKeyUpload>& uploads, const store::EntityMeta& meta);
+  // Returns the generated keys' public halves (OpenSSH lines).
+  Result<std::vector<std::string>> GenerateKeys(const std::vector<KeyKind>& kinds,
+                                                const store::EntityMeta& meta);
+  Status SetAuthMethods(const std::vector<std::string>& methods);
+  Status SetPrincipalCheck(const std::optional<std::string>& tool);
+
+  Status Finalize();
+  bool staged() const { return txn_.staged(); }
+
+ private:
+  Status CheckAccount(const std::string& account, const store::EntityMeta& meta,
+                      const char* entity, bool force_overwrite, std::vector<std::string>& seen);
+  Result<store::Slot> CurrentAccount(const std::string& account);
+  Result<store::Slot> CurrentHost();
+  Status StageHost(store::Slot slot);
+
+  Engine& engine_;
+  std::unique_lock<std::mutex> lock_;
+  txn::Transaction txn_;  // after lock_, so it rolls back while the lock is held
+  const char* rpc_;
+};
+
+class Engine {
+ public:
+  Engine(platform::Platform& platform, store::SlotStore& accounts, store::SlotStore& ssh,
+         store::Journal& journal, const txn::Domains& domains, Settings settings);
+  ~Engine();
+
+  // ABORTED while another credentialz Rotate runs.
+  Result<std::unique_ptr<Rotation>> Begin(const char* rpc);
+  void UpdateSettings(Settings settings);
+
+  // The SSH server's host public keys: the managed ones, or the box's own.
+  Result<std::vector<std::string>> PublicKeys() const;
+
+  txn::Applier& account_applier() { return *account_applier_; }
+  txn::Applier& ssh_applier() { return *ssh_applier_; }
+
+ private:
+  friend class Rotation;
+  Settings CurrentSettings() const;
+
+  platform::Platform& platform_;
+  store::SlotStore& accounts_;
+  store::SlotStore& ssh_;
+  store::Journal& journal_;
+  const txn::Domains& domains_;
+  std::unique_ptr<txn::Applier> account_applier_, ssh_applier_;
+  mutable std::mutex settings_mu_;
+  Settings settings_;
+  std::mutex rotation_mu_;
+};
+
+}  // namespace rotagent::credentialz

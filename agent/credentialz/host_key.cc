@@ -1,0 +1,118 @@
+#include "agent/credentialz/host_key.h"
+
+#include <libssh/libssh.h>
+
+#include <memory>
+
+#include "common/ossl.h"
+
+namespace rotagent::credentialz {
+namespace {
+
+struct KeyDeleter {
+  void operator()(ssh_key k) const { ssh_key_free(k); }
+};
+using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
+struct CharDeleter {
+  void operator()(char* p) const { ssh_string_free_char(p); }
+};
+using SshChars = std::unique_ptr<char, CharDeleter>;
+
+Result<std::string> PublicLine(ssh_key key) {
+  ssh_key pub_raw = nullptr;
+  if (ssh_pki_export_privkey_to_pubkey(key, &pub_raw) != SSH_OK) {
+    return Internal("cannot derive the public key");
+  }
+  Key pub(pub_raw);
+  char* b64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(pub.get(), &b64) != SSH_OK) {
+    return Internal("cannot encode the public key");
+  }
+  SshChars hold(b64);
+  return std::string(ssh_key_type_to_char(ssh_key_type(pub.get()))) + " " + b64;
+}
+
+Result<std::string> PrivateText(ssh_key key) {
+  char* b64 = nullptr;
+  if (ssh_pki_export_privkey_base64(key, nullptr, nullptr, nullptr, &b64) != SSH_OK) {
+    return Internal("cannot encode the private key");
+  }
+  std::string out(b64);
+  OPENSSL_cleanse(b64, out.size());
+  ssh_string_free_char(b64);
+  return out;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Result<platform::HostKey> ImportHostKey(const std::string& private_key,
+                                        const std::string& certificate, const std::string& what) {
+  if (private_key.empty()) return InvalidArgument(what + ": private_key is empty");
+  ssh_key raw = nullptr;
+  if (ssh_pki_import_privkey_base64(private_key.c_str(), nullptr, nullptr, nullptr, &raw) !=
+          SSH_OK ||
+      raw == nullptr) {
+    return InvalidArgument(what +
+                           ": private_key is not an unencrypted OpenSSH or PEM private key");
+  }
+  Key key(raw);
+  platform::HostKey out;
+  auto pub = PublicLine(key.get());
+  if (!pub.ok()) return pub.status();
+  out.public_key = *pub;
+  out.private_key = Trim(private_key) + "\n";
+  const std::string cert = Trim(certificate);
+  if (!cert.empty()) {
+    const auto space = cert.find(' ');
+    const std::string type = cert.substr(0, space);
+    const std::string b64 =
+        space == std::string::npos ? "" : cert.substr(space + 1, cert.find(' ', space + 1) - space - 1);
+    ssh_key cert_raw = nullptr;
+    if (type.find("-cert-v01@openssh.com") == std::string::npos || b64.empty() ||
+        ssh_pki_import_cert_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()), &cert_raw) !=
+            SSH_OK) {
+      return InvalidArgument(what + ": certificate is not an OpenSSH certificate line");
+    }
+    Key cert_key(cert_raw);
+    // Fails unless the certificate's key is this private key's public half.
+    if (ssh_pki_copy_cert_to_privkey(cert_key.get(), key.get()) != SSH_OK) {
+      return InvalidArgument(what + ": certificate does not certify private_key");
+    }
+    out.certificate = type + " " + b64;
+  }
+  return out;
+}
+
+Result<platform::HostKey> GenerateHostKey(KeyKind kind) {
+  enum ssh_keytypes_e type = SSH_KEYTYPE_ED25519;
+  int bits = 0;
+  switch (kind) {
+    case KeyKind::kEd25519: break;
+    case KeyKind::kEcdsaP256: type = SSH_KEYTYPE_ECDSA_P256; bits = 256; break;
+    case KeyKind::kEcdsaP384: type = SSH_KEYTYPE_ECDSA_P384; bits = 384; break;
+    case KeyKind::kEcdsaP521: type = SSH_KEYTYPE_ECDSA_P521; bits = 521; break;
+    case KeyKind::kRsa2048: type = SSH_KEYTYPE_RSA; bits = 2048; break;
+    case KeyKind::kRsa3072: type = SSH_KEYTYPE_RSA; bits = 3072; break;
+    case KeyKind::kRsa4096: type = SSH_KEYTYPE_RSA; bits = 4096; break;
+  }
+  ssh_key raw = nullptr;
+  if (ssh_pki_generate(type, bits, &raw) != SSH_OK) {
+    return Internal(std::string("cannot generate an ") + KeyKindName(kind) + " key");
+  }
+  Key key(raw);
+  platform::HostKey out;
+  auto priv = PrivateText(key.get());
+  if (!priv.ok()) return priv.status();
+  out.private_key = std::move(*priv);
+  auto pub = PublicLine(key.get());
+  if (!pub.ok()) return pub.status();
+  out.public_key = *pub;
+  return out;
+}
+
+}  // namespace rotagent::credentialz
