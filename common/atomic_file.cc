@@ -85,9 +85,12 @@ Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode,
 Status MakeDirs(const fs::path& dir, mode_t mode) {
   if (dir.empty() || fs::is_directory(dir)) return Status::Ok();
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir.parent_path(), mode));
-  if (mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+  if (mkdir(dir.c_str(), mode) != 0) {
+    if (errno == EEXIST) return Status::Ok();
     return Internal(ErrnoText("cannot create directory", dir));
   }
+  // The umask may have narrowed the mode (the agent runs with 077); make it exact.
+  if (chmod(dir.c_str(), mode) != 0) return Internal(ErrnoText("cannot chmod", dir));
   return FsyncDir(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
 }
 

@@ -17,7 +17,8 @@ namespace rotagent {
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode,
                        uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
 
-// Creates `dir` (and parents) with `mode`, fsyncing each parent that gained an entry.
+// Creates `dir` (and missing parents) with exactly `mode`, fsyncing each parent that gained an
+// entry. Existing directories are left as they are.
 Status MakeDirs(const std::filesystem::path& dir, mode_t mode);
 
 // Points symlink `link` at `target` with one rename, then fsyncs the directory.

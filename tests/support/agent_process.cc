@@ -2,9 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,20 +21,11 @@ AgentProcess::AgentProcess(fs::path dir, std::string config_yaml) : dir_(std::mo
   fs::create_directories(dir_);
   config_path_ = dir_ / "agent.yaml";
   std::ofstream(config_path_) << config_yaml;
-  const fs::path sock = dir_ / "notify.sock";
-  fs::remove(sock);
-  notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
-  if (bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error("cannot bind notify socket " + sock.string());
-  }
+  notify_ = std::make_unique<NotifySocket>(dir_ / "notify.sock");
 }
 
 AgentProcess::~AgentProcess() {
   if (pid_ > 0) Stop(SIGKILL);
-  if (notify_fd_ >= 0) close(notify_fd_);
 }
 
 std::string AgentProcess::Log() const {
@@ -47,21 +36,7 @@ std::string AgentProcess::Log() const {
 }
 
 bool AgentProcess::WaitNotify(const std::string& token, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{notify_fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(notify_fd_, buf, sizeof buf - 1, 0);
-    if (n <= 0) continue;
-    std::string msg(buf, static_cast<size_t>(n));
-    auto st = msg.find("STATUS=");
-    if (st != std::string::npos) last_status_ = msg.substr(st + 7, msg.find('\n', st) - st - 7);
-    if (msg.find(token) != std::string::npos) return true;
-  }
-  return false;
+  return notify_->Wait(token, timeout);
 }
 
 void AgentProcess::Start(const std::map<std::string, std::string>& env) {
@@ -87,8 +62,8 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (WaitNotify("READY=1", std::chrono::seconds(1))) {
-      auto colon = last_status_.rfind(':');
-      port_ = std::stoi(last_status_.substr(colon + 1));
+      const std::string& status = notify_->last_status();
+      port_ = std::stoi(status.substr(status.rfind(':') + 1));
       return;
     }
     int st = 0;

@@ -7,7 +7,10 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
+
+#include "tests/support/notify_socket.h"
 
 namespace rotagent::testing {
 
@@ -35,10 +38,9 @@ class AgentProcess {
  private:
   std::filesystem::path dir_;
   std::filesystem::path config_path_;
-  int notify_fd_ = -1;
+  std::unique_ptr<NotifySocket> notify_;
   pid_t pid_ = -1;
   int port_ = 0;
-  std::string last_status_;
 };
 
 // Path to the rotagentd binary under test (set by CMake).
