@@ -66,24 +66,16 @@ Result<platform::HostKey> ImportHostKey(const std::string& private_key,
   if (!pub.ok()) return pub.status();
   out.public_key = *pub;
   out.private_key = Trim(private_key) + "\n";
-  const std::string cert = Trim(certificate);
-  if (!cert.empty()) {
-    const auto space = cert.find(' ');
-    const std::string type = cert.substr(0, space);
-    const std::string b64 =
-        space == std::string::npos ? "" : cert.substr(space + 1, cert.find(' ', space + 1) - space - 1);
-    ssh_key cert_raw = nullptr;
-    if (type.find("-cert-v01@openssh.com") == std::string::npos || b64.empty() ||
-        ssh_pki_import_cert_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()), &cert_raw) !=
-            SSH_OK) {
-      return InvalidArgument(what + ": certificate is not an OpenSSH certificate line");
+  if (!Trim(certificate).empty()) {
+    auto cert = ParseCertificate(certificate, what + ": certificate");
+    if (!cert.ok()) return cert.status();
+    if (!cert->host) {
+      return InvalidArgument(what + ": certificate is a user certificate, not a host one");
     }
-    Key cert_key(cert_raw);
-    // Fails unless the certificate's key is this private key's public half.
-    if (ssh_pki_copy_cert_to_privkey(cert_key.get(), key.get()) != SSH_OK) {
+    if (cert->key.Line() != out.public_key) {
       return InvalidArgument(what + ": certificate does not certify private_key");
     }
-    out.certificate = type + " " + b64;
+    out.certificate = cert->line;
   }
   return out;
 }

@@ -130,7 +130,52 @@ bool HasControl(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
+int KeyFieldCount(const std::string& algorithm) {
+  if (algorithm == "ssh-ed25519") return 1;
+  if (algorithm == "ssh-rsa" || Curves().count(algorithm) != 0) return 2;
+  return 0;
+}
+
+std::string WireString(const std::string& s) {
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((s.size() >> (24 - 8 * i)) & 0xff);
+  return out + s;
+}
+
 }  // namespace
+
+Result<SshCertificate> ParseCertificate(const std::string& text, const std::string& what) {
+  const std::string t = Trim(text);
+  const auto space = t.find_first_of(" \t");
+  const std::string suffix = "-cert-v01@openssh.com";
+  const std::string type = t.substr(0, space);
+  auto bad = [&] { return InvalidArgument(what + " is not an OpenSSH certificate line"); };
+  if (space == std::string::npos || type.size() <= suffix.size() ||
+      type.compare(type.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return bad();
+  }
+  const std::string rest = Trim(t.substr(space));
+  const std::string b64 = rest.substr(0, rest.find_first_of(" \t"));
+  auto blob = Base64Decode(b64);
+  if (!blob) return bad();
+  // Certificate layout: type, nonce, the key's own fields, serial (uint64), type (uint32), ...
+  size_t pos = 0;
+  std::string field;
+  if (!ReadString(*blob, pos, field) || field != type || !ReadString(*blob, pos, field)) {
+    return bad();
+  }
+  const std::string algorithm = type.substr(0, type.size() - suffix.size());
+  std::string plain = WireString(algorithm);
+  for (int i = 0, n = KeyFieldCount(algorithm); i < n; ++i) {
+    if (!ReadString(*blob, pos, field)) return bad();
+    plain += WireString(field);
+  }
+  if (KeyFieldCount(algorithm) == 0 || blob->size() - pos < 12) return bad();
+  auto key = FromBlob(plain);
+  if (!key) return bad();
+  const auto cert_type = static_cast<unsigned char>((*blob)[pos + 11]);
+  return SshCertificate{*key, cert_type == 2, type + " " + b64};
+}
 
 const char* KeyKindName(KeyKind k) {
   switch (k) {

@@ -27,6 +27,14 @@ Result<PublicKey> ParsePublicKey(const std::string& bytes, const std::string& wh
 // FAILED_PRECONDITION-free check that the key is of the declared kind (INVALID_ARGUMENT if not).
 Status CheckKind(const PublicKey& key, KeyKind kind, const std::string& what);
 
+// An OpenSSH certificate line ("<type>-cert-v01@openssh.com base64 [comment]").
+struct SshCertificate {
+  PublicKey key;  // the certified key, as a plain public key
+  bool host = false;  // a host certificate (ssh-keygen -h), not a user one
+  std::string line;   // "type base64", without the comment
+};
+Result<SshCertificate> ParseCertificate(const std::string& text, const std::string& what);
+
 struct KeyOption {
   std::string name;  // OpenSSH spelling: "from", "no-pty", ...
   std::string value;

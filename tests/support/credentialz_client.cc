@@ -168,15 +168,18 @@ SshKeyPair MakeSshKey(const std::string& dir, const std::string& name, const std
   return {Slurp(path) + "\n", FirstTwoWords(Slurp(path + ".pub"))};
 }
 
-std::string SignUserKey(const std::string& dir, const SshKeyPair& ca, const SshKeyPair& key,
-                        const std::string& principals) {
+std::string SignKey(const std::string& dir, const SshKeyPair& ca, const SshKeyPair& key,
+                    const std::string& principals, bool host) {
   const std::string ca_path = dir + "/signing-ca", key_path = dir + "/to-sign.pub";
   std::ofstream(ca_path) << ca.private_key;
   std::filesystem::permissions(ca_path, std::filesystem::perms::owner_read |
                                             std::filesystem::perms::owner_write);
   std::ofstream(key_path) << key.public_line << "\n";
-  if (RunCommand({"ssh-keygen", "-q", "-s", ca_path, "-I", "test-user", "-n", principals, "-V",
-                  "-5m:+1h", key_path}) != 0) {
+  std::vector<std::string> argv = {"ssh-keygen", "-q", "-s", ca_path, "-I", "test",
+                                   "-n", principals, "-V", "-5m:+1h"};
+  if (host) argv.push_back("-h");
+  argv.push_back(key_path);
+  if (RunCommand(argv) != 0) {
     throw std::runtime_error("ssh-keygen -s failed");
   }
   return FirstTwoWords(Slurp(dir + "/to-sign-cert.pub"));

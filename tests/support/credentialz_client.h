@@ -85,8 +85,8 @@ struct SshKeyPair {
 };
 // A key made with ssh-keygen in `dir` (type: ed25519, ecdsa, rsa).
 SshKeyPair MakeSshKey(const std::string& dir, const std::string& name, const std::string& type);
-// A user certificate for `key` with `principals`, signed by `ca` (ssh-keygen -s).
-std::string SignUserKey(const std::string& dir, const SshKeyPair& ca, const SshKeyPair& key,
-                        const std::string& principals);
+// A certificate for `key` with `principals`, signed by `ca` (ssh-keygen -s; -h for a host one).
+std::string SignKey(const std::string& dir, const SshKeyPair& ca, const SshKeyPair& key,
+                    const std::string& principals, bool host = false);
 
 }  // namespace rotagent::testing

@@ -71,6 +71,7 @@ std::string CredentialzTest::Config() const {
     << "    - {name: admin, role: Admin}\n"
     << "    - {name: admin2, role: AzureOperatorRW}\n"
     << "    - {name: telcoro1, role: TelcoRO1}\n"
+    << "    - {name: ghost, role: TelcoRW1}\n"
     << "authorization:\n"
     << "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
     << "platform:\n"

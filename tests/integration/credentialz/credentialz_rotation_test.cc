@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "tests/integration/credentialz/credentialz_fixture.h"
+#include "tests/support/run_command.h"
 
 namespace rotagent::testing {
 namespace {
@@ -141,9 +142,13 @@ TEST_F(CredentialzTest, AuthorizedKeysInEveryEncodingEnableKeyLogin) {
 
 TEST_F(CredentialzTest, HostKeyRotationIsSeenByNewConnections) {
   SshKeyPair host = MakeSshKey(dir_.string(), "host-1", "ed25519");
+  SshKeyPair host_ca = MakeSshKey(dir_.string(), "host-ca", "ed25519");
+  const std::string host_cert = SignKey(dir_.string(), host_ca, host, "localhost", /*host=*/true);
   cz::RotateHostParametersRequest req;
   auto* keys = req.mutable_server_keys();
-  keys->add_auth_artifacts()->set_private_key(host.private_key);
+  auto* artifact = keys->add_auth_artifacts();
+  artifact->set_private_key(host.private_key);
+  artifact->set_certificate(host_cert);
   keys->set_version("hk1");
   keys->set_created_on(1700000000);
   auto stub = Stub();
@@ -156,6 +161,13 @@ TEST_F(CredentialzTest, HostKeyRotationIsSeenByNewConnections) {
   EXPECT_NE(HostKeySeen(ssh_port(), "ssh-ed25519"), host.public_line);
   ASSERT_TRUE(RotateHost(req).ok());
   EXPECT_EQ(HostKeySeen(ssh_port(), "ssh-ed25519"), host.public_line);
+  // The host certificate is offered too (ssh-keyscan -c asks for certificates).
+  std::string scanned;
+  ASSERT_EQ(RunCommand({"ssh-keyscan", "-c", "-t", "ed25519", "-p", std::to_string(ssh_port()),
+                        "127.0.0.1"},
+                       "", &scanned),
+            0);
+  EXPECT_NE(scanned.find(host_cert), std::string::npos) << scanned;
   grpc::ClientContext ctx;
   cz::GetPublicKeysResponse pub;
   ASSERT_TRUE(stub->GetPublicKeys(&ctx, {}, &pub).ok());
@@ -181,7 +193,7 @@ TEST_F(CredentialzTest, CaKeyAndPrincipalsEnableCertificateLogin) {
   const std::string d = dir_.string();
   SshKeyPair ca = MakeSshKey(d, "user-ca", "ed25519");
   SshKeyPair user = MakeSshKey(d, "cert-user", "ed25519");
-  const std::string cert = SignUserKey(d, ca, user, "netops");
+  const std::string cert = SignKey(d, ca, user, "netops");
   EXPECT_FALSE(KeyLogin(ssh_port(), "telcoro1", user.private_key, cert));
   cz::RotateHostParametersRequest req;
   auto* k = req.mutable_ssh_ca_public_key()->add_ssh_ca_public_keys();
