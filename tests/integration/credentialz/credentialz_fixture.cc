@@ -36,11 +36,14 @@ void ResetAccounts() {
 
 void CredentialzTest::SetUp() {
   ResetAccounts();
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  // Short: unix socket paths inside it must fit in 108 bytes.
+  static int serial = 0;
   dir_ = fs::temp_directory_path() /
-         ("rotagent-cz-it-" + std::string(info->name()) + "-" + std::to_string(getpid()));
+         ("rz-" + std::to_string(getpid()) + "-" + std::to_string(serial++));
   fs::remove_all(dir_);
   fs::create_directories(dir_);
+  std::ofstream(dir_ / "test-name")
+      << ::testing::UnitTest::GetInstance()->current_test_info()->name() << "\n";
   ca_ = MakeCa("CA");
   server_ = MakeServer(ca_, "credentialz-server");
   admin_ = MakeLeaf(ca_, "admin");

@@ -1,0 +1,63 @@
+#include "agent/credentialz/ssh_key.h"
+
+#include <gtest/gtest.h>
+
+namespace rotagent::credentialz {
+namespace {
+
+// ssh-keygen -t ed25519 public key (no secret half exists anywhere).
+const std::string kEd =
+    "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const std::string kEdLine = "ssh-ed25519 " + kEd;
+// base64("ssh-ed25519 AAAA...") as some clients double-encode it.
+const std::string kEdLineTwice =
+    "c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTVBQUFBSU9NcXFua1Z6cm0wU2RHNlVPb3FLTHNhYmdINUM5b2tXaTBkaDJsOUdLSmw=";
+
+TEST(ParsePublicKey, AcceptsEveryEncodingControllersSend) {
+  for (const std::string& form : {kEd, kEdLine, kEdLine + " ops@lab\n", kEdLineTwice}) {
+    auto k = ParsePublicKey(form, "key");
+    ASSERT_TRUE(k.ok()) << form << ": " << k.status().message();
+    EXPECT_EQ(k->Line(), kEdLine);
+    EXPECT_TRUE(CheckKind(*k, KeyKind::kEd25519, "key").ok());
+  }
+}
+
+TEST(ParsePublicKey, RefusesWhatIsNotAKey) {
+  for (const std::string& bad : {std::string("not-a-key"), std::string("ssh-rsa " + kEd),
+                                 std::string("AAAA"), std::string()}) {
+    EXPECT_EQ(ParsePublicKey(bad, "authorized key 1").status().code(), Code::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(CheckKind, NamesBothTheKeyAndTheDeclaredType) {
+  auto k = ParsePublicKey(kEd, "key");
+  ASSERT_TRUE(k.ok());
+  Status s = CheckKind(*k, KeyKind::kRsa2048, "authorized key 2");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "authorized key 2 is ssh-ed25519 but key_type says RSA 2048");
+}
+
+TEST(RenderOptions, QuotesValuesAndRefusesUnknownOrBrokenOnes) {
+  auto ok = RenderOptions({{"from", "10.0.0.0/8"}, {"no-pty", ""}, {"command", "echo \"hi\""}}, "k");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, "from=\"10.0.0.0/8\",no-pty,command=\"echo \\\"hi\\\"\"");
+  EXPECT_EQ(RenderOptions({{"make-coffee", ""}}, "k").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(RenderOptions({{"no-pty", "x"}}, "k").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(RenderOptions({{"from", ""}}, "k").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(RenderOptions({{"command", "a\nb"}}, "k").status().code(), Code::kInvalidArgument);
+}
+
+TEST(RenderAuthorizedKeys, OneLinePerKeyAndEmptyClears) {
+  auto k = ParsePublicKey(kEd, "key");
+  ASSERT_TRUE(k.ok());
+  auto text = RenderAuthorizedKeys({{*k, {{"restrict", ""}}, "ops"}}, "admin");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "restrict " + kEdLine + " ops\n");
+  EXPECT_EQ(*RenderAuthorizedKeys({}, "admin"), "");
+  EXPECT_EQ(*RenderPrincipals({{"netops", {}}}, "admin"), "netops\n");
+  EXPECT_EQ(RenderPrincipals({{"net ops", {}}}, "admin").status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace rotagent::credentialz

@@ -1,0 +1,118 @@
+#include "agent/txn/transaction.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace rotagent::txn {
+namespace {
+namespace fs = std::filesystem;
+
+// Records what the box would hold per item; can be told to fail staging.
+class FakeBox : public Applier {
+ public:
+  Status Stage(const std::string& id, const std::string& slot) override {
+    if (fail_stage) return Internal("stage refused");
+    held[id] = slot;
+    return Status::Ok();
+  }
+  Status Commit(const std::string& /*id*/, const std::string& /*slot*/) override {
+    ++commits;
+    return Status::Ok();
+  }
+  Status Restore(const std::string& id, const std::string& slot) override {
+    held[id] = slot;
+    return Status::Ok();
+  }
+  std::map<std::string, std::string> held;
+  int commits = 0;
+  bool fail_stage = false;
+};
+
+class TransactionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rotagent-txn-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store_ = std::make_unique<store::SlotStore>(dir_ / "items", "item");
+    journal_ = std::make_unique<store::Journal>(dir_ / "journal");
+    ASSERT_TRUE(store_->Init().ok() && journal_->Init().ok());
+    ASSERT_TRUE(store_->Create("a").ok() && store_->Create("b").ok());
+    domains_["d"] = {store_.get(), &box_};
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  store::Slot Version(const std::string& v) { return {{{"f", v}}, {{"e", {v, 1, 0}}}}; }
+  std::string Committed(const std::string& id) {
+    auto s = store_->Committed(id);
+    return s ? *s->File("f") : "";
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::SlotStore> store_;
+  std::unique_ptr<store::Journal> journal_;
+  FakeBox box_;
+  Domains domains_;
+};
+
+TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
+  Transaction t(*journal_, domains_, "svc");
+  ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+  ASSERT_TRUE(t.Stage("d", "b", Version("b1")).ok());
+  EXPECT_EQ(Committed("a"), "");
+  ASSERT_TRUE(t.Commit().ok());
+  EXPECT_EQ(Committed("a"), "a1");
+  EXPECT_EQ(Committed("b"), "b1");
+  EXPECT_EQ(box_.commits, 2);
+  EXPECT_TRUE(journal_->List().empty());
+}
+
+TEST_F(TransactionTest, DestroyingAnOpenTransactionRestoresEveryItem) {
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    ASSERT_TRUE(t.Commit().ok());
+  }
+  const std::string a1 = *store_->Get("a", store::Pointer::kCommitted);
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a2")).ok());
+    ASSERT_TRUE(t.Stage("d", "b", Version("b2")).ok());
+  }
+  EXPECT_EQ(box_.held["a"], a1);
+  EXPECT_EQ(box_.held["b"], "");
+  EXPECT_EQ(store_->Get("a", store::Pointer::kLive), a1);
+  EXPECT_FALSE(store_->Get("b", store::Pointer::kLive));
+  EXPECT_TRUE(journal_->List().empty());
+}
+
+TEST_F(TransactionTest, AFailedStageRollsBackWhatWasStagedBefore) {
+  Transaction t(*journal_, domains_, "svc");
+  ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+  box_.fail_stage = true;
+  Status s = t.Stage("d", "b", Version("b1"));
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_TRUE(t.finished());
+  EXPECT_EQ(box_.held["a"], "");
+  EXPECT_TRUE(journal_->List().empty());
+}
+
+TEST_F(TransactionTest, RecoveryRollsBackOpenEntriesAndForwardDecidedOnes) {
+  const std::string a1 = *store_->Write("a", Version("a1"));
+  const std::string b1 = *store_->Write("b", Version("b1"));
+  ASSERT_TRUE(store_->Set("a", store::Pointer::kLive, a1).ok());
+  ASSERT_TRUE(store_->Set("b", store::Pointer::kLive, b1).ok());
+  ASSERT_TRUE(journal_->Write({"open", {{"d", "a", "", a1}}, false}).ok());
+  ASSERT_TRUE(journal_->Write({"decided", {{"d", "b", "", b1}}, true}).ok());
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_FALSE(store_->Get("a", store::Pointer::kLive));
+  EXPECT_EQ(box_.held["a"], "");
+  EXPECT_EQ(Committed("b"), "b1");
+  EXPECT_EQ(box_.held["b"], b1);
+  EXPECT_TRUE(journal_->List().empty());
+}
+
+}  // namespace
+}  // namespace rotagent::txn
