@@ -72,8 +72,8 @@ Status Daemon::Start() {
   ssh_ = std::make_unique<store::SlotStore>(config_.state_dir / "ssh", "ssh item");
   ROTAGENT_RETURN_IF_ERROR(accounts_->Init());
   ROTAGENT_RETURN_IF_ERROR(ssh_->Init());
-  credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_,
-                                                 domains_, CredentialzSettingsOf(config_));
+  credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_, domains_,
+                                                 CredentialzSettingsOf(config_));
   domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};
   domains_[credentialz::kSshDomain] = {ssh_.get(), &credz_->ssh_applier()};
   ApplySettings(config_);

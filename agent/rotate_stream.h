@@ -61,5 +61,4 @@ inline std::string PeerCertificatePem(grpc::ServerContext* ctx) {
   return {values.front().data(), values.front().size()};
 }
 
-
 }  // namespace rotagent

@@ -43,8 +43,8 @@ struct HostKey {
 
 // The SSH server parameters the agent manages. Unset parts are left to the box's own config.
 struct SshHostState {
-  std::optional<std::string> trusted_user_ca_keys;  // OpenSSH public key lines
-  std::vector<HostKey> host_keys;                   // empty: the box's own host keys
+  std::optional<std::string> trusted_user_ca_keys;       // OpenSSH public key lines
+  std::vector<HostKey> host_keys;                        // empty: the box's own host keys
   std::optional<std::vector<std::string>> auth_methods;  // "password", "publickey", ...
   std::optional<std::string> principal_check;            // "hiba"; nullopt: none
 };
@@ -59,8 +59,8 @@ struct SshConfig {
   std::vector<std::string> check_command = {"/usr/sbin/sshd", "-t"};
   std::filesystem::path pid_file = "/run/sshd.pid";
   std::vector<std::filesystem::path> host_public_keys = {"/etc/ssh/ssh_host_ed25519_key.pub",
-                                                          "/etc/ssh/ssh_host_ecdsa_key.pub",
-                                                          "/etc/ssh/ssh_host_rsa_key.pub"};
+                                                         "/etc/ssh/ssh_host_ecdsa_key.pub",
+                                                         "/etc/ssh/ssh_host_rsa_key.pub"};
   std::string hiba_check_command;  // AuthorizedPrincipalsCommand for TOOL_HIBA_DEFAULT
   int probe_timeout_seconds = 10;
 };

@@ -63,7 +63,8 @@ Result<SshEndpoint> ParseSshEndpoint(const std::string& address, int timeout_sec
   } catch (const std::exception&) {
     port = 0;
   }
-  if (port <= 0 || port > 65535) return InvalidArgument("ssh address '" + address + "' has no valid port");
+  if (port <= 0 || port > 65535)
+    return InvalidArgument("ssh address '" + address + "' has no valid port");
   return SshEndpoint{host, port, timeout_seconds};
 }
 
@@ -96,7 +97,8 @@ Result<std::string> ServedHostKey(const SshEndpoint& ep, const std::string& algo
 Status WaitForHostKeys(const SshEndpoint& ep, const std::vector<std::string>& expected) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(ep.timeout_seconds);
   Status last = Status::Ok();
-  for (auto delay = std::chrono::milliseconds(20);; delay = std::min(delay * 2, std::chrono::milliseconds(500))) {
+  for (auto delay = std::chrono::milliseconds(20);;
+       delay = std::min(delay * 2, std::chrono::milliseconds(500))) {
     last = Status::Ok();
     for (const auto& line : expected) {
       const std::string type = line.substr(0, line.find(' '));

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/certz/certz_translate.h"
-#include "agent/rotate_stream.h"
 #include "agent/grpc_status.h"
+#include "agent/rotate_stream.h"
 
 namespace rotagent::certz {
 namespace pb = gnsi::certz::v1;

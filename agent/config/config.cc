@@ -149,15 +149,14 @@ void ParseSsh(const Reader& r, const YAML::Node& n, platform::SshConfig& s) {
                "config_fragment", "check_command", "pid_file", "host_public_keys",
                "hiba_check_command", "probe_timeout"});
   s.address = r.Str(At(n, "address"), "platform.ssh.address", s.address);
-  s.authorized_keys_file =
-      r.Str(At(n, "authorized_keys_file"), "platform.ssh.authorized_keys_file",
-            s.authorized_keys_file);
+  s.authorized_keys_file = r.Str(At(n, "authorized_keys_file"), "platform.ssh.authorized_keys_file",
+                                 s.authorized_keys_file);
   s.authorized_principals_file =
       r.Str(At(n, "authorized_principals_file"), "platform.ssh.authorized_principals_file",
             s.authorized_principals_file);
   s.managed_dir = r.Str(At(n, "managed_dir"), "platform.ssh.managed_dir", s.managed_dir.string());
-  s.config_fragment = r.Str(At(n, "config_fragment"), "platform.ssh.config_fragment",
-                            s.config_fragment.string());
+  s.config_fragment =
+      r.Str(At(n, "config_fragment"), "platform.ssh.config_fragment", s.config_fragment.string());
   if (At(n, "check_command").IsDefined()) {
     s.check_command = r.List(At(n, "check_command"), "platform.ssh.check_command");
   }
@@ -168,10 +167,8 @@ void ParseSsh(const Reader& r, const YAML::Node& n, platform::SshConfig& s) {
       s.host_public_keys.emplace_back(p);
     }
   }
-  s.hiba_check_command =
-      r.Str(At(n, "hiba_check_command"), "platform.ssh.hiba_check_command", "");
-  s.probe_timeout_seconds =
-      r.Int(At(n, "probe_timeout"), "platform.ssh.probe_timeout", 10, 1, 300);
+  s.hiba_check_command = r.Str(At(n, "hiba_check_command"), "platform.ssh.hiba_check_command", "");
+  s.probe_timeout_seconds = r.Int(At(n, "probe_timeout"), "platform.ssh.probe_timeout", 10, 1, 300);
 }
 
 void ParseProfiles(const Reader& r, const YAML::Node& list, Config& c) {

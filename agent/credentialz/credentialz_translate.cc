@@ -9,14 +9,22 @@ namespace {
 
 Result<KeyKind> KindFromProto(pb::KeyType t, const std::string& what) {
   switch (t) {
-    case pb::KEY_TYPE_ECDSA_P_256: return KeyKind::kEcdsaP256;
-    case pb::KEY_TYPE_ECDSA_P_384: return KeyKind::kEcdsaP384;
-    case pb::KEY_TYPE_ECDSA_P_521: return KeyKind::kEcdsaP521;
-    case pb::KEY_TYPE_ED25519: return KeyKind::kEd25519;
-    case pb::KEY_TYPE_RSA_2048: return KeyKind::kRsa2048;
-    case pb::KEY_TYPE_RSA_3072: return KeyKind::kRsa3072;
-    case pb::KEY_TYPE_RSA_4096: return KeyKind::kRsa4096;
-    default: return InvalidArgument(what + ": key_type is unspecified or unknown");
+    case pb::KEY_TYPE_ECDSA_P_256:
+      return KeyKind::kEcdsaP256;
+    case pb::KEY_TYPE_ECDSA_P_384:
+      return KeyKind::kEcdsaP384;
+    case pb::KEY_TYPE_ECDSA_P_521:
+      return KeyKind::kEcdsaP521;
+    case pb::KEY_TYPE_ED25519:
+      return KeyKind::kEd25519;
+    case pb::KEY_TYPE_RSA_2048:
+      return KeyKind::kRsa2048;
+    case pb::KEY_TYPE_RSA_3072:
+      return KeyKind::kRsa3072;
+    case pb::KEY_TYPE_RSA_4096:
+      return KeyKind::kRsa4096;
+    default:
+      return InvalidArgument(what + ": key_type is unspecified or unknown");
   }
 }
 
@@ -55,7 +63,8 @@ Result<std::vector<KeyOption>> OptionsFromProto(
     KeyOption k{o.name(), o.value()};
     if (o.key_case() == pb::Option::kId) {
       const char* name = StandardOptionName(o.id());
-      if (name == nullptr) return InvalidArgument(what + ": unknown standard option id " + std::to_string(o.id()));
+      if (name == nullptr)
+        return InvalidArgument(what + ": unknown standard option id " + std::to_string(o.id()));
       k.name = name;
     } else if (o.key_case() != pb::Option::kName) {
       return InvalidArgument(what + ": an option has neither name nor id");
@@ -86,16 +95,21 @@ Result<std::vector<PasswordUpdate>> PasswordsFromProto(pb::PasswordRequest& req)
     } else if (pw->value_case() == pb::PasswordRequest::Password::kCryptoHash) {
       u.secret = pw->crypto_hash().hash_value();
       switch (pw->crypto_hash().hash_type()) {
-        case pb::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_MD5: u.kind = HashKind::kMd5; break;
+        case pb::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_MD5:
+          u.kind = HashKind::kMd5;
+          break;
         case pb::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_SHA_2_512:
           u.kind = HashKind::kSha512;
           break;
-        case pb::PasswordRequest::CryptoHash::HASH_TYPE_UNSPECIFIED: u.kind = HashKind::kAny; break;
+        case pb::PasswordRequest::CryptoHash::HASH_TYPE_UNSPECIFIED:
+          u.kind = HashKind::kAny;
+          break;
         default:
           if (bad.ok()) bad = InvalidArgument("account '" + u.account + "': unknown hash_type");
       }
     } else if (bad.ok()) {
-      bad = InvalidArgument("account '" + u.account + "': password holds neither plaintext nor crypto_hash");
+      bad = InvalidArgument("account '" + u.account +
+                            "': password holds neither plaintext nor crypto_hash");
     }
     out.push_back(std::move(u));
   }
@@ -173,14 +187,22 @@ std::vector<HostKeyUpload> ServerKeysFromProto(pb::ServerKeysRequest& req) {
 
 Result<KeyKind> KeyGenFromProto(pb::KeyGen g) {
   switch (g) {
-    case pb::KEY_GEN_SSH_KEY_TYPE_RSA_2048: return KeyKind::kRsa2048;
-    case pb::KEY_GEN_SSH_KEY_TYPE_RSA_3072: return KeyKind::kRsa3072;
-    case pb::KEY_GEN_SSH_KEY_TYPE_RSA_4096: return KeyKind::kRsa4096;
-    case pb::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_256: return KeyKind::kEcdsaP256;
-    case pb::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_384: return KeyKind::kEcdsaP384;
-    case pb::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_521: return KeyKind::kEcdsaP521;
-    case pb::KEY_GEN_SSH_KEY_TYPE_EDDSA_ED25519: return KeyKind::kEd25519;
-    default: return InvalidArgument("key_params " + std::to_string(g) + " is unspecified or unknown");
+    case pb::KEY_GEN_SSH_KEY_TYPE_RSA_2048:
+      return KeyKind::kRsa2048;
+    case pb::KEY_GEN_SSH_KEY_TYPE_RSA_3072:
+      return KeyKind::kRsa3072;
+    case pb::KEY_GEN_SSH_KEY_TYPE_RSA_4096:
+      return KeyKind::kRsa4096;
+    case pb::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_256:
+      return KeyKind::kEcdsaP256;
+    case pb::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_384:
+      return KeyKind::kEcdsaP384;
+    case pb::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_521:
+      return KeyKind::kEcdsaP521;
+    case pb::KEY_GEN_SSH_KEY_TYPE_EDDSA_ED25519:
+      return KeyKind::kEd25519;
+    default:
+      return InvalidArgument("key_params " + std::to_string(g) + " is unspecified or unknown");
   }
 }
 
@@ -188,9 +210,15 @@ Result<std::vector<std::string>> AuthMethodsFromProto(const pb::AllowedAuthentic
   std::vector<std::string> out;
   for (int t : req.authentication_types()) {
     switch (t) {
-      case pb::AUTHENTICATION_TYPE_PASSWORD: out.emplace_back("password"); break;
-      case pb::AUTHENTICATION_TYPE_PUBKEY: out.emplace_back("publickey"); break;
-      case pb::AUTHENTICATION_TYPE_KBDINTERACTIVE: out.emplace_back("keyboard-interactive"); break;
+      case pb::AUTHENTICATION_TYPE_PASSWORD:
+        out.emplace_back("password");
+        break;
+      case pb::AUTHENTICATION_TYPE_PUBKEY:
+        out.emplace_back("publickey");
+        break;
+      case pb::AUTHENTICATION_TYPE_KBDINTERACTIVE:
+        out.emplace_back("keyboard-interactive");
+        break;
       default:
         return InvalidArgument("authentication_types holds unspecified or unknown type " +
                                std::to_string(t));
@@ -201,10 +229,12 @@ Result<std::vector<std::string>> AuthMethodsFromProto(const pb::AllowedAuthentic
 
 Result<std::optional<std::string>> ToolFromProto(const pb::AuthorizedPrincipalCheckRequest& req) {
   switch (req.tool()) {
-    case pb::AuthorizedPrincipalCheckRequest::TOOL_UNSPECIFIED: return std::optional<std::string>();
+    case pb::AuthorizedPrincipalCheckRequest::TOOL_UNSPECIFIED:
+      return std::optional<std::string>();
     case pb::AuthorizedPrincipalCheckRequest::TOOL_HIBA_DEFAULT:
       return std::optional<std::string>("hiba");
-    default: return InvalidArgument("authorized_principal_check: unknown tool");
+    default:
+      return InvalidArgument("authorized_principal_check: unknown tool");
   }
 }
 
@@ -214,13 +244,15 @@ pb::PublicKey PublicKeyToProto(const std::string& line) {
   auto key = ParsePublicKey(line, "host key");
   if (!key.ok()) return out;
   for (KeyKind k : {KeyKind::kEd25519, KeyKind::kEcdsaP256, KeyKind::kEcdsaP384,
-                    KeyKind::kEcdsaP521, KeyKind::kRsa2048, KeyKind::kRsa3072,
-                    KeyKind::kRsa4096}) {
+                    KeyKind::kEcdsaP521, KeyKind::kRsa2048, KeyKind::kRsa3072, KeyKind::kRsa4096}) {
     if (!CheckKind(*key, k, "").ok()) continue;
     static const std::map<KeyKind, pb::KeyType> types = {
-        {KeyKind::kEd25519, pb::KEY_TYPE_ED25519},     {KeyKind::kEcdsaP256, pb::KEY_TYPE_ECDSA_P_256},
-        {KeyKind::kEcdsaP384, pb::KEY_TYPE_ECDSA_P_384}, {KeyKind::kEcdsaP521, pb::KEY_TYPE_ECDSA_P_521},
-        {KeyKind::kRsa2048, pb::KEY_TYPE_RSA_2048},    {KeyKind::kRsa3072, pb::KEY_TYPE_RSA_3072},
+        {KeyKind::kEd25519, pb::KEY_TYPE_ED25519},
+        {KeyKind::kEcdsaP256, pb::KEY_TYPE_ECDSA_P_256},
+        {KeyKind::kEcdsaP384, pb::KEY_TYPE_ECDSA_P_384},
+        {KeyKind::kEcdsaP521, pb::KEY_TYPE_ECDSA_P_521},
+        {KeyKind::kRsa2048, pb::KEY_TYPE_RSA_2048},
+        {KeyKind::kRsa3072, pb::KEY_TYPE_RSA_3072},
         {KeyKind::kRsa4096, pb::KEY_TYPE_RSA_4096}};
     out.set_key_type(types.at(k));
   }

@@ -136,7 +136,9 @@ Result<std::vector<std::string>> Engine::PublicKeys() const {
 }
 
 Rotation::Rotation(Engine& engine, std::unique_lock<std::mutex> lock, const char* rpc)
-    : engine_(engine), lock_(std::move(lock)), txn_(engine.journal_, engine.domains_, "credentialz"),
+    : engine_(engine),
+      lock_(std::move(lock)),
+      txn_(engine.journal_, engine.domains_, "credentialz"),
       rpc_(rpc) {}
 
 Status Rotation::CheckAccount(const std::string& account, const store::EntityMeta& meta,
@@ -151,12 +153,10 @@ Status Rotation::CheckAccount(const std::string& account, const store::EntityMet
   ROTAGENT_RETURN_IF_ERROR(engine_.accounts_.CheckId(account));
   ROTAGENT_RETURN_IF_ERROR(engine_.platform_.CheckAccount(account));
   if (meta.version.empty()) {
-    return InvalidArgument(std::string(entity) + " version for account '" + account +
-                           "' is empty");
+    return InvalidArgument(std::string(entity) + " version for account '" + account + "' is empty");
   }
   if (std::find(seen.begin(), seen.end(), account) != seen.end()) {
-    return InvalidArgument("account '" + account + "' appears twice in one " + entity +
-                           " request");
+    return InvalidArgument("account '" + account + "' appears twice in one " + entity + " request");
   }
   seen.push_back(account);
   if (force_overwrite || !engine_.accounts_.Exists(account)) return Status::Ok();
@@ -246,8 +246,9 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
     if (!proof.ok()) {
       txn_.Rollback();
       return Status(Code::kFailedPrecondition, proof.message())
-          .WithContext("the new password did not prove itself; every change of this stream was "
-                       "rolled back");
+          .WithContext(
+              "the new password did not prove itself; every change of this stream was "
+              "rolled back");
     }
   }
   spdlog::info("credentialz: new password staged and proven for {} account(s)", updates.size());
@@ -277,8 +278,7 @@ Status Rotation::SetAuthorizedKeys(const std::vector<KeysUpdate>& updates, bool 
   return Status::Ok();
 }
 
-Status Rotation::SetPrincipals(const std::vector<PrincipalsUpdate>& updates,
-                               bool force_overwrite) {
+Status Rotation::SetPrincipals(const std::vector<PrincipalsUpdate>& updates, bool force_overwrite) {
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
   if (updates.empty()) return InvalidArgument("authorized users request lists no policies");
   std::vector<std::string> seen, rendered;
@@ -337,8 +337,7 @@ Status Rotation::SetCaKeys(const std::vector<PublicKey>& keys, const store::Enti
   return StageHost(std::move(*slot));
 }
 
-Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads,
-                               const store::EntityMeta& meta) {
+Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store::EntityMeta& meta) {
   struct WipeUploads {
     std::vector<HostKeyUpload>& u;
     ~WipeUploads() {

@@ -76,8 +76,8 @@ class Rotation {
   bool staged() const { return txn_.staged(); }
 
  private:
-  Status CheckAccount(const std::string& account, const store::EntityMeta& meta,
-                      const char* entity, bool force_overwrite, std::vector<std::string>& seen);
+  Status CheckAccount(const std::string& account, const store::EntityMeta& meta, const char* entity,
+                      bool force_overwrite, std::vector<std::string>& seen);
   Result<store::Slot> CurrentAccount(const std::string& account);
   Result<store::Slot> CurrentHost();
   Status StageHost(store::Slot slot);

@@ -57,8 +57,7 @@ Result<platform::HostKey> ImportHostKey(const std::string& private_key,
   if (ssh_pki_import_privkey_base64(private_key.c_str(), nullptr, nullptr, nullptr, &raw) !=
           SSH_OK ||
       raw == nullptr) {
-    return InvalidArgument(what +
-                           ": private_key is not an unencrypted OpenSSH or PEM private key");
+    return InvalidArgument(what + ": private_key is not an unencrypted OpenSSH or PEM private key");
   }
   Key key(raw);
   platform::HostKey out;
@@ -84,13 +83,32 @@ Result<platform::HostKey> GenerateHostKey(KeyKind kind) {
   enum ssh_keytypes_e type = SSH_KEYTYPE_ED25519;
   int bits = 0;
   switch (kind) {
-    case KeyKind::kEd25519: break;
-    case KeyKind::kEcdsaP256: type = SSH_KEYTYPE_ECDSA_P256; bits = 256; break;
-    case KeyKind::kEcdsaP384: type = SSH_KEYTYPE_ECDSA_P384; bits = 384; break;
-    case KeyKind::kEcdsaP521: type = SSH_KEYTYPE_ECDSA_P521; bits = 521; break;
-    case KeyKind::kRsa2048: type = SSH_KEYTYPE_RSA; bits = 2048; break;
-    case KeyKind::kRsa3072: type = SSH_KEYTYPE_RSA; bits = 3072; break;
-    case KeyKind::kRsa4096: type = SSH_KEYTYPE_RSA; bits = 4096; break;
+    case KeyKind::kEd25519:
+      break;
+    case KeyKind::kEcdsaP256:
+      type = SSH_KEYTYPE_ECDSA_P256;
+      bits = 256;
+      break;
+    case KeyKind::kEcdsaP384:
+      type = SSH_KEYTYPE_ECDSA_P384;
+      bits = 384;
+      break;
+    case KeyKind::kEcdsaP521:
+      type = SSH_KEYTYPE_ECDSA_P521;
+      bits = 521;
+      break;
+    case KeyKind::kRsa2048:
+      type = SSH_KEYTYPE_RSA;
+      bits = 2048;
+      break;
+    case KeyKind::kRsa3072:
+      type = SSH_KEYTYPE_RSA;
+      bits = 3072;
+      break;
+    case KeyKind::kRsa4096:
+      type = SSH_KEYTYPE_RSA;
+      bits = 4096;
+      break;
   }
   ssh_key raw = nullptr;
   if (ssh_pki_generate(type, bits, &raw) != SSH_OK) {

@@ -76,7 +76,8 @@ Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string&
   if (id == "1") return CheckMd5(f, account);
   if (id == "6") return CheckSha512(f, account);
   if (id == "y") {
-    bool chars = std::all_of(hash.begin(), hash.end(), [](char c) { return IsCryptChar(c) || c == '$'; });
+    bool chars =
+        std::all_of(hash.begin(), hash.end(), [](char c) { return IsCryptChar(c) || c == '$'; });
     if (f.size() != 4 || !chars || f[3].size() != 43) {
       return Bad(account, "is not a yescrypt string ($y$<params>$<salt>$<43 characters>)");
     }

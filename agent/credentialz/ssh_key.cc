@@ -24,8 +24,9 @@ std::string Trim(const std::string& s) {
 std::optional<std::string> Base64Decode(const std::string& s) {
   if (!IsBase64(s)) return std::nullopt;
   std::string out(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   if (n < 0) return std::nullopt;
   size_t pad = std::count(s.end() - 2, s.end(), '=');
   out.resize(static_cast<size_t>(n) - pad);
@@ -34,8 +35,9 @@ std::optional<std::string> Base64Decode(const std::string& s) {
 
 std::string Base64Encode(const std::string& s) {
   std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -114,20 +116,34 @@ struct OptionSpec {
   bool valued;
 };
 const std::map<std::string, OptionSpec>& KnownOptions() {
-  static const std::map<std::string, OptionSpec> m = {
-      {"agent-forwarding", {false}}, {"cert-authority", {false}},   {"command", {true}},
-      {"environment", {true}},       {"expiry-time", {true}},       {"from", {true}},
-      {"no-agent-forwarding", {false}}, {"no-port-forwarding", {false}}, {"no-pty", {false}},
-      {"no-user-rc", {false}},       {"no-x11-forwarding", {false}}, {"permitlisten", {true}},
-      {"permitopen", {true}},        {"port-forwarding", {false}},  {"principals", {true}},
-      {"pty", {false}},              {"no-touch-required", {false}}, {"verify-required", {false}},
-      {"restrict", {false}},         {"tunnel", {true}},            {"user-rc", {false}},
-      {"x11-forwarding", {false}}};
+  static const std::map<std::string, OptionSpec> m = {{"agent-forwarding", {false}},
+                                                      {"cert-authority", {false}},
+                                                      {"command", {true}},
+                                                      {"environment", {true}},
+                                                      {"expiry-time", {true}},
+                                                      {"from", {true}},
+                                                      {"no-agent-forwarding", {false}},
+                                                      {"no-port-forwarding", {false}},
+                                                      {"no-pty", {false}},
+                                                      {"no-user-rc", {false}},
+                                                      {"no-x11-forwarding", {false}},
+                                                      {"permitlisten", {true}},
+                                                      {"permitopen", {true}},
+                                                      {"port-forwarding", {false}},
+                                                      {"principals", {true}},
+                                                      {"pty", {false}},
+                                                      {"no-touch-required", {false}},
+                                                      {"verify-required", {false}},
+                                                      {"restrict", {false}},
+                                                      {"tunnel", {true}},
+                                                      {"user-rc", {false}},
+                                                      {"x11-forwarding", {false}}};
   return m;
 }
 
 bool HasControl(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 int KeyFieldCount(const std::string& algorithm) {
@@ -179,13 +195,20 @@ Result<SshCertificate> ParseCertificate(const std::string& text, const std::stri
 
 const char* KeyKindName(KeyKind k) {
   switch (k) {
-    case KeyKind::kEcdsaP256: return "ECDSA P-256";
-    case KeyKind::kEcdsaP384: return "ECDSA P-384";
-    case KeyKind::kEcdsaP521: return "ECDSA P-521";
-    case KeyKind::kEd25519: return "Ed25519";
-    case KeyKind::kRsa2048: return "RSA 2048";
-    case KeyKind::kRsa3072: return "RSA 3072";
-    case KeyKind::kRsa4096: return "RSA 4096";
+    case KeyKind::kEcdsaP256:
+      return "ECDSA P-256";
+    case KeyKind::kEcdsaP384:
+      return "ECDSA P-384";
+    case KeyKind::kEcdsaP521:
+      return "ECDSA P-521";
+    case KeyKind::kEd25519:
+      return "Ed25519";
+    case KeyKind::kRsa2048:
+      return "RSA 2048";
+    case KeyKind::kRsa3072:
+      return "RSA 3072";
+    case KeyKind::kRsa4096:
+      return "RSA 4096";
   }
   return "?";
 }
@@ -211,7 +234,8 @@ Status CheckKind(const PublicKey& key, KeyKind kind, const std::string& what) {
                            " but key_type says " + KeyKindName(kind));
   };
   switch (kind) {
-    case KeyKind::kEd25519: return key.algorithm == "ssh-ed25519" ? Status::Ok() : mismatch();
+    case KeyKind::kEd25519:
+      return key.algorithm == "ssh-ed25519" ? Status::Ok() : mismatch();
     case KeyKind::kEcdsaP256:
       return key.algorithm == "ecdsa-sha2-nistp256" ? Status::Ok() : mismatch();
     case KeyKind::kEcdsaP384:

@@ -29,7 +29,7 @@ Status CheckKind(const PublicKey& key, KeyKind kind, const std::string& what);
 
 // An OpenSSH certificate line ("<type>-cert-v01@openssh.com base64 [comment]").
 struct SshCertificate {
-  PublicKey key;  // the certified key, as a plain public key
+  PublicKey key;      // the certified key, as a plain public key
   bool host = false;  // a host certificate (ssh-keygen -h), not a user one
   std::string line;   // "type base64", without the comment
 };

@@ -71,8 +71,7 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
   if (s.ok()) s = d.applier->Stage(id, *name);
   Failpoint("txn.staged");
   if (!s.ok()) {
-    spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id,
-                 s.message());
+    spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id, s.message());
     Rollback();
     return s.WithContext("staging failed and was rolled back");
   }
@@ -133,8 +132,7 @@ Status Recover(store::Journal& journal, const Domains& domains) {
       auto d = domains.find(i.domain);
       if (d == domains.end() || !d->second.store->Exists(i.id)) continue;
       if (e.committing) {
-        ROTAGENT_RETURN_IF_ERROR(
-            d->second.store->Set(i.id, Pointer::kCommitted, i.candidate));
+        ROTAGENT_RETURN_IF_ERROR(d->second.store->Set(i.id, Pointer::kCommitted, i.candidate));
       }
       ROTAGENT_RETURN_IF_ERROR(
           RestoreItem(d->second, i.id, e.committing ? i.candidate : i.previous));

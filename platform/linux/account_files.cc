@@ -64,8 +64,8 @@ Status WriteUserFile(const fs::path& path, const std::optional<std::string>& con
     return FailedPrecondition(dir.string() + " is not a directory (a symlink is refused)");
   }
   if (st.st_uid != 0 && st.st_uid != user.uid) {
-    return FailedPrecondition(dir.string() + " belongs to neither root nor account '" +
-                              user.name + "'");
+    return FailedPrecondition(dir.string() + " belongs to neither root nor account '" + user.name +
+                              "'");
   }
   if (in_home) return WriteFileAtomic(path, *content, 0600, user.uid, user.gid);
   return WriteFileAtomic(path, *content, 0644, 0, 0);

@@ -127,8 +127,8 @@ Status LinuxPlatform::WriteAccount(const std::string& account, const AccountStat
   if (current->password_hash) Wipe(*current->password_hash);
   const SshConfig& c = config_.ssh;
   if (state.authorized_keys != current->authorized_keys) {
-    ROTAGENT_RETURN_IF_ERROR(WriteUserFile(ExpandUserPath(c.authorized_keys_file, *user),
-                                           state.authorized_keys, *user));
+    ROTAGENT_RETURN_IF_ERROR(
+        WriteUserFile(ExpandUserPath(c.authorized_keys_file, *user), state.authorized_keys, *user));
   }
   if (state.authorized_principals != current->authorized_principals) {
     ROTAGENT_RETURN_IF_ERROR(WriteUserFile(ExpandUserPath(c.authorized_principals_file, *user),

@@ -35,8 +35,8 @@ Status WriteManagedFiles(const SshHostState& s, const SshConfig& c) {
     ROTAGENT_RETURN_IF_ERROR(
         WriteFileAtomic(p.string() + ".pub", s.host_keys[i].public_key + "\n", 0644, 0, 0));
     if (!s.host_keys[i].certificate.empty()) {
-      ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(p.string() + "-cert.pub",
-                                               s.host_keys[i].certificate + "\n", 0644, 0, 0));
+      ROTAGENT_RETURN_IF_ERROR(
+          WriteFileAtomic(p.string() + "-cert.pub", s.host_keys[i].certificate + "\n", 0644, 0, 0));
     }
   }
   if (s.trusted_user_ca_keys) {
@@ -55,7 +55,8 @@ void RemoveStaleFiles(const std::optional<SshHostState>& s, const SshConfig& c) 
     for (const std::string suffix : {"", ".pub", "-cert.pub"}) fs::remove(p.string() + suffix, ec);
   }
   for (size_t i = 0; i < keep; ++i) {
-    if (s->host_keys[i].certificate.empty()) fs::remove(HostKeyPath(c, i).string() + "-cert.pub", ec);
+    if (s->host_keys[i].certificate.empty())
+      fs::remove(HostKeyPath(c, i).string() + "-cert.pub", ec);
   }
   if (!s || !s->trusted_user_ca_keys) fs::remove(CaKeysPath(c), ec);
 }
@@ -82,10 +83,10 @@ std::string RenderSshdFragment(const SshHostState& s, const SshConfig& c) {
   }
   if (s.trusted_user_ca_keys) out += "TrustedUserCAKeys " + CaKeysPath(c).string() + "\n";
   if (s.auth_methods) {
-    out += std::string("PasswordAuthentication ") + YesNo(Allows(*s.auth_methods, "password")) +
-           "\n";
-    out += std::string("PubkeyAuthentication ") + YesNo(Allows(*s.auth_methods, "publickey")) +
-           "\n";
+    out +=
+        std::string("PasswordAuthentication ") + YesNo(Allows(*s.auth_methods, "password")) + "\n";
+    out +=
+        std::string("PubkeyAuthentication ") + YesNo(Allows(*s.auth_methods, "publickey")) + "\n";
     out += std::string("KbdInteractiveAuthentication ") +
            YesNo(Allows(*s.auth_methods, "keyboard-interactive")) + "\n";
   }
@@ -115,7 +116,8 @@ Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c
   }
   auto pid = SshdPid(c);
   if (!pid.ok()) return pid.status();
-  if (kill(*pid, SIGHUP) != 0) return Unavailable("cannot signal sshd (pid " + std::to_string(*pid) + ")");
+  if (kill(*pid, SIGHUP) != 0)
+    return Unavailable("cannot signal sshd (pid " + std::to_string(*pid) + ")");
   auto ep = ParseSshEndpoint(c.address, c.probe_timeout_seconds);
   if (!ep.ok()) return ep.status();
   std::vector<std::string> expected;

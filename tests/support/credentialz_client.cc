@@ -50,9 +50,10 @@ cz::RotateAccountCredentialsRequest PlaintextPassword(const std::string& account
   return req;
 }
 
-cz::RotateAccountCredentialsRequest HashedPassword(
-    const std::string& account, cz::PasswordRequest::CryptoHash::HashType type,
-    const std::string& hash, const std::string& version) {
+cz::RotateAccountCredentialsRequest HashedPassword(const std::string& account,
+                                                   cz::PasswordRequest::CryptoHash::HashType type,
+                                                   const std::string& hash,
+                                                   const std::string& version) {
   cz::RotateAccountCredentialsRequest req;
   auto* a = req.mutable_password()->add_accounts();
   a->set_account(account);
@@ -134,9 +135,8 @@ bool KeyLogin(int port, const std::string& user, const std::string& private_key,
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
   bool ok = false;
   ssh_key key = nullptr;
-  if (ssh_connect(s) == SSH_OK &&
-      ssh_pki_import_privkey_base64(private_key.c_str(), nullptr, nullptr, nullptr, &key) ==
-          SSH_OK) {
+  if (ssh_connect(s) == SSH_OK && ssh_pki_import_privkey_base64(private_key.c_str(), nullptr,
+                                                                nullptr, nullptr, &key) == SSH_OK) {
     if (!certificate.empty()) {
       ssh_key cert = nullptr;
       const std::string b64 = FirstTwoWords(certificate).substr(certificate.find(' ') + 1);
@@ -172,11 +172,11 @@ std::string SignKey(const std::string& dir, const SshKeyPair& ca, const SshKeyPa
                     const std::string& principals, bool host) {
   const std::string ca_path = dir + "/signing-ca", key_path = dir + "/to-sign.pub";
   std::ofstream(ca_path) << ca.private_key;
-  std::filesystem::permissions(ca_path, std::filesystem::perms::owner_read |
-                                            std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      ca_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::ofstream(key_path) << key.public_line << "\n";
-  std::vector<std::string> argv = {"ssh-keygen", "-q", "-s", ca_path, "-I", "test",
-                                   "-n", principals, "-V", "-5m:+1h"};
+  std::vector<std::string> argv = {"ssh-keygen", "-q", "-s",       ca_path, "-I",
+                                   "test",       "-n", principals, "-V",    "-5m:+1h"};
   if (host) argv.push_back("-h");
   argv.push_back(key_path);
   if (RunCommand(argv) != 0) {

@@ -58,9 +58,10 @@ std::unique_ptr<HostStream> OpenHostStream(cz::Credentialz::Stub& stub);
 cz::RotateAccountCredentialsRequest PlaintextPassword(const std::string& account,
                                                       const std::string& password,
                                                       const std::string& version);
-cz::RotateAccountCredentialsRequest HashedPassword(
-    const std::string& account, cz::PasswordRequest::CryptoHash::HashType type,
-    const std::string& hash, const std::string& version);
+cz::RotateAccountCredentialsRequest HashedPassword(const std::string& account,
+                                                   cz::PasswordRequest::CryptoHash::HashType type,
+                                                   const std::string& hash,
+                                                   const std::string& version);
 cz::RotateAccountCredentialsRequest AuthorizedKeys(const std::string& account,
                                                    const std::vector<std::string>& keys,
                                                    cz::KeyType type, const std::string& version);

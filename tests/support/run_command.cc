@@ -30,7 +30,8 @@ int RunCommand(const std::vector<std::string>& argv, const std::string& input,
   close(in[1]);
   std::string text;
   char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<size_t>(n));
   close(out[0]);
   int st = 0;
   waitpid(pid, &st, 0);

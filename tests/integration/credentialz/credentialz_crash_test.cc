@@ -34,8 +34,8 @@ TEST_P(CredentialzCrashTest, KillAtStepLeavesExactlyOneWorkingPassword) {
     (void)s->Finish();
   }
   int st = agent_->WaitExit();
-  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "failpoint " << failpoint
-                                                           << " never hit";
+  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+      << "failpoint " << failpoint << " never hit";
   StartAgent();
   const bool old_works = PasswordLogin(ssh_port(), "admin", InitialPassword("admin"));
   const bool new_works = PasswordLogin(ssh_port(), "admin", next);

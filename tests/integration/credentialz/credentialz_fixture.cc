@@ -67,8 +67,8 @@ std::string CredentialzTest::Config() const {
   c << "listen: 127.0.0.1:0\n"
     << "state_dir: " << d << "/state\n"
     << "log_level: debug\n"
-    << "identity: {cert: " << d << "/id-cert.pem, key: " << d << "/id-key.pem, trust_bundle: "
-    << d << "/id-trust.pem}\n"
+    << "identity: {cert: " << d << "/id-cert.pem, key: " << d << "/id-key.pem, trust_bundle: " << d
+    << "/id-trust.pem}\n"
     << "credentialz:\n"
     << "  accounts:\n"
     << "    - {name: admin, role: Admin}\n"

@@ -104,8 +104,7 @@ TEST_F(CredentialzTest, AuthorizedKeysInEveryEncodingEnableKeyLogin) {
   SshKeyPair b = MakeSshKey(d, "user-b", "ecdsa");
   EXPECT_FALSE(KeyLogin(ssh_port(), "admin", a.private_key));
   const std::string a_b64 = a.public_line.substr(a.public_line.find(' ') + 1);
-  ASSERT_TRUE(
-      RotateAccounts(AuthorizedKeys("admin", {a_b64}, cz::KEY_TYPE_ED25519, "k1")).ok());
+  ASSERT_TRUE(RotateAccounts(AuthorizedKeys("admin", {a_b64}, cz::KEY_TYPE_ED25519, "k1")).ok());
   EXPECT_TRUE(KeyLogin(ssh_port(), "admin", a.private_key));
   // A full line, with a comment.
   ASSERT_TRUE(RotateAccounts(AuthorizedKeys("admin", {b.public_line + " ops@lab"},

@@ -34,7 +34,8 @@ class CredentialzValidationTest : public CredentialzTest {
 
 cz::RotateAccountCredentialsRequest WithOption(cz::RotateAccountCredentialsRequest r,
                                                const std::string& name, const std::string& value) {
-  auto* o = r.mutable_credential()->mutable_credentials(0)->mutable_authorized_keys(0)->add_options();
+  auto* o =
+      r.mutable_credential()->mutable_credentials(0)->mutable_authorized_keys(0)->add_options();
   o->set_name(name);
   o->set_value(value);
   return r;
@@ -44,11 +45,9 @@ TEST_F(CredentialzValidationTest, EveryBadAccountRequestIsRefusedPrecisely) {
   const SshKeyPair key = MakeSshKey(dir_.string(), "k", "ed25519");
   const std::string good_hash = "$6$saltsalt$" + std::string(86, 'a');
   const std::vector<AccountCase> cases = {
-      {"unmanaged account",
-       [](auto&) { return PlaintextPassword("guest", "Whatever#1", "v1"); },
+      {"unmanaged account", [](auto&) { return PlaintextPassword("guest", "Whatever#1", "v1"); },
        grpc::StatusCode::PERMISSION_DENIED, "'guest' is not managed"},
-      {"break-glass account",
-       [](auto&) { return PlaintextPassword("root", "Whatever#1", "v1"); },
+      {"break-glass account", [](auto&) { return PlaintextPassword("root", "Whatever#1", "v1"); },
        grpc::StatusCode::PERMISSION_DENIED, "'root' is not managed"},
       {"managed account missing on the box",
        [](auto&) { return PlaintextPassword("ghost", "Whatever#1", "v1"); },
@@ -110,8 +109,7 @@ TEST_F(CredentialzValidationTest, EveryBadAccountRequestIsRefusedPrecisely) {
                            "command", "x\nssh-ed25519 AAAA");
        },
        grpc::StatusCode::INVALID_ARGUMENT, "control character"},
-      {"principal with whitespace",
-       [](auto&) { return Principals("admin", {"net ops"}, "v1"); },
+      {"principal with whitespace", [](auto&) { return Principals("admin", {"net ops"}, "v1"); },
        grpc::StatusCode::INVALID_ARGUMENT, "authorized principal 1 of account 'admin'"},
       {"same account twice",
        [](auto&) {
@@ -176,7 +174,9 @@ TEST_F(CredentialzValidationTest, EveryBadHostRequestIsRefusedPrecisely) {
   add("no host keys", grpc::StatusCode::INVALID_ARGUMENT, "no auth_artifacts",
       [](auto& r) { r.mutable_server_keys()->set_version("v1"); });
   add("empty version", grpc::StatusCode::INVALID_ARGUMENT, "server_keys version is empty",
-      [&](auto& r) { r.mutable_server_keys()->add_auth_artifacts()->set_private_key(a.private_key); });
+      [&](auto& r) {
+        r.mutable_server_keys()->add_auth_artifacts()->set_private_key(a.private_key);
+      });
   add("no authentication type", grpc::StatusCode::INVALID_ARGUMENT,
       "every SSH login would be refused", [](auto& r) { r.mutable_authentication_allowed(); });
   add("unspecified key generation", grpc::StatusCode::INVALID_ARGUMENT,
@@ -220,8 +220,7 @@ TEST_F(CredentialzValidationTest, OneRotateAtATimeAcrossBothRpcs) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
   auto host = OpenHostStream(*stub);
   cz::RotateHostParametersRequest req;
-  req.mutable_authentication_allowed()->add_authentication_types(
-      cz::AUTHENTICATION_TYPE_PASSWORD);
+  req.mutable_authentication_allowed()->add_authentication_types(cz::AUTHENTICATION_TYPE_PASSWORD);
   EXPECT_FALSE(host->Exchange(req));
   s = host->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();

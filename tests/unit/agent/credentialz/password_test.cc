@@ -10,7 +10,8 @@ const std::string kMd5 = "$1$saltsalt$" + std::string(22, 'b');
 
 TEST(CheckCryptHash, AcceptsWellFormedStringsOfTheDeclaredKind) {
   EXPECT_TRUE(CheckCryptHash(HashKind::kSha512, kSha, "a").ok());
-  EXPECT_TRUE(CheckCryptHash(HashKind::kSha512, "$6$rounds=5000$salt$" + std::string(86, 'x'), "a").ok());
+  EXPECT_TRUE(
+      CheckCryptHash(HashKind::kSha512, "$6$rounds=5000$salt$" + std::string(86, 'x'), "a").ok());
   EXPECT_TRUE(CheckCryptHash(HashKind::kMd5, kMd5, "a").ok());
   EXPECT_TRUE(CheckCryptHash(HashKind::kAny, kSha, "a").ok());
 }
@@ -31,8 +32,7 @@ TEST(CheckCryptHash, RefusesEachMalformationWithItsOwnMessage) {
     EXPECT_NE(s.message().find("'admin'"), std::string::npos) << s.message();
   }
   EXPECT_NE(CheckCryptHash(HashKind::kMd5, kSha, "a").message().find("$1$"), std::string::npos);
-  EXPECT_NE(CheckCryptHash(HashKind::kSha512, kMd5, "a").message().find("$6$"),
-            std::string::npos);
+  EXPECT_NE(CheckCryptHash(HashKind::kSha512, kMd5, "a").message().find("$6$"), std::string::npos);
 }
 
 TEST(HashPassword, UsesAStrongMethodAndVerifies) {

@@ -6,12 +6,12 @@ namespace rotagent::credentialz {
 namespace {
 
 // ssh-keygen -t ed25519 public key (no secret half exists anywhere).
-const std::string kEd =
-    "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const std::string kEd = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const std::string kEdLine = "ssh-ed25519 " + kEd;
 // base64("ssh-ed25519 AAAA...") as some clients double-encode it.
 const std::string kEdLineTwice =
-    "c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTVBQUFBSU9NcXFua1Z6cm0wU2RHNlVPb3FLTHNhYmdINUM5b2tXaTBkaDJsOUdLSmw=";
+    "c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTVBQUFBSU9NcXFua1Z6cm0wU2RHNlVPb3FLTHNhYmdINUM5b2tXaT"
+    "BkaDJsOUdLSmw=";
 
 TEST(ParsePublicKey, AcceptsEveryEncodingControllersSend) {
   for (const std::string& form : {kEd, kEdLine, kEdLine + " ops@lab\n", kEdLineTwice}) {
@@ -39,7 +39,8 @@ TEST(CheckKind, NamesBothTheKeyAndTheDeclaredType) {
 }
 
 TEST(RenderOptions, QuotesValuesAndRefusesUnknownOrBrokenOnes) {
-  auto ok = RenderOptions({{"from", "10.0.0.0/8"}, {"no-pty", ""}, {"command", "echo \"hi\""}}, "k");
+  auto ok =
+      RenderOptions({{"from", "10.0.0.0/8"}, {"no-pty", ""}, {"command", "echo \"hi\""}}, "k");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, "from=\"10.0.0.0/8\",no-pty,command=\"echo \\\"hi\\\"\"");
   EXPECT_EQ(RenderOptions({{"make-coffee", ""}}, "k").status().code(), Code::kInvalidArgument);
