@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <ranges>
-
 #include "common/failpoint.h"
 
 namespace rotagent::txn {
@@ -107,7 +105,9 @@ void Transaction::Rollback() {
   if (finished_) return;
   finished_ = true;
   bool complete = true;
-  for (const auto& i : std::views::reverse(entry_.items)) {
+  // Reverse order: undo the last change first (reverse iterators, as clang 14 lacks ranges).
+  for (auto it = entry_.items.rbegin(); it != entry_.items.rend(); ++it) {
+    const store::JournalItem& i = *it;
     if (i.candidate.empty()) continue;  // journaled, but nothing changed yet
     const Domain& d = DomainOf(i.domain);
     if (Status s = RestoreItem(d, i.id, i.previous); !s.ok()) {
@@ -128,7 +128,8 @@ Status Recover(store::Journal& journal, const Domains& domains) {
   for (const store::JournalEntry& e : journal.List()) {
     spdlog::warn("{}: transaction interrupted by a restart; rolling {}", e.name,
                  e.committing ? "forward" : "back");
-    for (const auto& i : std::views::reverse(e.items)) {
+    for (auto it = e.items.rbegin(); it != e.items.rend(); ++it) {
+      const store::JournalItem& i = *it;
       auto d = domains.find(i.domain);
       if (d == domains.end() || !d->second.store->Exists(i.id)) continue;
       if (e.committing) {
