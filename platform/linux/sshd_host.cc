@@ -99,6 +99,10 @@ std::string RenderSshdFragment(const SshHostState& s, const SshConfig& c) {
 
 Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c,
                     int hook_timeout_seconds) {
+  if (state && state->principal_check && c.hiba_check_command.empty()) {
+    return FailedPrecondition(
+        "TOOL_HIBA_DEFAULT needs platform.ssh.hiba_check_command in the agent's config");
+  }
   if (state) {
     ROTAGENT_RETURN_IF_ERROR(WriteManagedFiles(*state, c));
     ROTAGENT_RETURN_IF_ERROR(MakeDirs(c.config_fragment.parent_path(), 0755));

@@ -51,5 +51,24 @@ TEST(ConfigTest, HooksMustBeAbsolute) {
   EXPECT_NE(c.status().message().find("absolute path"), std::string::npos);
 }
 
+TEST(ConfigTest, BreakGlassAccountsCanNeverBeManaged) {
+  const std::string head = "identity: {bootstrap: true}\ncredentialz:\n";
+  auto c = ParseConfig(head + "  accounts:\n    - {name: root, role: Admin}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(
+                "a.yaml:4: credentialz.accounts[0].name: 'root' is a break-glass account"),
+            std::string::npos)
+      << c.status().message();
+  c = ParseConfig(head + "  break_glass_accounts: [bg]\n  accounts:\n    - {name: bg}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  c = ParseConfig(head + "  accounts:\n    - {name: admin, role: Admin}\n    - {name: admin}\n",
+                  "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("duplicate account 'admin'"), std::string::npos);
+  c = ParseConfig(head + "  accounts:\n    - {name: admin, role: Admin}\n", "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->credentialz.accounts.at("admin"), "Admin");
+}
+
 }  // namespace
 }  // namespace rotagent
