@@ -193,6 +193,28 @@ Result<store::Slot> Rotation::CurrentAccount(const std::string& account) {
   return store.Read(account, *slot);
 }
 
+Status Rotation::StageAccountFile(const std::string& account, const char* entity,
+                                  const std::string& content, const store::EntityMeta& meta) {
+  auto slot = CurrentAccount(account);
+  if (!slot.ok()) return slot.status();
+  slot->files[entity] = content;
+  slot->meta[entity] = Stamped(meta);
+  Status s = txn_.Stage(kAccountsDomain, account, *slot);
+  WipeSlot(*slot);
+  return s;
+}
+
+Status Rotation::ProvePassword(const PasswordUpdate& u, const std::string& hash) {
+  if (u.plaintext) return engine_.platform_.VerifyPassword(u.account, u.secret);
+  auto back = engine_.platform_.ReadAccount(u.account);
+  if (!back.ok()) return back.status();
+  const bool same = back->password_hash == hash;
+  if (back->password_hash) Wipe(*back->password_hash);
+  return same ? Status::Ok()
+              : Internal("the stored hash of account '" + u.account +
+                         "' does not read back as written");
+}
+
 Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_overwrite) {
   struct WipeAll {
     std::vector<PasswordUpdate>& u;
@@ -211,39 +233,17 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
                                          : CheckCryptHash(u.kind, u.secret, u.account));
   }
   for (const auto& u : updates) {
-    if (!u.plaintext) {
-      wipe.hashes.push_back(u.secret);
-      continue;
-    }
-    auto hash = HashPassword(u.secret);
+    auto hash = u.plaintext ? HashPassword(u.secret) : Result<std::string>(u.secret);
     if (!hash.ok()) return hash.status();
     wipe.hashes.push_back(std::move(*hash));
   }
   for (size_t i = 0; i < updates.size(); ++i) {
-    auto slot = CurrentAccount(updates[i].account);
-    if (!slot.ok()) return slot.status();
-    slot->files[kPassword] = wipe.hashes[i];
-    slot->meta[kPassword] = Stamped(updates[i].meta);
-    Status s = txn_.Stage(kAccountsDomain, updates[i].account, *slot);
-    WipeSlot(*slot);
-    ROTAGENT_RETURN_IF_ERROR(s);
+    ROTAGENT_RETURN_IF_ERROR(
+        StageAccountFile(updates[i].account, kPassword, wipe.hashes[i], updates[i].meta));
   }
   // Proof before the answer: a real login with the plaintext, or the hash read back.
   for (size_t i = 0; i < updates.size(); ++i) {
-    const PasswordUpdate& u = updates[i];
-    Status proof;
-    if (u.plaintext) {
-      proof = engine_.platform_.VerifyPassword(u.account, u.secret);
-    } else {
-      auto back = engine_.platform_.ReadAccount(u.account);
-      proof = back.ok() ? (back->password_hash == wipe.hashes[i]
-                               ? Status::Ok()
-                               : Internal("the stored hash of account '" + u.account +
-                                          "' does not read back as written"))
-                        : back.status();
-      if (back.ok() && back->password_hash) Wipe(*back->password_hash);
-    }
-    if (!proof.ok()) {
+    if (Status proof = ProvePassword(updates[i], wipe.hashes[i]); !proof.ok()) {
       txn_.Rollback();
       return Status(Code::kFailedPrecondition, proof.message())
           .WithContext(
@@ -255,50 +255,35 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
   return Status::Ok();
 }
 
-Status Rotation::SetAuthorizedKeys(const std::vector<KeysUpdate>& updates, bool force_overwrite) {
+template <typename Update, typename Render>
+Status Rotation::SetAccountFiles(const std::vector<Update>& updates, bool force_overwrite,
+                                 const char* entity, Render render) {
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  if (updates.empty()) return InvalidArgument("authorized keys request lists no accounts");
+  if (updates.empty()) return InvalidArgument(std::string(entity) + " request lists no accounts");
   std::vector<std::string> seen, rendered;
   for (const auto& u : updates) {
-    ROTAGENT_RETURN_IF_ERROR(
-        CheckAccount(u.account, u.meta, kAuthorizedKeys, force_overwrite, seen));
-    auto text = RenderAuthorizedKeys(u.keys, u.account);
+    ROTAGENT_RETURN_IF_ERROR(CheckAccount(u.account, u.meta, entity, force_overwrite, seen));
+    auto text = render(u);
     if (!text.ok()) return text.status();
     rendered.push_back(std::move(*text));
   }
   for (size_t i = 0; i < updates.size(); ++i) {
-    auto slot = CurrentAccount(updates[i].account);
-    if (!slot.ok()) return slot.status();
-    slot->files[kAuthorizedKeys] = rendered[i];
-    slot->meta[kAuthorizedKeys] = Stamped(updates[i].meta);
-    Status s = txn_.Stage(kAccountsDomain, updates[i].account, *slot);
-    WipeSlot(*slot);
-    ROTAGENT_RETURN_IF_ERROR(s);
+    ROTAGENT_RETURN_IF_ERROR(
+        StageAccountFile(updates[i].account, entity, rendered[i], updates[i].meta));
   }
   return Status::Ok();
 }
 
+Status Rotation::SetAuthorizedKeys(const std::vector<KeysUpdate>& updates, bool force_overwrite) {
+  return SetAccountFiles(updates, force_overwrite, kAuthorizedKeys, [](const KeysUpdate& u) {
+    return RenderAuthorizedKeys(u.keys, u.account);
+  });
+}
+
 Status Rotation::SetPrincipals(const std::vector<PrincipalsUpdate>& updates, bool force_overwrite) {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  if (updates.empty()) return InvalidArgument("authorized users request lists no policies");
-  std::vector<std::string> seen, rendered;
-  for (const auto& u : updates) {
-    ROTAGENT_RETURN_IF_ERROR(
-        CheckAccount(u.account, u.meta, kAuthorizedPrincipals, force_overwrite, seen));
-    auto text = RenderPrincipals(u.principals, u.account);
-    if (!text.ok()) return text.status();
-    rendered.push_back(std::move(*text));
-  }
-  for (size_t i = 0; i < updates.size(); ++i) {
-    auto slot = CurrentAccount(updates[i].account);
-    if (!slot.ok()) return slot.status();
-    slot->files[kAuthorizedPrincipals] = rendered[i];
-    slot->meta[kAuthorizedPrincipals] = Stamped(updates[i].meta);
-    Status s = txn_.Stage(kAccountsDomain, updates[i].account, *slot);
-    WipeSlot(*slot);
-    ROTAGENT_RETURN_IF_ERROR(s);
-  }
-  return Status::Ok();
+  return SetAccountFiles(
+      updates, force_overwrite, kAuthorizedPrincipals,
+      [](const PrincipalsUpdate& u) { return RenderPrincipals(u.principals, u.account); });
 }
 
 Result<store::Slot> Rotation::CurrentHost() {
@@ -309,32 +294,38 @@ Result<store::Slot> Rotation::CurrentHost() {
   return store.Read(kHostId, *slot);
 }
 
-Status Rotation::StageHost(store::Slot slot) {
-  Status s = txn_.Stage(kSshDomain, kHostId, slot);
-  WipeSlot(slot);
-  return s;
-}
-
-namespace {
-Status CheckHostVersion(const store::EntityMeta& meta, const char* what) {
-  if (meta.version.empty()) return InvalidArgument(std::string(what) + " version is empty");
-  return Status::Ok();
-}
-}  // namespace
-
-Status Rotation::SetCaKeys(const std::vector<PublicKey>& keys, const store::EntityMeta& meta) {
+Status Rotation::ModifyHost(const std::function<void(platform::SshHostState&)>& change,
+                            const char* entity, const store::EntityMeta* meta) {
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  ROTAGENT_RETURN_IF_ERROR(CheckHostVersion(meta, "ssh_ca_public_key"));
   auto slot = CurrentHost();
   if (!slot.ok()) return slot.status();
   platform::SshHostState h = HostFromSlot(*slot);
+  change(h);
+  HostToSlot(h, *slot);
+  for (auto& k : h.host_keys) Wipe(k.private_key);
+  if (meta != nullptr) slot->meta[entity] = Stamped(*meta);
+  Status s = txn_.Stage(kSshDomain, kHostId, *slot);
+  WipeSlot(*slot);
+  return s;
+}
+
+Status Rotation::SetCaKeys(const std::vector<PublicKey>& keys, const store::EntityMeta& meta) {
+  if (meta.version.empty()) return InvalidArgument("ssh_ca_public_key version is empty");
   std::string lines;
   for (const auto& k : keys) lines += k.Line() + "\n";
-  h.trusted_user_ca_keys = lines;
-  HostToSlot(h, *slot);
-  slot->meta[kCaKeys] = Stamped(meta);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  return StageHost(std::move(*slot));
+  return ModifyHost([&](auto& h) { h.trusted_user_ca_keys = lines; }, kCaKeys, &meta);
+}
+
+Status Rotation::ReplaceHostKeys(std::vector<platform::HostKey> keys,
+                                 const store::EntityMeta& meta) {
+  Status s = ModifyHost(
+      [&](auto& h) {
+        for (auto& k : h.host_keys) Wipe(k.private_key);
+        h.host_keys = std::move(keys);
+      },
+      kHostKeys, &meta);
+  for (auto& k : keys) Wipe(k.private_key);  // still here if ModifyHost stopped early
+  return s;
 }
 
 Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store::EntityMeta& meta) {
@@ -344,8 +335,7 @@ Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store:
       for (auto& k : u) Wipe(k.private_key);
     }
   } wipe{uploads};
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  ROTAGENT_RETURN_IF_ERROR(CheckHostVersion(meta, "server_keys"));
+  if (meta.version.empty()) return InvalidArgument("server_keys version is empty");
   if (uploads.empty()) {
     return InvalidArgument("server_keys lists no auth_artifacts; sshd would have no host key");
   }
@@ -359,21 +349,12 @@ Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store:
     }
     keys.push_back(std::move(*k));
   }
-  auto slot = CurrentHost();
-  if (!slot.ok()) return slot.status();
-  platform::SshHostState h = HostFromSlot(*slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  h.host_keys = std::move(keys);
-  HostToSlot(h, *slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  slot->meta[kHostKeys] = Stamped(meta);
-  return StageHost(std::move(*slot));
+  return ReplaceHostKeys(std::move(keys), meta);
 }
 
 Result<std::vector<std::string>> Rotation::GenerateKeys(const std::vector<KeyKind>& kinds,
                                                         const store::EntityMeta& meta) {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  ROTAGENT_RETURN_IF_ERROR(CheckHostVersion(meta, "generate_keys"));
+  if (meta.version.empty()) return InvalidArgument("generate_keys version is empty");
   if (kinds.empty()) return InvalidArgument("generate_keys lists no key_params");
   std::vector<platform::HostKey> keys;
   std::vector<std::string> publics;
@@ -383,42 +364,20 @@ Result<std::vector<std::string>> Rotation::GenerateKeys(const std::vector<KeyKin
     publics.push_back(k->public_key);
     keys.push_back(std::move(*k));
   }
-  auto slot = CurrentHost();
-  if (!slot.ok()) return slot.status();
-  platform::SshHostState h = HostFromSlot(*slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  h.host_keys = std::move(keys);
-  HostToSlot(h, *slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  slot->meta[kHostKeys] = Stamped(meta);
-  ROTAGENT_RETURN_IF_ERROR(StageHost(std::move(*slot)));
+  ROTAGENT_RETURN_IF_ERROR(ReplaceHostKeys(std::move(keys), meta));
   return publics;
 }
 
 Status Rotation::SetAuthMethods(const std::vector<std::string>& methods) {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
   if (methods.empty()) {
     return InvalidArgument(
         "authentication_allowed lists no authentication type; every SSH login would be refused");
   }
-  auto slot = CurrentHost();
-  if (!slot.ok()) return slot.status();
-  platform::SshHostState h = HostFromSlot(*slot);
-  h.auth_methods = methods;
-  HostToSlot(h, *slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  return StageHost(std::move(*slot));
+  return ModifyHost([&](auto& h) { h.auth_methods = methods; }, "auth_methods", nullptr);
 }
 
 Status Rotation::SetPrincipalCheck(const std::optional<std::string>& tool) {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  auto slot = CurrentHost();
-  if (!slot.ok()) return slot.status();
-  platform::SshHostState h = HostFromSlot(*slot);
-  h.principal_check = tool;
-  HostToSlot(h, *slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
-  return StageHost(std::move(*slot));
+  return ModifyHost([&](auto& h) { h.principal_check = tool; }, "principal_check", nullptr);
 }
 
 Status Rotation::Finalize() {

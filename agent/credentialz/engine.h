@@ -3,6 +3,7 @@
 // answering, and applies account and host slots to the box through the platform.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,8 +80,18 @@ class Rotation {
   Status CheckAccount(const std::string& account, const store::EntityMeta& meta, const char* entity,
                       bool force_overwrite, std::vector<std::string>& seen);
   Result<store::Slot> CurrentAccount(const std::string& account);
+  Status StageAccountFile(const std::string& account, const char* entity,
+                          const std::string& content, const store::EntityMeta& meta);
+  template <typename Update, typename Render>
+  Status SetAccountFiles(const std::vector<Update>& updates, bool force_overwrite,
+                         const char* entity, Render render);
+  Status ProvePassword(const PasswordUpdate& u, const std::string& hash);
   Result<store::Slot> CurrentHost();
-  Status StageHost(store::Slot slot);
+  // Applies `change` to the host state in effect and stages the result; `meta` (if any) becomes
+  // the identity of `entity`.
+  Status ModifyHost(const std::function<void(platform::SshHostState&)>& change, const char* entity,
+                    const store::EntityMeta* meta);
+  Status ReplaceHostKeys(std::vector<platform::HostKey> keys, const store::EntityMeta& meta);
 
   Engine& engine_;
   std::unique_lock<std::mutex> lock_;

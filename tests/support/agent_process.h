@@ -43,6 +43,18 @@ class AgentProcess {
   int port_ = 0;
 };
 
+// Names a test parameterized by failpoint after it ("txn.staged" -> "txn_staged").
+struct FailpointName {
+  template <typename ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    std::string n = info.param;
+    for (char& c : n) {
+      if (c == '.') c = '_';
+    }
+    return n;
+  }
+};
+
 // Path to the rotagentd binary under test (set by CMake).
 std::string AgentBinary();
 

@@ -53,13 +53,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, CredentialzCrashTest,
                                            "txn.staged", "txn.platform_committed",
                                            "txn.commit_decided", "txn.committed",
                                            "txn.journal_closed"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) {
-                             if (c == '.') c = '_';
-                           }
-                           return n;
-                         });
+                         FailpointName());
 
 }  // namespace
 }  // namespace rotagent::testing
