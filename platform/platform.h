@@ -91,7 +91,8 @@ class Platform {
   virtual Status StageAccount(const std::string& account, const AccountState& state) = 0;
   virtual Status CommitAccount(const std::string& account, const AccountState& state) = 0;
   virtual Status RestoreAccount(const std::string& account, const AccountState& state) = 0;
-  // Proves a password by a real login; the plaintext is neither kept nor logged.
+  // Proves a password by a real login (UNIMPLEMENTED when the box's login service does not take
+  // passwords); the plaintext is neither kept nor logged.
   virtual Status VerifyPassword(const std::string& account, const std::string& plaintext) = 0;
 
   // Makes `state` what new SSH connections see; nullopt restores the box's own configuration.

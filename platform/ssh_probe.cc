@@ -72,6 +72,14 @@ Status TryPasswordLogin(const SshEndpoint& ep, const std::string& user,
                         const std::string& password) {
   auto s = Connect(ep, user, "");
   if (!s.ok()) return s.status();
+  // An sshd that offers no password method cannot prove a password either way.
+  if (ssh_userauth_none(s->get(), nullptr) == SSH_AUTH_SUCCESS) {
+    return FailedPrecondition("sshd let account '" + user + "' in without any credential");
+  }
+  if ((ssh_userauth_list(s->get(), nullptr) & SSH_AUTH_METHOD_PASSWORD) == 0) {
+    return {Code::kUnimplemented, "sshd at " + ep.host + ":" + std::to_string(ep.port) +
+                                      " does not offer password authentication"};
+  }
   int rc = ssh_userauth_password(s->get(), nullptr, password.c_str());
   if (rc == SSH_AUTH_SUCCESS) return Status::Ok();
   return FailedPrecondition("sshd at " + ep.host + ":" + std::to_string(ep.port) +

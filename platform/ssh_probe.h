@@ -18,7 +18,8 @@ struct SshEndpoint {
 // "host:port" or "[v6]:port".
 Result<SshEndpoint> ParseSshEndpoint(const std::string& address, int timeout_seconds);
 
-// OK only if sshd accepts `password` for `user`. The password is not logged or kept.
+// OK only if sshd accepts `password` for `user`; UNIMPLEMENTED when sshd offers no password
+// authentication at all. The password is not logged or kept.
 Status TryPasswordLogin(const SshEndpoint& ep, const std::string& user,
                         const std::string& password);
 

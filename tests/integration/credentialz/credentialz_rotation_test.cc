@@ -207,5 +207,26 @@ TEST_F(CredentialzTest, CaKeyAndPrincipalsEnableCertificateLogin) {
   EXPECT_FALSE(KeyLogin(ssh_port(), "admin", user.private_key, cert));
 }
 
+TEST_F(CredentialzTest, AllowedAuthenticationTypesReachSshd) {
+  const std::string d = dir_.string();
+  SshKeyPair key = MakeSshKey(d, "k", "ed25519");
+  ASSERT_TRUE(
+      RotateAccounts(AuthorizedKeys("admin", {key.public_line}, cz::KEY_TYPE_ED25519, "k1")).ok());
+  cz::RotateHostParametersRequest pubkey_only;
+  pubkey_only.mutable_authentication_allowed()->add_authentication_types(
+      cz::AUTHENTICATION_TYPE_PUBKEY);
+  ASSERT_TRUE(RotateHost(pubkey_only).ok());
+  EXPECT_FALSE(PasswordLogin(ssh_port(), "admin", InitialPassword("admin")));
+  EXPECT_TRUE(KeyLogin(ssh_port(), "admin", key.private_key));
+  // sshd no longer takes passwords, so a new one is proven against the stored hash instead.
+  const std::string next = "Console-Only#9";
+  ASSERT_TRUE(RotateAccounts(PlaintextPassword("admin", next, "pw-c1")).ok());
+  cz::RotateHostParametersRequest both;
+  both.mutable_authentication_allowed()->add_authentication_types(cz::AUTHENTICATION_TYPE_PUBKEY);
+  both.mutable_authentication_allowed()->add_authentication_types(cz::AUTHENTICATION_TYPE_PASSWORD);
+  ASSERT_TRUE(RotateHost(both).ok());
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", next));
+}
+
 }  // namespace
 }  // namespace rotagent::testing
