@@ -35,6 +35,8 @@ class BidiStream {
     return rw_->Write(req) && rw_->Read(resp ? resp : &ignored);
   }
   bool Send(const Req& req) { return rw_->Write(req); }
+  // Reads one response; false once the agent ended the stream.
+  bool Read(Resp* resp) { return rw_->Read(resp); }
   grpc::Status Finish() {
     rw_->WritesDone();
     finished_ = true;

@@ -43,8 +43,9 @@ TEST_P(CredentialzCrashTest, KillAtStepLeavesExactlyOneWorkingPassword) {
   EXPECT_EQ(CommittedPasswordVersion(dir_ / "state"), new_works ? "crash-v1" : "");
   EXPECT_TRUE(fs::is_empty(dir_ / "state/journal"));
   // And the next rotation works.
-  ASSERT_TRUE(RotateAccounts(PlaintextPassword("admin", "Third#8", "crash-v2")).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", "Third#8"));
+  const std::string third = "Third#8";
+  ASSERT_TRUE(RotateAccounts(PlaintextPassword("admin", third, "crash-v2")).ok());
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", third));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CredentialzCrashTest,

@@ -56,6 +56,12 @@ void CredentialzTest::SetUp() {
 }
 
 void CredentialzTest::TearDown() {
+  if (agent_) {
+    const std::string log = agent_->Log();
+    for (const char* name : kTestAccounts) {
+      EXPECT_EQ(log.find(InitialPassword(name)), std::string::npos) << "a password reached the log";
+    }
+  }
   agent_.reset();
   sshd_.reset();
   if (!HasFailure()) fs::remove_all(dir_);
@@ -70,6 +76,7 @@ std::string CredentialzTest::Config() const {
     << "identity: {cert: " << d << "/id-cert.pem, key: " << d << "/id-key.pem, trust_bundle: " << d
     << "/id-trust.pem}\n"
     << "credentialz:\n"
+    << "  confirm_timeout: " << confirm_timeout_ << "\n"
     << "  accounts:\n"
     << "    - {name: admin, role: Admin}\n"
     << "    - {name: admin2, role: AzureOperatorRW}\n"

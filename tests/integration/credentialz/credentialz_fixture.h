@@ -41,6 +41,7 @@ class CredentialzTest : public ::testing::Test {
   Identity ca_, server_, admin_;
   std::unique_ptr<SshdProcess> sshd_;
   std::unique_ptr<AgentProcess> agent_;
+  int confirm_timeout_ = 300;
 };
 
 std::string ReadFileText(const std::filesystem::path& p);

@@ -62,40 +62,59 @@ TEST_F(CredentialzTest, DroppedStreamRestoresTheOldPassword) {
   EXPECT_FALSE(PasswordLogin(ssh_port(), "admin", next));
 }
 
+TEST_F(CredentialzTest, ConfirmTimeoutRollsBack) {
+  confirm_timeout_ = 1;
+  agent_->Stop();
+  StartAgent();
+  const std::string next = "Too-Slow#6";
+  auto stub = Stub();
+  auto s = OpenAccountStream(*stub);
+  ASSERT_TRUE(s->Exchange(PlaintextPassword("admin", next, "pw-t1")));
+  cz::RotateAccountCredentialsResponse resp;
+  EXPECT_FALSE(s->Read(&resp));  // the agent cancels the stream when the timer fires
+  EXPECT_EQ(s->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(WaitCredentialzIdle(*stub));
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", InitialPassword("admin")));
+  EXPECT_FALSE(PasswordLogin(ssh_port(), "admin", next));
+}
+
 TEST_F(CredentialzTest, CryptHashesAreInstalledAndProvenByReadBack) {
-  const std::string sha = Crypt("Sha512-pass#3", "$6$abcdefgh$");
+  // Passwords live in variables so that a failure message shows names, never the secret.
+  const std::string sha_pw = "Sha512-pass#3", md5_pw = "Md5-pass#4", y_pw = "Yescrypt-pass#5";
+  const std::string sha = Crypt(sha_pw, "$6$abcdefgh$");
   ASSERT_TRUE(
       RotateAccounts(HashedPassword("admin", HashType::HASH_TYPE_CRYPT_SHA_2_512, sha, "h1")).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", "Sha512-pass#3"));
-  const std::string md5 = Crypt("Md5-pass#4", "$1$saltsalt$");
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", sha_pw));
+  const std::string md5 = Crypt(md5_pw, "$1$saltsalt$");
   ASSERT_TRUE(
       RotateAccounts(HashedPassword("telcoro1", HashType::HASH_TYPE_CRYPT_MD5, md5, "h1")).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", "Md5-pass#4"));
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", md5_pw));
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
   ASSERT_NE(crypt_gensalt_rn("$y$", 0, nullptr, 0, setting, sizeof setting), nullptr);
-  const std::string yes = Crypt("Yescrypt-pass#5", setting);
+  const std::string yes = Crypt(y_pw, setting);
   ASSERT_TRUE(
       RotateAccounts(HashedPassword("admin2", HashType::HASH_TYPE_UNSPECIFIED, yes, "h1")).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin2", "Yescrypt-pass#5"));
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin2", y_pw));
   EXPECT_NE(ReadFileText("/etc/shadow").find("admin:" + sha + ":"), std::string::npos);
 }
 
 TEST_F(CredentialzTest, SeveralAccountsInOneRequestRollBackTogether) {
-  auto req = PlaintextPassword("admin", "Both-1#a", "m1");
+  const std::string first = "Both-1#a", second = "Both-2#b";
+  auto req = PlaintextPassword("admin", first, "m1");
   *req.mutable_password()->add_accounts() =
-      PlaintextPassword("telcoro1", "Both-2#b", "m1").password().accounts(0);
+      PlaintextPassword("telcoro1", second, "m1").password().accounts(0);
   auto stub = Stub();
   {
     auto s = OpenAccountStream(*stub);
     ASSERT_TRUE(s->Exchange(req));
-    EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", "Both-2#b"));
+    EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", second));
   }
   ASSERT_TRUE(WaitCredentialzIdle(*stub));
   EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", InitialPassword("admin")));
   EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", InitialPassword("telcoro1")));
   ASSERT_TRUE(RotateAccounts(req).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", "Both-1#a"));
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", "Both-2#b"));
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", first));
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", second));
 }
 
 TEST_F(CredentialzTest, AuthorizedKeysInEveryEncodingEnableKeyLogin) {

@@ -236,10 +236,11 @@ TEST_F(CredentialzValidationTest, TheSameVersionNeedsForceOverwrite) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
   EXPECT_NE(s.error_message().find("force_overwrite"), std::string::npos);
   EXPECT_EQ(ReadFileText("/etc/shadow"), shadow);
-  auto forced = PlaintextPassword("admin", "Version#2", "same");
+  const std::string second = "Version#2";
+  auto forced = PlaintextPassword("admin", second, "same");
   forced.set_force_overwrite(true);
   ASSERT_TRUE(RotateAccounts(forced).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", "Version#2"));
+  EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", second));
 }
 
 }  // namespace
