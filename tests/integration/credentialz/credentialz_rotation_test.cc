@@ -193,6 +193,16 @@ TEST_F(CredentialzTest, HostKeyRotationIsSeenByNewConnections) {
   EXPECT_EQ(pub.public_keys(0).public_key(), host.public_line);
   EXPECT_EQ(pub.public_keys(0).key_type(), cz::KEY_TYPE_ED25519);
 
+  for (auto [params, can] : {std::pair{cz::KEY_GEN_SSH_KEY_TYPE_EDDSA_ED25519, true},
+                             {cz::KEY_GEN_SSH_KEY_TYPE_RSA_3072, true},
+                             {cz::KEY_GEN_SSH_KEY_UNSPECIFIED, false}}) {
+    grpc::ClientContext c;
+    cz::CanGenerateKeyRequest q;
+    q.set_key_params(params);
+    cz::CanGenerateKeyResponse a;
+    ASSERT_TRUE(stub->CanGenerateKey(&c, q, &a).ok());
+    EXPECT_EQ(a.can_generate(), can) << params;
+  }
   // Keys generated on the device: the response's public key is what clients now see.
   cz::RotateHostParametersRequest gen;
   gen.mutable_generate_keys()->add_key_params(cz::KEY_GEN_SSH_KEY_TYPE_ECDSA_P_256);
