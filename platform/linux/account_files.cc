@@ -72,6 +72,11 @@ Status WriteUserFile(const fs::path& path, const std::optional<std::string>& con
 }
 
 Result<std::optional<std::string>> ReadOptionalFile(const fs::path& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A user could point their authorized_keys at /etc/shadow; never read through it.
+    return FailedPrecondition(path.string() + " is not a regular file (a symlink is refused)");
+  }
   auto r = ReadFile(path);
   if (r.ok()) return std::optional<std::string>(std::move(*r));
   if (r.status().code() == Code::kNotFound) return std::optional<std::string>();

@@ -30,6 +30,7 @@ std::filesystem::path ExpandUserPath(const std::string& tmpl, const LocalUser& u
 // parent directory is refused, so a user cannot redirect the agent's write.
 Status WriteUserFile(const std::filesystem::path& path, const std::optional<std::string>& content,
                      const LocalUser& user);
+// The file's content, nullopt if absent; anything but a regular file (a symlink) is refused.
 Result<std::optional<std::string>> ReadOptionalFile(const std::filesystem::path& path);
 
 }  // namespace rotagent::platform

@@ -156,13 +156,13 @@ Status LinuxPlatform::VerifyPassword(const std::string& account, const std::stri
 }
 
 Status LinuxPlatform::StageSshHost(const SshHostState& state) {
-  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds);
+  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds, /*require_sshd=*/true);
 }
 
 Status LinuxPlatform::CommitSshHost(const SshHostState& /*state*/) { return Status::Ok(); }
 
 Status LinuxPlatform::RestoreSshHost(const std::optional<SshHostState>& state) {
-  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds);
+  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds, /*require_sshd=*/false);
 }
 
 Result<std::vector<std::string>> LinuxPlatform::NativeHostPublicKeys() const {

@@ -98,7 +98,7 @@ std::string RenderSshdFragment(const SshHostState& s, const SshConfig& c) {
 }
 
 Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c,
-                    int hook_timeout_seconds) {
+                    int hook_timeout_seconds, bool require_sshd) {
   if (state && state->principal_check && c.hiba_check_command.empty()) {
     return FailedPrecondition(
         "TOOL_HIBA_DEFAULT needs platform.ssh.hiba_check_command in the agent's config");
@@ -119,7 +119,7 @@ Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c
         RunHook(c.check_command, {}, hook_timeout_seconds).WithContext("sshd config check"));
   }
   auto pid = SshdPid(c);
-  if (!pid.ok()) return pid.status();
+  if (!pid.ok()) return require_sshd ? pid.status() : Status::Ok();
   if (kill(*pid, SIGHUP) != 0)
     return Unavailable("cannot signal sshd (pid " + std::to_string(*pid) + ")");
   auto ep = ParseSshEndpoint(c.address, c.probe_timeout_seconds);

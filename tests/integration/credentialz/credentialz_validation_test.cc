@@ -229,6 +229,19 @@ TEST_F(CredentialzValidationTest, OneRotateAtATimeAcrossBothRpcs) {
   EXPECT_TRUE(first->Finish().ok());
 }
 
+TEST_F(CredentialzValidationTest, ASymlinkedAuthorizedKeysFileIsNeverFollowed) {
+  // A user pointing their authorized_keys at /etc/shadow must not get it copied back to them.
+  const fs::path ssh_dir = fs::path(getpwnam("admin")->pw_dir) / ".ssh";
+  fs::create_directories(ssh_dir);
+  fs::create_symlink("/etc/shadow", ssh_dir / "authorized_keys");
+  const SshKeyPair key = MakeSshKey(dir_.string(), "k", "ed25519");
+  grpc::Status s = Refusal(AuthorizedKeys("admin", {key.public_line}, cz::KEY_TYPE_ED25519, "v1"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("a symlink is refused"), std::string::npos);
+  EXPECT_TRUE(fs::is_symlink(ssh_dir / "authorized_keys"));
+  EXPECT_TRUE(fs::is_empty(dir_ / "state/journal"));
+}
+
 TEST_F(CredentialzValidationTest, TheSameVersionNeedsForceOverwrite) {
   ASSERT_TRUE(RotateAccounts(PlaintextPassword("admin", "Version#1", "same")).ok());
   const std::string shadow = ReadFileText("/etc/shadow");
