@@ -83,7 +83,8 @@ grpc::Status CertzService::Rotate(
     }
     req.Clear();
     if (!stream->Read(&req)) {
-      rot.Rollback();
+      rot.Rollback(timer.fired() ? "no finalize_rotation within the confirm timeout"
+                                 : "the stream ended before finalize_rotation");
       if (timer.fired()) {
         return {grpc::StatusCode::DEADLINE_EXCEEDED,
                 "no finalize_rotation within the confirm timeout; the rotation was rolled back"};

@@ -39,7 +39,7 @@ class Rotation {
   // Validates, stages and proves the candidate live. On failure, nothing is left changed.
   Status Upload(const std::vector<EntityUpload>& entities, bool force_overwrite);
   Status Finalize();
-  void Rollback() { txn_.Rollback(); }
+  void Rollback(const std::string& reason) { txn_.Rollback(reason); }
   bool staged() const { return txn_.staged(); }
 
  private:

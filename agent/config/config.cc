@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/state/admin_state.h"
 #include "common/atomic_file.h"
 
 namespace rotagent {
@@ -25,6 +26,7 @@ certz:
 authorization:
   gnsi.certz.v1.Certz: ["CN=rotagent-admin"]
   gnsi.credentialz.v1.Credentialz: ["CN=rotagent-admin"]
+  gnmi.gNMI: ["CN=rotagent-admin"]
 platform:
   kind: linux
 )";
@@ -143,6 +145,30 @@ void ParseCredentialz(const Reader& r, const YAML::Node& cr, Config& c) {
   }
 }
 
+void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
+  r.AllowKeys(n, "state",
+              {"admin_state", "created_on_unit", "check_interval", "expiry_warning_days",
+               "expiry_critical_days", "grpc_server_name"});
+  s.admin_state = r.Str(At(n, "admin_state"), "state.admin_state", s.admin_state);
+  if (Status st = state::AdminState::Check(s.admin_state); !st.ok()) {
+    r.Fail(At(n, "admin_state"), "state.admin_state", st.message());
+  }
+  const std::string unit = r.Str(At(n, "created_on_unit"), "state.created_on_unit", "seconds");
+  if (unit != "seconds" && unit != "nanoseconds") {
+    r.Fail(At(n, "created_on_unit"), "state.created_on_unit",
+           "must be 'seconds' (as sent) or 'nanoseconds'");
+  }
+  s.created_on_ns = unit == "nanoseconds";
+  s.check_interval_seconds =
+      r.Int(At(n, "check_interval"), "state.check_interval", 60, 1, 86400);
+  s.expiry_warning_days =
+      r.Int(At(n, "expiry_warning_days"), "state.expiry_warning_days", 30, 0, 3650);
+  s.expiry_critical_days =
+      r.Int(At(n, "expiry_critical_days"), "state.expiry_critical_days", 7, 0, 3650);
+  s.grpc_server_name =
+      r.Str(At(n, "grpc_server_name"), "state.grpc_server_name", s.grpc_server_name);
+}
+
 void ParseSsh(const Reader& r, const YAML::Node& n, platform::SshConfig& s) {
   r.AllowKeys(n, "platform.ssh",
               {"address", "authorized_keys_file", "authorized_principals_file", "managed_dir",
@@ -227,7 +253,7 @@ Config Parse(const std::string& text, const std::string& source) {
   if (root.IsNull()) return c;
   r.AllowKeys(root, "",
               {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-               "credentialz", "authorization", "platform"});
+               "credentialz", "state", "authorization", "platform"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -289,6 +315,7 @@ Config Parse(const std::string& text, const std::string& source) {
   }
 
   ParseCredentialz(r, At(root, "credentialz"), c);
+  ParseState(r, At(root, "state"), c.state);
 
   const YAML::Node pf = At(root, "platform");
   r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh"});

@@ -48,6 +48,16 @@ struct Config {
     std::vector<std::string> break_glass_accounts = {"root"};
   } credentialz;
 
+  // What the agent reports over gNMI, and how it watches what it reports.
+  struct StateConfig {
+    std::string admin_state = "enabled";  // enabled, disabled, maintenance, locked
+    bool created_on_ns = false;           // created-on leaves in ns instead of as sent
+    int check_interval_seconds = 60;      // drift and expiry check period
+    int expiry_warning_days = 30;
+    int expiry_critical_days = 7;
+    std::string grpc_server_name = "rotagent";
+  } state;
+
   // gRPC service name -> client identities allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
   std::map<std::string, std::vector<std::string>> authorization;
 

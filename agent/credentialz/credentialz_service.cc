@@ -13,13 +13,16 @@ constexpr const char* kService = "gnsi.credentialz.v1.Credentialz";
 
 // Why a stream that ended without Finalize failed; the caller's rotation rolls back as it goes.
 grpc::Status EndOfStream(Rotation& rot, ConfirmTimer& timer) {
+  const bool staged = rot.staged();
+  rot.Rollback(timer.fired() ? "no finalize within the confirm timeout"
+                             : "the stream ended before finalize");
   if (timer.fired()) {
     return {grpc::StatusCode::DEADLINE_EXCEEDED,
             "no finalize within the confirm timeout; every change of this stream was rolled back"};
   }
   return {grpc::StatusCode::ABORTED,
-          rot.staged() ? "stream ended before finalize; every change of this stream was rolled back"
-                       : "stream ended before any change"};
+          staged ? "stream ended before finalize; every change of this stream was rolled back"
+                 : "stream ended before any change"};
 }
 
 }  // namespace

@@ -249,7 +249,7 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
   // Proof before the answer: a real login with the plaintext, or the hash read back.
   for (size_t i = 0; i < updates.size(); ++i) {
     if (Status proof = ProvePassword(updates[i], wipe.hashes[i]); !proof.ok()) {
-      txn_.Rollback();
+      txn_.Rollback("the new password did not prove itself: " + proof.message());
       return Status(Code::kFailedPrecondition, proof.message())
           .WithContext(
               "the new password did not prove itself; every change of this stream was "

@@ -74,6 +74,7 @@ class Rotation {
   Status SetPrincipalCheck(const std::optional<std::string>& tool);
 
   Status Finalize();
+  void Rollback(const std::string& reason) { txn_.Rollback(reason); }
   bool staged() const { return txn_.staged(); }
 
  private:

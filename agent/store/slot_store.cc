@@ -147,6 +147,15 @@ Result<Slot> SlotStore::ReadMeta(const std::string& id, const std::string& slot)
   return s;
 }
 
+Result<std::optional<std::string>> SlotStore::ReadOne(const std::string& id,
+                                                     const std::string& slot,
+                                                     const std::string& file) const {
+  auto data = ReadFile(SlotDir(id, slot) / file);
+  if (data.ok()) return std::optional<std::string>(std::move(*data));
+  if (data.status().code() == Code::kNotFound) return std::optional<std::string>();
+  return data.status();
+}
+
 Result<Slot> SlotStore::Read(const std::string& id, const std::string& slot) const {
   auto s = ReadMeta(id, slot);
   if (!s.ok()) return s.status();

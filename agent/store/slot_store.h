@@ -51,6 +51,9 @@ class SlotStore {
   // Writes `s` as a new slot (complete or absent, never partial) and returns its name.
   Result<std::string> Write(const std::string& id, const Slot& s);
   Result<Slot> Read(const std::string& id, const std::string& slot) const;
+  // One file of a slot (nullopt if the slot has none); the others are not read.
+  Result<std::optional<std::string>> ReadOne(const std::string& id, const std::string& slot,
+                                             const std::string& file) const;
   // Entity identities only; no file (and so no secret) is read.
   Result<Slot> ReadMeta(const std::string& id, const std::string& slot) const;
   std::filesystem::path SlotDir(const std::string& id, const std::string& slot) const;

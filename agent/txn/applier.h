@@ -20,9 +20,22 @@ class Applier {
   virtual Status Restore(const std::string& id, const std::string& slot) = 0;
 };
 
+// Told of every transition, for reporting; never fails the transaction.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // `changed`: the entities whose identity differs from what was committed.
+  virtual void Staged(const std::string& domain, const std::string& id,
+                      const std::map<std::string, store::EntityMeta>& changed) = 0;
+  virtual void Committed(const std::string& domain, const std::string& id) = 0;
+  virtual void RolledBack(const std::string& domain, const std::string& id,
+                          const std::string& reason) = 0;
+};
+
 struct Domain {
   store::SlotStore* store;
   Applier* applier;
+  Observer* observer = nullptr;
 };
 
 using Domains = std::map<std::string, Domain>;  // by domain name, as journaled

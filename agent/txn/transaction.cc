@@ -21,7 +21,7 @@ Transaction::Transaction(store::Journal& journal, const Domains& domains, std::s
     : journal_(journal), domains_(domains), entry_{std::move(name), {}, false} {}
 
 Transaction::~Transaction() {
-  if (!finished_) Rollback();
+  if (!finished_) Rollback("the stream ended before Finalize");
 }
 
 const Domain& Transaction::DomainOf(const std::string& name) const { return domains_.at(name); }
@@ -82,7 +82,7 @@ Status Transaction::Commit() {
     Status s = DomainOf(i.domain).applier->Commit(i.id, i.candidate);
     Failpoint("txn.platform_committed");
     if (!s.ok()) {
-      Rollback();
+      Rollback(s.message());
       return s.WithContext("commit on the box failed and the rotation was rolled back");
     }
   }
@@ -95,13 +95,32 @@ Status Transaction::Commit() {
     ROTAGENT_RETURN_IF_ERROR(DomainOf(i.domain).store->Set(i.id, Pointer::kCommitted, i.candidate));
   }
   Failpoint("txn.committed");
+  for (const auto& i : entry_.items) {
+    if (Observer* o = DomainOf(i.domain).observer) o->Committed(i.domain, i.id);
+  }
   Status closed = journal_.Remove(entry_.name);
   Failpoint("txn.journal_closed");
   for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
   return closed;
 }
 
-void Transaction::Rollback() {
+void Transaction::Notify(const std::string& domain, const Domain& d, const std::string& id,
+                         const store::Slot& candidate, const std::string& previous) {
+  if (d.observer == nullptr) return;
+  store::Slot before;
+  if (!previous.empty()) {
+    auto meta = d.store->ReadMeta(id, previous);
+    if (meta.ok()) before = std::move(*meta);
+  }
+  std::map<std::string, store::EntityMeta> changed;
+  for (const auto& [entity, meta] : candidate.meta) {
+    const store::EntityMeta old = before.Meta(entity);
+    if (meta.version != old.version || meta.created_on != old.created_on) changed[entity] = meta;
+  }
+  d.observer->Staged(domain, id, changed);
+}
+
+void Transaction::Rollback(const std::string& reason) {
   if (finished_) return;
   finished_ = true;
   bool complete = true;
@@ -117,6 +136,7 @@ void Transaction::Rollback() {
     } else {
       spdlog::info("{} '{}': rotation rolled back", d.store->id_label(), i.id);
     }
+    if (d.observer != nullptr) d.observer->RolledBack(i.domain, i.id, reason);
   }
   // An incomplete rollback keeps its journal entry so the next start retries it.
   if (!complete) return;
@@ -137,6 +157,13 @@ Status Recover(store::Journal& journal, const Domains& domains) {
       }
       ROTAGENT_RETURN_IF_ERROR(
           RestoreItem(d->second, i.id, e.committing ? i.candidate : i.previous));
+      if (Observer* o = d->second.observer) {
+        if (e.committing) {
+          o->Committed(i.domain, i.id);
+        } else {
+          o->RolledBack(i.domain, i.id, "interrupted by a restart of the agent");
+        }
+      }
     }
     ROTAGENT_RETURN_IF_ERROR(journal.Remove(e.name));
   }

@@ -26,7 +26,8 @@ class Transaction {
   // rolled back and the transaction is finished.
   Status Stage(const std::string& domain, const std::string& id, const store::Slot& slot);
   Status Commit();
-  void Rollback();
+  // `reason` is reported as the credential's last error.
+  void Rollback(const std::string& reason = "rolled back");
 
   bool staged() const { return !entry_.items.empty(); }
   bool finished() const { return finished_; }
@@ -35,6 +36,8 @@ class Transaction {
   const Domain& DomainOf(const std::string& name) const;
   store::JournalItem* Find(const std::string& domain, const std::string& id);
   Status WriteJournal();
+  void Notify(const std::string& domain, const Domain& d, const std::string& id,
+              const store::Slot& candidate, const std::string& previous);
 
   store::Journal& journal_;
   const Domains& domains_;

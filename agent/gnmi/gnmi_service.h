@@ -1,0 +1,43 @@
+// gnmi.gNMI over gRPC on the agent's mTLS listener: Capabilities, Get, Subscribe (ONCE, POLL,
+// STREAM with ON_CHANGE, SAMPLE, TARGET_DEFINED) over the state tree, and Set for the two
+// writable leaves: /rotation/agent/config/admin-state and the grpc-server's certificate-id.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "agent/authz/authorizer.h"
+#include "agent/state/tree.h"
+#include "gnmi/gnmi.grpc.pb.h"
+
+namespace rotagent::gnmi_service {
+
+struct Writers {
+  std::function<Status(const std::string&)> admin_state;     // enabled, maintenance, ...
+  std::function<Status(const std::string&)> certificate_id;  // profile to serve
+};
+
+class GnmiService final : public gnmi::gNMI::Service {
+ public:
+  GnmiService(state::Tree& tree, Writers writers,
+              std::function<std::shared_ptr<const authz::Authorizer>()> authorizer);
+
+  grpc::Status Capabilities(grpc::ServerContext* ctx, const gnmi::CapabilityRequest* req,
+                            gnmi::CapabilityResponse* resp) override;
+  grpc::Status Get(grpc::ServerContext* ctx, const gnmi::GetRequest* req,
+                   gnmi::GetResponse* resp) override;
+  grpc::Status Set(grpc::ServerContext* ctx, const gnmi::SetRequest* req,
+                   gnmi::SetResponse* resp) override;
+  grpc::Status Subscribe(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnmi::SubscribeResponse, gnmi::SubscribeRequest>* stream) override;
+
+ private:
+  Status Authorize(grpc::ServerContext* ctx) const;
+
+  state::Tree& tree_;
+  Writers writers_;
+  std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
+};
+
+}  // namespace rotagent::gnmi_service

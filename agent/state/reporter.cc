@@ -1,0 +1,209 @@
+#include "agent/state/reporter.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "agent/certz/x509.h"
+
+namespace rotagent::state {
+namespace {
+
+constexpr const char* kOc = "openconfig";
+constexpr const char* kRot = "rotagent";
+constexpr const char* kBuild = ROTAGENT_VERSION;
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Builder {
+  std::vector<Leaf> leaves;
+  void Add(const char* origin, const std::string& path, Value v) {
+    leaves.push_back({origin, ParsePath(path), std::move(v), 0});
+  }
+};
+
+// What the reporter knows of one credential entity.
+struct Credential {
+  std::string name;  // domain/id/entity
+  std::string type;
+  store::EntityMeta meta;
+  std::string cert_pem;  // for certificates
+};
+
+const char* TypeOf(const std::string& domain, const std::string& entity, const std::string& role) {
+  if (domain == "profiles") {
+    if (entity == "chain") return role == "server" ? "ServerCertificate" : "ClientCertificate";
+    if (entity == "trust") return "TrustBundle";
+    if (entity == "crl") return "CertificateRevocationList";
+    return "AuthenticationPolicy";
+  }
+  if (domain == "accounts") {
+    if (entity == "password") return "Password";
+    if (entity == "authorized_keys") return "AuthorizedKeys";
+    return "AuthorizedPrincipals";
+  }
+  return entity == "host_keys" ? "SshHostKey" : "SshTrustedUserCaKeys";
+}
+
+}  // namespace
+
+Reporter::Reporter(Sources sources, ReportSettings settings, Tree& tree)
+    : src_(std::move(sources)), settings_(std::move(settings)), tree_(tree) {}
+
+void Reporter::Update(ReportSettings settings, std::map<std::string, std::string> account_roles) {
+  std::lock_guard lock(mu_);
+  settings_ = std::move(settings);
+  src_.account_roles = std::move(account_roles);
+}
+
+void Reporter::Refresh() {
+  std::lock_guard lock(mu_);
+  Builder b;
+  const auto created = [this](uint64_t v) -> uint64_t {
+    return settings_.created_on_ns ? v * 1000000000ull : v;
+  };
+  const int64_t now = NowSeconds();
+  const auto ledger = src_.ledger->Records();
+  std::vector<Credential> creds;
+
+  // certz profiles: the served one also fills the grpc-server leaves.
+  const std::string bound = src_.bound_profile();
+  for (const auto& id : src_.profiles->List()) {
+    auto slot = src_.profiles->Get(id, store::Pointer::kCommitted);
+    certz::ProfileMaterial meta;
+    std::string chain;
+    if (slot) {
+      auto m = src_.profiles->ReadMeta(id, *slot);
+      if (m.ok()) meta = *m;
+      auto pem = src_.profiles->slots().ReadOne(id, *slot, "chain.pem");
+      if (pem.ok() && *pem) chain = **pem;
+    }
+    const std::string role = src_.role_of(id);
+    for (auto [entity, m] : {std::pair{"chain", &meta.chain}, {"trust", &meta.trust},
+                             {"crl", &meta.crl}, {"auth_policy", &meta.auth_policy}}) {
+      const std::string name = "profiles/" + id + "/" + entity;
+      if (!m->present() && ledger.count(name) == 0) continue;
+      creds.push_back({name, TypeOf("profiles", entity, role), *m,
+                       std::string(entity) == "chain" ? chain : ""});
+    }
+    if (id != bound) continue;
+    const std::string gs =
+        "/system/grpc-servers/grpc-server[name=" + settings_.server_name + "]/state/";
+    b.Add(kOc, gs + "name", settings_.server_name);
+    b.Add(kOc, gs + "ssl-profile-id", id);
+    b.Add(kOc, gs + "certificate-id", id);
+    for (auto [leaf, m] : {std::pair{"certificate", &meta.chain},
+                           {"ca-trust-bundle", &meta.trust},
+                           {"certificate-revocation-list-bundle", &meta.crl},
+                           {"authentication-policy", &meta.auth_policy}}) {
+      if (!m->present()) continue;
+      b.Add(kOc, gs + leaf + "-version", m->version);
+      b.Add(kOc, gs + leaf + "-created-on", created(m->created_on));
+    }
+    if (!chain.empty()) {
+      auto certs = certz::ParseCertificates(chain, certz::Encoding::kPem, "chain");
+      if (certs.ok() && !certs->empty()) {
+        b.Add(kOc, gs + "certificate-expires-on",
+              static_cast<uint64_t>(certz::NotAfter(certs->front().get())) * 1000000000ull);
+      }
+    }
+  }
+
+  // Accounts.
+  for (const auto& id : src_.accounts->List()) {
+    auto slot = src_.accounts->Get(id, store::Pointer::kCommitted);
+    store::Slot meta;
+    if (slot) {
+      auto m = src_.accounts->ReadMeta(id, *slot);
+      if (m.ok()) meta = *m;
+    }
+    const std::string user = "/system/aaa/authentication/users/user[username=" + id + "]/state/";
+    for (auto [entity, leaf] : {std::pair{"password", "password"},
+                                {"authorized_keys", "authorized-keys-list"},
+                                {"authorized_principals", "authorized-principals-list"}}) {
+      const store::EntityMeta m = meta.Meta(entity);
+      const std::string name = "accounts/" + id + "/" + entity;
+      if (m.present()) {
+        b.Add(kOc, user + leaf + "-version", m.version);
+        b.Add(kOc, user + leaf + "-created-on", created(m.created_on));
+      }
+      if (m.present() || ledger.count(name) != 0) {
+        creds.push_back({name, TypeOf("accounts", entity, ""), m, ""});
+      }
+    }
+  }
+
+  // SSH server.
+  if (auto committed = src_.ssh->Get("host", store::Pointer::kCommitted)) {
+    auto m = src_.ssh->ReadMeta("host", *committed);
+    if (m.ok()) {
+      const std::string ssh = "/system/ssh-server/state/";
+      for (auto [entity, leaf] : {std::pair{"trusted_user_ca_keys", "active-trusted-user-ca-keys"},
+                                  {"host_keys", "active-host-key"}}) {
+        const store::EntityMeta e = m->Meta(entity);
+        if (!e.present()) continue;
+        b.Add(kOc, ssh + leaf + "-version", e.version);
+        b.Add(kOc, ssh + leaf + "-created-on", created(e.created_on));
+        creds.push_back({std::string("ssh/host/") + entity, TypeOf("ssh", entity, ""), e, ""});
+      }
+    }
+  }
+
+  // The rotation tree: one entry per credential.
+  for (const auto& c : creds) {
+    const std::string base = "/rotation/credentials/credential[name=" + c.name + "]/state/";
+    b.Add(kRot, base + "name", c.name);
+    b.Add(kRot, base + "type", c.type);
+    b.Add(kRot, base + "version", c.meta.version);
+    b.Add(kRot, base + "created-on", created(c.meta.created_on));
+    b.Add(kRot, base + "last-rotation-time", static_cast<uint64_t>(c.meta.rotated_at));
+    auto rec = ledger.find(c.name);
+    const SyncRecord r = rec == ledger.end() ? SyncRecord{} : rec->second;
+    b.Add(kRot, base + "synchronization-status", std::string(SyncStatusName(r.status)));
+    if (!r.last_error.empty()) b.Add(kRot, base + "last-error", r.last_error);
+    if (!r.attempted_version.empty()) b.Add(kRot, base + "attempted-version", r.attempted_version);
+    if (c.cert_pem.empty()) continue;
+    auto certs = certz::ParseCertificates(c.cert_pem, certz::Encoding::kPem, "chain");
+    if (!certs.ok() || certs->empty()) continue;
+    X509* leaf = certs->front().get();
+    const int64_t not_after = certz::NotAfter(leaf);
+    const int64_t days = (not_after - now) / 86400;
+    const std::string expiry = not_after <= now                           ? "expired"
+                               : days < settings_.expiry_critical_days ? "critical"
+                               : days < settings_.expiry_warning_days  ? "warning"
+                                                                        : "ok";
+    b.Add(kRot, base + "not-before", certz::FormatTime(certz::NotBefore(leaf)));
+    b.Add(kRot, base + "expire-time", certz::FormatTime(not_after));
+    b.Add(kRot, base + "days-to-expiry", static_cast<int64_t>(days));
+    b.Add(kRot, base + "expiry-status", expiry);
+    b.Add(kRot, base + "fingerprint", certz::Fingerprint(leaf));
+    b.Add(kRot, base + "subject", certz::SubjectText(leaf));
+    std::string& logged = expiry_logged_[c.name];
+    if (logged != expiry && expiry != "ok") {
+      spdlog::log(expiry == "warning" ? spdlog::level::warn : spdlog::level::err,
+                  "credential {} ({}): certificate {} in {} days (not after {})", c.name, c.type,
+                  expiry == "expired" ? "expired" : "expires", days,
+                  certz::FormatTime(not_after));
+    }
+    logged = expiry;
+  }
+
+  // The agent itself.
+  const std::string admin = src_.admin->Get();
+  b.Add(kRot, "/rotation/agent/config/admin-state", admin);
+  b.Add(kRot, "/rotation/agent/state/admin-state", admin);
+  b.Add(kRot, "/rotation/agent/state/build", std::string(kBuild));
+  for (const auto& [k, v] : src_.platform->Describe()) {
+    b.Add(kRot, "/rotation/agent/state/platform-" + k, v);
+  }
+  for (const auto& [account, role] : src_.account_roles) {
+    b.Add(kRot, "/rotation/agent/state/managed-account[name=" + account + "]/role", role);
+  }
+  tree_.Replace(std::move(b.leaves));
+}
+
+}  // namespace rotagent::state

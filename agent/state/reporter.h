@@ -1,0 +1,56 @@
+// Builds the state tree from what the agent knows: the committed versions in the store, the
+// synchronization ledger, certificate validity, the admin state and the platform. Leaves:
+//   openconfig: /system/grpc-servers/grpc-server[name]/state/..., /system/aaa/authentication/
+//               users/user[username]/state/..., /system/ssh-server/state/...
+//   rotagent:   /rotation/credentials/credential[name=<domain>/<id>/<entity>]/state/...,
+//               /rotation/agent/{config,state}/...
+// Refresh() recomputes every leaf; the tree publishes only what changed.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "agent/certz/profile_store.h"
+#include "agent/state/admin_state.h"
+#include "agent/state/sync_ledger.h"
+#include "agent/state/tree.h"
+#include "platform/platform.h"
+
+namespace rotagent::state {
+
+struct ReportSettings {
+  bool created_on_ns = false;  // report created-on as sent (seconds) or multiplied to ns
+  int expiry_warning_days = 30;
+  int expiry_critical_days = 7;
+  std::string server_name = "rotagent";  // the grpc-server list key
+};
+
+struct Sources {
+  certz::ProfileStore* profiles;
+  store::SlotStore* accounts;
+  store::SlotStore* ssh;
+  SyncLedger* ledger;
+  AdminState* admin;
+  platform::Platform* platform;
+  std::function<std::string()> bound_profile;
+  std::function<std::string(const std::string&)> role_of;
+  std::map<std::string, std::string> account_roles;
+};
+
+class Reporter {
+ public:
+  Reporter(Sources sources, ReportSettings settings, Tree& tree);
+  void Refresh();
+  void Update(ReportSettings settings, std::map<std::string, std::string> account_roles);
+
+ private:
+  std::mutex mu_;  // one refresh at a time
+  Sources src_;
+  ReportSettings settings_;
+  Tree& tree_;
+  std::map<std::string, std::string> expiry_logged_;  // credential -> last expiry status logged
+};
+
+}  // namespace rotagent::state
