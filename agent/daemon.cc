@@ -9,7 +9,10 @@
 #include <chrono>
 
 #include "agent/log.h"
+#include "agent/state/drift_check.h"
 #include "agent/tls/bootstrap.h"
+#include "agent/tls/probe.h"
+#include "common/atomic_file.h"
 
 namespace rotagent {
 
@@ -20,6 +23,11 @@ certz::EngineSettings SettingsOf(const Config& c) {
 }
 
 credentialz::Settings CredentialzSettingsOf(const Config& c) { return {c.credentialz.accounts}; }
+
+state::ReportSettings ReportSettingsOf(const Config& c) {
+  return {c.state.created_on_ns, c.state.expiry_warning_days, c.state.expiry_critical_days,
+          c.state.grpc_server_name};
+}
 
 std::pair<std::string, std::string> SplitHostPort(const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -41,7 +49,22 @@ Daemon::Daemon(Config config, std::string config_path)
     : config_(std::move(config)), config_path_(std::move(config_path)) {}
 
 Daemon::~Daemon() {
+  StopChecker();
   if (server_) server_->Shutdown();
+}
+
+void Daemon::StopChecker() {
+  {
+    std::lock_guard lock(check_mu_);
+    stopping_ = true;
+  }
+  check_cv_.notify_all();
+  if (checker_.joinable()) checker_.join();
+}
+
+std::string Daemon::Role(const std::string& profile) const {
+  std::lock_guard lock(mu_);
+  return RoleOf(config_, profile);
 }
 
 void Daemon::ApplySettings(const Config& c) {
@@ -76,6 +99,17 @@ Status Daemon::Start() {
                                                  CredentialzSettingsOf(config_));
   domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};
   domains_[credentialz::kSshDomain] = {ssh_.get(), &credz_->ssh_applier()};
+
+  tree_ = std::make_unique<state::Tree>();
+  admin_ = std::make_unique<state::AdminState>(config_.state_dir / "admin-state",
+                                               config_.state.admin_state);
+  ledger_ = std::make_unique<state::SyncLedger>(config_.state_dir / "sync-status.json", [this] {
+    if (reporter_) reporter_->Refresh();
+  });
+  ledger_->Load();
+  for (auto& [name, d] : domains_) d.observer = ledger_.get();
+  engine_->SetAdmission([this] { return admin_->Admit(); });
+  credz_->SetAdmission([this] { return admin_->Admit(); });
   ApplySettings(config_);
 
   auto material = config_.identity.cert.empty()
@@ -88,7 +122,25 @@ Status Daemon::Start() {
     if (!store_->Exists(p.id)) ROTAGENT_RETURN_IF_ERROR(store_->Create(p.id));
   }
   ROTAGENT_RETURN_IF_ERROR(txn::Recover(*journal_, domains_).WithContext("recovery"));
-  ROTAGENT_RETURN_IF_ERROR(identity_->Bind(config_.server_profile));
+  // A profile bound with gNMI Set survives restarts; until then the configured one is served.
+  auto bound = ReadFile(config_.state_dir / "grpc-server-profile");
+  ROTAGENT_RETURN_IF_ERROR(identity_->Bind(bound.ok() ? *bound : config_.server_profile));
+  reporter_ = std::make_unique<state::Reporter>(
+      state::Sources{store_.get(), accounts_.get(), ssh_.get(), ledger_.get(), admin_.get(),
+                     platform_.get(), [this] { return identity_->Bound(); },
+                     [this](const std::string& id) { return Role(id); },
+                     config_.credentialz.accounts},
+      ReportSettingsOf(config_), *tree_);
+  reporter_->Refresh();
+  gnmi_service_ = std::make_unique<gnmi_service::GnmiService>(
+      *tree_,
+      gnmi_service::Writers{[this](const std::string& v) {
+                              Status s = admin_->Set(v);
+                              if (s.ok()) reporter_->Refresh();
+                              return s;
+                            },
+                            [this](const std::string& p) { return BindListener(p); }},
+      [this] { return Authorizer(); });
 
   certz_service_ = std::make_unique<certz::CertzService>(
       *engine_, [this] { return Authorizer(); },
@@ -107,6 +159,7 @@ Status Daemon::Start() {
   builder.AddListeningPort(config_.listen, identity_->Credentials(), &port);
   builder.RegisterService(certz_service_.get());
   builder.RegisterService(credz_service_.get());
+  builder.RegisterService(gnmi_service_.get());
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
@@ -114,6 +167,9 @@ Status Daemon::Start() {
   }
   auto [host, _] = SplitHostPort(config_.listen);
   identity_->SetProbeTarget(ProbeHost(host), port);
+  probe_host_ = ProbeHost(host);
+  port_ = port;
+  checker_ = std::thread([this] { CheckLoop(); });
   spdlog::info("rotagentd listening on {}:{} (platform {}, state {}, config {})", host, port,
                platform_->Name(), config_.state_dir.string(), config_.source);
   if (config_.identity.bootstrap && config_.identity.cert.empty()) {
@@ -125,6 +181,39 @@ Status Daemon::Start() {
   }
   sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d\nMAINPID=%d", host.c_str(), port, getpid());
   return Status::Ok();
+}
+
+Status Daemon::BindListener(const std::string& profile) {
+  ROTAGENT_RETURN_IF_ERROR(certz::ProfileStore::CheckProfileId(profile));
+  if (!store_->Exists(profile)) return NotFound("profile '" + profile + "' does not exist");
+  if (Role(profile) != "server") {
+    return FailedPrecondition("profile '" + profile +
+                              "' has role client; only a server profile can be served");
+  }
+  ROTAGENT_RETURN_IF_ERROR(identity_->Bind(profile));
+  ROTAGENT_RETURN_IF_ERROR(
+      WriteFileAtomic(config_.state_dir / "grpc-server-profile", profile, 0600));
+  spdlog::info("listener now serves profile '{}'", profile);
+  reporter_->Refresh();
+  return Status::Ok();
+}
+
+void Daemon::CheckLoop() {
+  std::unique_lock lock(check_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    const int interval = [this] {
+      std::lock_guard config_lock(mu_);
+      return config_.state.check_interval_seconds;
+    }();
+    state::CheckDrift({store_.get(), accounts_.get(), platform_.get(), ledger_.get(),
+                       [this] { return identity_->Bound(); },
+                       [this] { return tls::ServedFingerprint(probe_host_, port_); },
+                       [this](const std::string& id) { return Role(id); }});
+    reporter_->Refresh();  // expiry counts down with the wall clock
+    lock.lock();
+    check_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_; });
+  }
 }
 
 void Daemon::Reload() {
@@ -150,6 +239,7 @@ void Daemon::Reload() {
   ApplySettings(*next);
   engine_->UpdateSettings(SettingsOf(*next));
   credz_->UpdateSettings(CredentialzSettingsOf(*next));
+  reporter_->Update(ReportSettingsOf(*next), next->credentialz.accounts);
   for (const auto& p : next->certz.profiles) {
     if (!store_->Exists(p.id)) (void)store_->Create(p.id);
   }
@@ -158,10 +248,12 @@ void Daemon::Reload() {
     if (!s.ok())
       spdlog::error("SIGHUP: cannot serve profile '{}': {}", next->server_profile, s.message());
   }
+  std::lock_guard lock(mu_);  // the checker and reporter read config_ from other threads
   config_.log_level = next->log_level;
   config_.authorization = next->authorization;
   config_.certz = next->certz;
   config_.credentialz = next->credentialz;
+  config_.state = next->state;
   config_.server_profile = next->server_profile;
   spdlog::info("SIGHUP: config reloaded from {}", config_path_);
   sd_notify(0, "READY=1");
@@ -186,6 +278,8 @@ void Daemon::Run() {
     if (sig == SIGTERM || sig == SIGINT) break;
   }
   spdlog::info("shutting down: draining open calls (open rotations roll back)");
+  StopChecker();
+  tree_->Kick();
   sd_notify(0, "STOPPING=1");
   identity_->Stopping();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

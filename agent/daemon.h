@@ -4,9 +4,11 @@
 
 #include <grpcpp/server.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "agent/authz/authorizer.h"
 #include "agent/certz/certz_service.h"
@@ -14,6 +16,11 @@
 #include "agent/config/config.h"
 #include "agent/credentialz/credentialz_service.h"
 #include "agent/credentialz/engine.h"
+#include "agent/gnmi/gnmi_service.h"
+#include "agent/state/admin_state.h"
+#include "agent/state/reporter.h"
+#include "agent/state/sync_ledger.h"
+#include "agent/state/tree.h"
 #include "agent/tls/listener_identity.h"
 
 namespace rotagent {
@@ -30,6 +37,11 @@ class Daemon {
 
  private:
   void Reload();
+  Status BindListener(const std::string& profile);
+  // Drift and expiry every state.check_interval, until Run() ends.
+  void CheckLoop();
+  void StopChecker();
+  std::string Role(const std::string& profile) const;
   void ApplySettings(const Config& c);
   std::shared_ptr<const authz::Authorizer> Authorizer() const;
 
@@ -45,9 +57,20 @@ class Daemon {
   std::unique_ptr<store::SlotStore> accounts_, ssh_;
   std::unique_ptr<credentialz::Engine> credz_;
   std::unique_ptr<credentialz::CredentialzService> credz_service_;
+  std::unique_ptr<state::Tree> tree_;
+  std::unique_ptr<state::AdminState> admin_;
+  std::unique_ptr<state::SyncLedger> ledger_;
+  std::unique_ptr<state::Reporter> reporter_;
+  std::unique_ptr<gnmi_service::GnmiService> gnmi_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::string probe_host_;
+  int port_ = 0;
+  std::thread checker_;
+  std::mutex check_mu_;
+  std::condition_variable check_cv_;
+  bool stopping_ = false;
 
-  mutable std::mutex mu_;  // guards the reloadable settings below
+  mutable std::mutex mu_;  // guards config_ after Start, and the reloadable settings below
   std::shared_ptr<const authz::Authorizer> authorizer_;
   int confirm_timeout_seconds_ = 300;
   int credz_confirm_timeout_seconds_ = 300;

@@ -84,6 +84,10 @@ class Platform {
   virtual Status RollbackCert(const std::string& profile,
                               const std::optional<CertInstall>& previous) = 0;
 
+  // Why the box's copy of a committed profile differs from it ("" when it does not). The reason
+  // names files and versions, never content.
+  virtual Result<std::string> CertDrift(const CertInstall& committed) const = 0;
+
   // NOT_FOUND unless the local account exists.
   virtual Status CheckAccount(const std::string& account) const = 0;
   virtual Result<AccountState> ReadAccount(const std::string& account) const = 0;

@@ -100,6 +100,7 @@ Result<std::unique_ptr<Rotation>> Engine::Begin(const std::string& profile) {
   if (profile == kDefaultProfile) {
     return FailedPrecondition("system_default_profile is immutable; add a profile and rotate it");
   }
+  ROTAGENT_RETURN_IF_ERROR(admit_());
   std::unique_lock lock(rotation_mu_, std::try_to_lock);
   if (!lock) return Status(Code::kAborted, "another certz Rotate is in progress");
   if (!store_.Exists(profile)) {

@@ -67,6 +67,8 @@ class Engine : public txn::Applier {
   Status SetDefaultIdentity(ProfileMaterial m);
 
   void UpdateSettings(EngineSettings settings);
+  // Asked before every rotation; a refusal (e.g. the admin state) is returned as is.
+  void SetAdmission(std::function<Status()> admit) { admit_ = std::move(admit); }
 
   // txn::Applier for the profiles domain.
   Status Stage(const std::string& profile, const std::string& slot) override;
@@ -87,6 +89,7 @@ class Engine : public txn::Applier {
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
   std::mutex rotation_mu_;  // held by the one open Rotation, and by profile changes
+  std::function<Status()> admit_ = [] { return Status::Ok(); };
 };
 
 }  // namespace rotagent::certz

@@ -159,8 +159,7 @@ void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
            "must be 'seconds' (as sent) or 'nanoseconds'");
   }
   s.created_on_ns = unit == "nanoseconds";
-  s.check_interval_seconds =
-      r.Int(At(n, "check_interval"), "state.check_interval", 60, 1, 86400);
+  s.check_interval_seconds = r.Int(At(n, "check_interval"), "state.check_interval", 60, 1, 86400);
   s.expiry_warning_days =
       r.Int(At(n, "expiry_warning_days"), "state.expiry_warning_days", 30, 0, 3650);
   s.expiry_critical_days =

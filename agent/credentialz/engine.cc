@@ -113,6 +113,7 @@ void Engine::UpdateSettings(Settings settings) {
 }
 
 Result<std::unique_ptr<Rotation>> Engine::Begin(const char* rpc) {
+  ROTAGENT_RETURN_IF_ERROR(admit_());
   std::unique_lock lock(rotation_mu_, std::try_to_lock);
   if (!lock) {
     return Status(Code::kAborted,

@@ -109,6 +109,8 @@ class Engine {
   // ABORTED while another credentialz Rotate runs.
   Result<std::unique_ptr<Rotation>> Begin(const char* rpc);
   void UpdateSettings(Settings settings);
+  // Asked before every rotation; a refusal (e.g. the admin state) is returned as is.
+  void SetAdmission(std::function<Status()> admit) { admit_ = std::move(admit); }
 
   // The SSH server's host public keys: the managed ones, or the box's own.
   Result<std::vector<std::string>> PublicKeys() const;
@@ -129,6 +131,7 @@ class Engine {
   mutable std::mutex settings_mu_;
   Settings settings_;
   std::mutex rotation_mu_;
+  std::function<Status()> admit_ = [] { return Status::Ok(); };
 };
 
 }  // namespace rotagent::credentialz

@@ -31,9 +31,9 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
         {"active-trusted-user-ca-keys-version", "active-trusted-user-ca-keys-created-on",
          "active-host-key-version", "active-host-key-created-on"});
     add(kRot, "/rotation/credentials/credential/state/",
-        {"name", "type", "version", "created-on", "last-rotation-time", "not-before",
-         "expire-time", "days-to-expiry", "expiry-status", "fingerprint", "subject",
-         "synchronization-status", "last-error", "attempted-version"});
+        {"name", "type", "version", "created-on", "last-rotation-time", "not-before", "expire-time",
+         "days-to-expiry", "expiry-status", "fingerprint", "subject", "synchronization-status",
+         "last-error", "attempted-version"});
     add(kRot, "/rotation/agent/config/", {"admin-state"});
     add(kRot, "/rotation/agent/state/",
         {"admin-state", "build", "platform-kind", "platform-os", "platform-model"});
@@ -46,7 +46,10 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
 }  // namespace
 
 Result<Pattern> Resolve(const gnmi::Path& prefix, const gnmi::Path& path) {
-  if (path.element_size() > 0 || prefix.element_size() > 0) {
+  // The deprecated string form (field 1), read by reflection to avoid the deprecated accessor.
+  const auto* element = gnmi::Path::descriptor()->FindFieldByNumber(1);
+  if (path.GetReflection()->FieldSize(path, element) > 0 ||
+      prefix.GetReflection()->FieldSize(prefix, element) > 0) {
     return InvalidArgument("the deprecated string 'element' path form is not supported; use elem");
   }
   Pattern p;
@@ -62,16 +65,16 @@ Result<Pattern> Resolve(const gnmi::Path& prefix, const gnmi::Path& path) {
     origin = !p.path.empty() && p.path.front().name == "rotation" ? kRot : kOc;
   }
   if (origin != kOc && origin != kRot) {
-    return Status(Code::kUnimplemented, "origin '" + origin + "' is not served here; use "
-                                        "'openconfig' or 'rotagent'");
+    return Status(Code::kUnimplemented, "origin '" + origin +
+                                            "' is not served here; use "
+                                            "'openconfig' or 'rotagent'");
   }
   p.origin = origin;
   for (const auto& [o, leaf] : Schema()) {
     if (o == origin && state::CouldMatch(p.path, leaf)) return p;
   }
-  return Status(Code::kUnimplemented,
-                "path " + state::PathString(p.path) + " (origin " + origin +
-                    ") names nothing this agent reports");
+  return Status(Code::kUnimplemented, "path " + state::PathString(p.path) + " (origin " + origin +
+                                          ") names nothing this agent reports");
 }
 
 gnmi::Path ToProto(const std::string& origin, const state::Path& path) {
@@ -126,8 +129,10 @@ gnmi::TypedValue ToTyped(const state::Value& v, gnmi::Encoding e) {
 
 Result<std::string> StringOf(const gnmi::TypedValue& v) {
   switch (v.value_case()) {
-    case gnmi::TypedValue::kStringVal: return v.string_val();
-    case gnmi::TypedValue::kAsciiVal: return v.ascii_val();
+    case gnmi::TypedValue::kStringVal:
+      return v.string_val();
+    case gnmi::TypedValue::kAsciiVal:
+      return v.ascii_val();
     case gnmi::TypedValue::kJsonVal:
     case gnmi::TypedValue::kJsonIetfVal: {
       auto j = nlohmann::json::parse(
@@ -136,7 +141,8 @@ Result<std::string> StringOf(const gnmi::TypedValue& v) {
       if (j.is_string()) return j.get<std::string>();
       return InvalidArgument("the value is not a JSON string");
     }
-    default: return InvalidArgument("the value is not a string");
+    default:
+      return InvalidArgument("the value is not a string");
   }
 }
 

@@ -64,8 +64,14 @@ Result<std::vector<Sub>> SubsOf(const gnmi::SubscriptionList& list) {
   for (const auto& s : list.subscription()) {
     auto p = Resolve(list.prefix(), s.path());
     if (!p.ok()) return p.status();
-    Sub sub{*p, s.mode(), std::chrono::nanoseconds(s.sample_interval()),
-            std::chrono::nanoseconds(s.heartbeat_interval()), s.suppress_redundant(), {}, {}, 0};
+    Sub sub{*p,
+            s.mode(),
+            std::chrono::nanoseconds(s.sample_interval()),
+            std::chrono::nanoseconds(s.heartbeat_interval()),
+            s.suppress_redundant(),
+            {},
+            {},
+            0};
     if (list.mode() == gnmi::SubscriptionList::STREAM) {
       if (s.mode() == gnmi::TARGET_DEFINED && s.sample_interval() != 0) {
         return InvalidArgument("sample_interval is not allowed with TARGET_DEFINED");
@@ -156,7 +162,8 @@ grpc::Status GnmiService::Get(grpc::ServerContext* ctx, const gnmi::GetRequest* 
     auto leaves = tree_.Snapshot(p->origin, p->path);
     const bool wildcard = std::any_of(p->path.begin(), p->path.end(), [](const auto& e) {
       return e.name == "*" || e.name == "..." ||
-             std::any_of(e.keys.begin(), e.keys.end(), [](const auto& k) { return k.second == "*"; });
+             std::any_of(e.keys.begin(), e.keys.end(),
+                         [](const auto& k) { return k.second == "*"; });
     });
     if (leaves.empty() && !wildcard) {
       return {grpc::StatusCode::NOT_FOUND,
@@ -185,7 +192,8 @@ grpc::Status GnmiService::Set(grpc::ServerContext* ctx, const gnmi::SetRequest* 
   std::vector<std::pair<const gnmi::Update*, gnmi::UpdateResult::Operation>> all;
   for (const auto& u : req->replace()) all.emplace_back(&u, gnmi::UpdateResult::REPLACE);
   for (const auto& u : req->update()) all.emplace_back(&u, gnmi::UpdateResult::UPDATE);
-  for (const auto& u : req->union_replace()) all.emplace_back(&u, gnmi::UpdateResult::UNION_REPLACE);
+  for (const auto& u : req->union_replace())
+    all.emplace_back(&u, gnmi::UpdateResult::UNION_REPLACE);
   if (all.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "Set holds no update"};
   for (const auto& [u, op] : all) {
     auto p = Resolve(req->prefix(), u->path());
@@ -202,8 +210,9 @@ grpc::Status GnmiService::Set(grpc::ServerContext* ctx, const gnmi::SetRequest* 
       changes.emplace_back(&writers_.certificate_id, *value);
     } else {
       return {grpc::StatusCode::UNIMPLEMENTED,
-              where + " is not writable; writable are /rotation/agent/config/admin-state and "
-                      "/system/grpc-servers/grpc-server[name]/config/certificate-id"};
+              where +
+                  " is not writable; writable are /rotation/agent/config/admin-state and "
+                  "/system/grpc-servers/grpc-server[name]/config/certificate-id"};
     }
     auto* r = resp->add_response();
     *r->mutable_path() = u->path();

@@ -60,7 +60,8 @@ std::string PathString(const Path& p) {
 
 Status CheckPattern(const Path& pattern) {
   for (const auto& e : pattern) {
-    if (e.name.empty()) return InvalidArgument("path " + PathString(pattern) + " has an empty element");
+    if (e.name.empty())
+      return InvalidArgument("path " + PathString(pattern) + " has an empty element");
     if (e.name == "..." && !e.keys.empty()) {
       return InvalidArgument("path " + PathString(pattern) + ": '...' cannot carry keys");
     }

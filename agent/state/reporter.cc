@@ -83,8 +83,10 @@ void Reporter::Refresh() {
       if (pem.ok() && *pem) chain = **pem;
     }
     const std::string role = src_.role_of(id);
-    for (auto [entity, m] : {std::pair{"chain", &meta.chain}, {"trust", &meta.trust},
-                             {"crl", &meta.crl}, {"auth_policy", &meta.auth_policy}}) {
+    for (auto [entity, m] : {std::pair{"chain", &meta.chain},
+                             {"trust", &meta.trust},
+                             {"crl", &meta.crl},
+                             {"auth_policy", &meta.auth_policy}}) {
       const std::string name = "profiles/" + id + "/" + entity;
       if (!m->present() && ledger.count(name) == 0) continue;
       creds.push_back({name, TypeOf("profiles", entity, role), *m,
@@ -172,10 +174,10 @@ void Reporter::Refresh() {
     X509* leaf = certs->front().get();
     const int64_t not_after = certz::NotAfter(leaf);
     const int64_t days = (not_after - now) / 86400;
-    const std::string expiry = not_after <= now                           ? "expired"
+    const std::string expiry = not_after <= now                        ? "expired"
                                : days < settings_.expiry_critical_days ? "critical"
                                : days < settings_.expiry_warning_days  ? "warning"
-                                                                        : "ok";
+                                                                       : "ok";
     b.Add(kRot, base + "not-before", certz::FormatTime(certz::NotBefore(leaf)));
     b.Add(kRot, base + "expire-time", certz::FormatTime(not_after));
     b.Add(kRot, base + "days-to-expiry", static_cast<int64_t>(days));
@@ -186,8 +188,7 @@ void Reporter::Refresh() {
     if (logged != expiry && expiry != "ok") {
       spdlog::log(expiry == "warning" ? spdlog::level::warn : spdlog::level::err,
                   "credential {} ({}): certificate {} in {} days (not after {})", c.name, c.type,
-                  expiry == "expired" ? "expired" : "expires", days,
-                  certz::FormatTime(not_after));
+                  expiry == "expired" ? "expired" : "expires", days, certz::FormatTime(not_after));
     }
     logged = expiry;
   }

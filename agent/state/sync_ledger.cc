@@ -15,9 +15,12 @@ std::string Prefix(const std::string& domain, const std::string& id) {
 
 const char* SyncStatusName(SyncStatus s) {
   switch (s) {
-    case SyncStatus::kInSync: return "InSync";
-    case SyncStatus::kSynchronizing: return "Synchronizing";
-    case SyncStatus::kOutOfSync: return "OutOfSync";
+    case SyncStatus::kInSync:
+      return "InSync";
+    case SyncStatus::kSynchronizing:
+      return "Synchronizing";
+    case SyncStatus::kOutOfSync:
+      return "OutOfSync";
   }
   return "OutOfSync";
 }

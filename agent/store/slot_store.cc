@@ -148,8 +148,8 @@ Result<Slot> SlotStore::ReadMeta(const std::string& id, const std::string& slot)
 }
 
 Result<std::optional<std::string>> SlotStore::ReadOne(const std::string& id,
-                                                     const std::string& slot,
-                                                     const std::string& file) const {
+                                                      const std::string& slot,
+                                                      const std::string& file) const {
   auto data = ReadFile(SlotDir(id, slot) / file);
   if (data.ok()) return std::optional<std::string>(std::move(*data));
   if (data.status().code() == Code::kNotFound) return std::optional<std::string>();

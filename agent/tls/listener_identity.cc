@@ -70,6 +70,11 @@ void ListenerIdentity::Stopping() {
   stopping_ = true;
 }
 
+std::string ListenerIdentity::Bound() const {
+  std::lock_guard lock(mu_);
+  return bound_;
+}
+
 Status ListenerIdentity::ProfileChanged(const std::string& profile) {
   {
     std::lock_guard lock(mu_);

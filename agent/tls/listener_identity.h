@@ -28,6 +28,8 @@ class ListenerIdentity final : public certz::TlsServing {
   void SetProbeTarget(std::string host, int port);
 
   Status ProfileChanged(const std::string& profile) override;
+  // The profile the listener is bound to.
+  std::string Bound() const;
   // The listener is shutting down: switch files but stop proving them with handshakes.
   void Stopping();
 
@@ -37,7 +39,7 @@ class ListenerIdentity final : public certz::TlsServing {
   std::filesystem::path state_dir_;
   certz::ProfileStore& store_;
   std::shared_ptr<ClientVerifier> verifier_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::string bound_;
   std::string probe_host_;
   int probe_port_ = 0;

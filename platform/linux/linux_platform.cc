@@ -92,6 +92,28 @@ namespace {
 constexpr const char* kShadow = "/etc/shadow";
 }  // namespace
 
+Result<std::string> LinuxPlatform::CertDrift(const CertInstall& committed) const {
+  const CertTarget* t = TargetOf(committed.profile);
+  if (t == nullptr) return std::string();
+  for (auto [file, installed] : {std::pair{"key.pem", &t->key_path},
+                                 {"chain.pem", &t->cert_path},
+                                 {"trust.pem", &t->trust_bundle_path},
+                                 {"crl.pem", &t->crl_path}}) {
+    if (installed->empty()) continue;
+    auto want = ReadOptionalFile(committed.slot_dir / file);
+    auto have = ReadOptionalFile(*installed);
+    if (!want.ok()) return want.status();
+    const bool same = have.ok() && want->value_or("") == have->value_or("");
+    if (*want) Wipe(**want);
+    if (have.ok() && *have) Wipe(**have);
+    if (!same) {
+      return "installed file " + *installed + " is not the committed version '" +
+             committed.version + "'";
+    }
+  }
+  return std::string();
+}
+
 Status LinuxPlatform::CheckAccount(const std::string& account) const {
   return LookupUser(account).status();
 }

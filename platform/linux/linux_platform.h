@@ -17,6 +17,7 @@ class LinuxPlatform final : public Platform {
   Status RollbackCert(const std::string& profile,
                       const std::optional<CertInstall>& previous) override;
 
+  Result<std::string> CertDrift(const CertInstall& committed) const override;
   Status CheckAccount(const std::string& account) const override;
   Result<AccountState> ReadAccount(const std::string& account) const override;
   Status StageAccount(const std::string& account, const AccountState& state) override;
