@@ -66,11 +66,12 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
   }
   if (s.ok()) s = d.store->Set(id, Pointer::kLive, *name);
   Failpoint("txn.live_switched");
+  if (s.ok()) Notify(domain, d, id, slot, item->previous);
   if (s.ok()) s = d.applier->Stage(id, *name);
   Failpoint("txn.staged");
   if (!s.ok()) {
     spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id, s.message());
-    Rollback();
+    Rollback(s.message());
     return s.WithContext("staging failed and was rolled back");
   }
   return Status::Ok();

@@ -58,7 +58,9 @@ std::string CertzTest::Config(int confirm_timeout) const {
          "    - id: client-tls\n"
          "      role: client\n"
          "authorization:\n"
-         "  gnsi.certz.v1.Certz: [\"CN=admin\", \"CN=operator-b\"]\n";
+         "  gnsi.certz.v1.Certz: [\"CN=admin\", \"CN=operator-b\"]\n"
+         "  gnmi.gNMI: [\"CN=admin\"]\n" +
+         extra_config_;
 }
 
 void CertzTest::StartAgent(const std::map<std::string, std::string>& env) {

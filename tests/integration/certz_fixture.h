@@ -40,7 +40,8 @@ class CertzTest : public ::testing::Test {
   std::string trust_pem_;  // ca_a + ca_b, what clients trust for the server
   std::unique_ptr<AgentProcess> agent_;
   int confirm_timeout_ = 300;
-  std::string gnsi_hooks_;  // YAML flow mapping for profile gnsi's hooks, e.g. "{stage: [/x]}"
+  std::string gnsi_hooks_;    // YAML flow mapping for profile gnsi's hooks, e.g. "{stage: [/x]}"
+  std::string extra_config_;  // more top-level YAML, e.g. a state: section
 };
 
 }  // namespace rotagent::testing

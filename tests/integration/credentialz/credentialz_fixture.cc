@@ -84,6 +84,8 @@ std::string CredentialzTest::Config() const {
     << "    - {name: ghost, role: TelcoRW1}\n"
     << "authorization:\n"
     << "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
+    << "  gnmi.gNMI: [\"CN=admin\"]\n"
+    << "state: {check_interval: 1}\n"
     << "platform:\n"
     << "  ssh:\n"
     << "    address: 127.0.0.1:" << sshd_->port() << "\n"
