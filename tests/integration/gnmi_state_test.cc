@@ -71,7 +71,8 @@ TEST_F(GnmiStateTest, OnChangeShowsEachTransitionOfACertzRotation) {
   // A rotation that is dropped: Synchronizing, then OutOfSync with the reason and the version.
   StageNext().reset();
   ASSERT_TRUE(sub.WaitFor([&] {
-    return Contains(sub.History(kStatus), {"Synchronizing", "InSync", "Synchronizing", "OutOfSync"});
+    return Contains(sub.History(kStatus),
+                    {"Synchronizing", "InSync", "Synchronizing", "OutOfSync"});
   })) << ::testing::PrintToString(sub.History(kStatus));
   EXPECT_NE(sub.History("rotagent:" + kChain + "last-error").back().find("stream ended"),
             std::string::npos);
@@ -108,17 +109,17 @@ TEST_F(GnmiStateTest, DriftInAnInstalledFileTurnsTheCredentialOutOfSync) {
   EXPECT_NE(why.find(installed), std::string::npos) << why;
   EXPECT_NE(why.find("'v1'"), std::string::npos) << why;
   std::ofstream(installed) << good;
-  ASSERT_TRUE(sub.WaitFor(
-      [&] { return Contains(sub.History(kStatus), {"OutOfSync", "InSync"}); }));
+  ASSERT_TRUE(sub.WaitFor([&] { return Contains(sub.History(kStatus), {"OutOfSync", "InSync"}); }));
 }
 
 TEST_F(GnmiStateTest, AdminStateRefusesRotationsUntilEnabled) {
   StartAgent();
   const gnmi::Path admin = GnmiPath("rotagent", "/rotation/agent/config/admin-state");
   ASSERT_TRUE(SetString(admin, "maintenance").ok());
-  EXPECT_EQ(GetLeaves("rotagent", "/rotation/agent/state/admin-state")
-                ["rotagent:/rotation/agent/state/admin-state"],
-            "maintenance");
+  EXPECT_EQ(
+      GetLeaves("rotagent",
+                "/rotation/agent/state/admin-state")["rotagent:/rotation/agent/state/admin-state"],
+      "maintenance");
   auto stub = Admin();
   {
     RotateStream s(*stub);
@@ -132,9 +133,11 @@ TEST_F(GnmiStateTest, AdminStateRefusesRotationsUntilEnabled) {
   // The state survives a restart, then enabling lets rotations in again.
   agent_->Stop();
   StartAgent();
-  EXPECT_EQ(GetLeaves("rotagent", "/rotation/agent/config/admin-state")
-                ["rotagent:/rotation/agent/config/admin-state"],
-            "maintenance");
+  EXPECT_EQ(
+      GetLeaves(
+          "rotagent",
+          "/rotation/agent/config/admin-state")["rotagent:/rotation/agent/config/admin-state"],
+      "maintenance");
   ASSERT_TRUE(SetString(admin, "enabled").ok());
   RotateGnsi(server_a_, {trust_pem_}, "v1");
 }
@@ -149,9 +152,9 @@ TEST_F(GnmiStateTest, BadPathsAndRequestsGetTheSpecifiedStatus) {
             grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(Get({GnmiPath("vendor", "/system")}, &resp).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(Get({GnmiPath("rotagent", "/rotation/agent/state/build")}, &resp, gnmi::ASCII)
-                .error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(
+      Get({GnmiPath("rotagent", "/rotation/agent/state/build")}, &resp, gnmi::ASCII).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(SetString(GnmiPath("rotagent", "/rotation/agent/state/build"), "x").error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
   auto stub = Gnmi();
@@ -168,8 +171,8 @@ TEST_F(GnmiStateTest, OncePollWildcardsAndJsonIetf) {
   const gnmi::Path versions =
       GnmiPath("rotagent", "/rotation/credentials/credential[name=*]/state/version");
   {
-    GnmiSubscription once(*stub, StreamRequest({versions}, gnmi::TARGET_DEFINED,
-                                               gnmi::SubscriptionList::ONCE));
+    GnmiSubscription once(
+        *stub, StreamRequest({versions}, gnmi::TARGET_DEFINED, gnmi::SubscriptionList::ONCE));
     EXPECT_TRUE(once.Finish().ok());
     EXPECT_EQ(once.History("rotagent:" + kChain + "version"), std::vector<std::string>{"v1"});
     EXPECT_TRUE(once.synced());
@@ -183,20 +186,20 @@ TEST_F(GnmiStateTest, OncePollWildcardsAndJsonIetf) {
     EXPECT_TRUE(once.History("rotagent:" + kChain + "version").empty());
   }
   {
-    GnmiSubscription poll(*stub, StreamRequest({versions}, gnmi::TARGET_DEFINED,
-                                               gnmi::SubscriptionList::POLL));
+    GnmiSubscription poll(
+        *stub, StreamRequest({versions}, gnmi::TARGET_DEFINED, gnmi::SubscriptionList::POLL));
     ASSERT_TRUE(poll.WaitFor([&] { return poll.synced(); }));
     gnmi::SubscribeRequest p;
     p.mutable_poll();
     ASSERT_TRUE(poll.Send(p));
-    ASSERT_TRUE(poll.WaitFor(
-        [&] { return poll.History("rotagent:" + kChain + "version").size() == 2; }));
+    ASSERT_TRUE(
+        poll.WaitFor([&] { return poll.History("rotagent:" + kChain + "version").size() == 2; }));
   }
   // `...` and JSON_IETF: 64-bit integers are JSON strings (RFC 7951).
   gnmi::GetResponse resp;
-  ASSERT_TRUE(Get({GnmiPath("openconfig", "/system/.../certificate-created-on")}, &resp,
-                  gnmi::JSON_IETF)
-                  .ok());
+  ASSERT_TRUE(
+      Get({GnmiPath("openconfig", "/system/.../certificate-created-on")}, &resp, gnmi::JSON_IETF)
+          .ok());
   auto leaves = Leaves(resp);
   EXPECT_EQ(leaves["openconfig:" + kGrpcServer + "certificate-created-on"], "\"1700000000\"");
 }
@@ -212,8 +215,8 @@ TEST_F(GnmiStateTest, SampleSendsOnScheduleAndCreatedOnUnitIsConfigurable) {
   auto req = StreamRequest({GnmiPath("rotagent", "/rotation/agent/state/build")}, gnmi::SAMPLE);
   req.mutable_subscribe()->mutable_subscription(0)->set_sample_interval(200000000);
   GnmiSubscription sub(*stub, req);
-  ASSERT_TRUE(sub.WaitFor(
-      [&] { return sub.History("rotagent:/rotation/agent/state/build").size() >= 3; }));
+  ASSERT_TRUE(
+      sub.WaitFor([&] { return sub.History("rotagent:/rotation/agent/state/build").size() >= 3; }));
 }
 
 TEST_F(GnmiStateTest, CertificateIdBindsAServerProfileToTheListener) {

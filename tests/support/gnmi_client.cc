@@ -17,13 +17,20 @@ gnmi::Path GnmiPath(const std::string& origin, const std::string& text) {
 
 std::string ValueText(const gnmi::TypedValue& v) {
   switch (v.value_case()) {
-    case gnmi::TypedValue::kStringVal: return v.string_val();
-    case gnmi::TypedValue::kUintVal: return std::to_string(v.uint_val());
-    case gnmi::TypedValue::kIntVal: return std::to_string(v.int_val());
-    case gnmi::TypedValue::kBoolVal: return v.bool_val() ? "true" : "false";
-    case gnmi::TypedValue::kJsonIetfVal: return v.json_ietf_val();
-    case gnmi::TypedValue::kJsonVal: return v.json_val();
-    default: return "<other>";
+    case gnmi::TypedValue::kStringVal:
+      return v.string_val();
+    case gnmi::TypedValue::kUintVal:
+      return std::to_string(v.uint_val());
+    case gnmi::TypedValue::kIntVal:
+      return std::to_string(v.int_val());
+    case gnmi::TypedValue::kBoolVal:
+      return v.bool_val() ? "true" : "false";
+    case gnmi::TypedValue::kJsonIetfVal:
+      return v.json_ietf_val();
+    case gnmi::TypedValue::kJsonVal:
+      return v.json_val();
+    default:
+      return "<other>";
   }
 }
 

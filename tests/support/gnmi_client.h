@@ -49,9 +49,8 @@ class GnmiSubscription {
   std::thread reader_;
 };
 
-gnmi::SubscribeRequest StreamRequest(const std::vector<gnmi::Path>& paths,
-                                     gnmi::SubscriptionMode mode = gnmi::ON_CHANGE,
-                                     gnmi::SubscriptionList::Mode list_mode =
-                                         gnmi::SubscriptionList::STREAM);
+gnmi::SubscribeRequest StreamRequest(
+    const std::vector<gnmi::Path>& paths, gnmi::SubscriptionMode mode = gnmi::ON_CHANGE,
+    gnmi::SubscriptionList::Mode list_mode = gnmi::SubscriptionList::STREAM);
 
 }  // namespace rotagent::testing

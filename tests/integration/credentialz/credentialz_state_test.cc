@@ -10,7 +10,8 @@
 namespace rotagent::testing {
 namespace {
 
-const std::string kPassword = "/rotation/credentials/credential[name=accounts/admin/password]/state/";
+const std::string kPassword =
+    "/rotation/credentials/credential[name=accounts/admin/password]/state/";
 
 TEST_F(CredentialzTest, PasswordVersionIsReportedAndDriftIsDetected) {
   auto gnmi_stub = gnmi::gNMI::NewStub(NewChannel(agent_->port(), ca_.cert_pem, admin_));
@@ -26,13 +27,15 @@ TEST_F(CredentialzTest, PasswordVersionIsReportedAndDriftIsDetected) {
   EXPECT_EQ(sub.History("rotagent:" + kPassword + "version").back(), "pw-g1");
 
   gnmi::GetRequest get;
-  *get.add_path() = GnmiPath("openconfig", "/system/aaa/authentication/users/user[username=admin]/state");
+  *get.add_path() =
+      GnmiPath("openconfig", "/system/aaa/authentication/users/user[username=admin]/state");
   get.set_encoding(gnmi::PROTO);
   gnmi::GetResponse resp;
   grpc::ClientContext ctx;
   ASSERT_TRUE(gnmi_stub->Get(&ctx, get, &resp).ok());
   auto leaves = Leaves(resp);
-  const std::string user = "openconfig:/system/aaa/authentication/users/user[username=admin]/state/";
+  const std::string user =
+      "openconfig:/system/aaa/authentication/users/user[username=admin]/state/";
   EXPECT_EQ(leaves[user + "password-version"], "pw-g1");
   EXPECT_EQ(leaves[user + "password-created-on"], "1700000000");
 
