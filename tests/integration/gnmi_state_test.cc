@@ -93,6 +93,12 @@ TEST_F(GnmiStateTest, GetAfterRestartShowsPersistedVersions) {
   EXPECT_EQ(rot["rotagent:" + kChain + "version"], "v1");
   EXPECT_EQ(rot["rotagent:" + kChain + "synchronization-status"], "InSync");
   EXPECT_EQ(rot["rotagent:" + kChain + "fingerprint"], Fingerprint(server_a_.cert_pem));
+  // Test certificates live 30 days: inside the default 30-day warning threshold.
+  EXPECT_EQ(rot["rotagent:" + kChain + "days-to-expiry"], "29");
+  EXPECT_EQ(rot["rotagent:" + kChain + "expiry-status"], "warning");
+  EXPECT_NE(agent_->Log().find("credential profiles/gnsi/chain (ServerCertificate): certificate "
+                               "expires in 29 days"),
+            std::string::npos);
 }
 
 TEST_F(GnmiStateTest, DriftInAnInstalledFileTurnsTheCredentialOutOfSync) {
@@ -110,6 +116,9 @@ TEST_F(GnmiStateTest, DriftInAnInstalledFileTurnsTheCredentialOutOfSync) {
   EXPECT_NE(why.find("'v1'"), std::string::npos) << why;
   std::ofstream(installed) << good;
   ASSERT_TRUE(sub.WaitFor([&] { return Contains(sub.History(kStatus), {"OutOfSync", "InSync"}); }));
+  // The error leaf is gone again, and ON_CHANGE says so with an explicit delete.
+  ASSERT_TRUE(sub.WaitFor(
+      [&] { return sub.History("rotagent:" + kChain + "last-error").back() == "<deleted>"; }));
 }
 
 TEST_F(GnmiStateTest, AdminStateRefusesRotationsUntilEnabled) {
@@ -205,7 +214,6 @@ TEST_F(GnmiStateTest, OncePollWildcardsAndJsonIetf) {
 }
 
 TEST_F(GnmiStateTest, SampleSendsOnScheduleAndCreatedOnUnitIsConfigurable) {
-  extra_config_ += "  # nanoseconds, as the YANG describes\n";
   extra_config_ = "state: {check_interval: 1, created_on_unit: nanoseconds}\n";
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
@@ -217,6 +225,12 @@ TEST_F(GnmiStateTest, SampleSendsOnScheduleAndCreatedOnUnitIsConfigurable) {
   GnmiSubscription sub(*stub, req);
   ASSERT_TRUE(
       sub.WaitFor([&] { return sub.History("rotagent:/rotation/agent/state/build").size() >= 3; }));
+  // ON_CHANGE with a heartbeat resends an unchanged value on schedule.
+  auto beat = StreamRequest({GnmiPath("rotagent", "/rotation/agent/state/admin-state")});
+  beat.mutable_subscribe()->mutable_subscription(0)->set_heartbeat_interval(200000000);
+  GnmiSubscription hb(*stub, beat);
+  ASSERT_TRUE(hb.WaitFor(
+      [&] { return hb.History("rotagent:/rotation/agent/state/admin-state").size() >= 3; }));
 }
 
 TEST_F(GnmiStateTest, CertificateIdBindsAServerProfileToTheListener) {
