@@ -204,6 +204,17 @@ TEST_F(GnmiStateTest, OncePollWildcardsAndJsonIetf) {
     ASSERT_TRUE(
         poll.WaitFor([&] { return poll.History("rotagent:" + kChain + "version").size() == 2; }));
   }
+  // A prefix carries the origin and the first elements.
+  {
+    gnmi::GetRequest get;
+    *get.mutable_prefix() = GnmiPath("rotagent", "/rotation/agent");
+    *get.add_path() = GnmiPath("", "/state/admin-state");
+    get.set_encoding(gnmi::PROTO);
+    gnmi::GetResponse got;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->Get(&ctx, get, &got).ok());
+    EXPECT_EQ(Leaves(got)["rotagent:/rotation/agent/state/admin-state"], "enabled");
+  }
   // `...` and JSON_IETF: 64-bit integers are JSON strings (RFC 7951).
   gnmi::GetResponse resp;
   ASSERT_TRUE(
