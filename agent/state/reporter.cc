@@ -98,6 +98,10 @@ void Reporter::Refresh() {
     b.Add(kOc, gs + "name", settings_.server_name);
     b.Add(kOc, gs + "ssl-profile-id", id);
     b.Add(kOc, gs + "certificate-id", id);
+    b.Add(kOc,
+          "/system/grpc-servers/grpc-server[name=" + settings_.server_name +
+              "]/config/certificate-id",
+          id);
     for (auto [leaf, m] : {std::pair{"certificate", &meta.chain},
                            {"ca-trust-bundle", &meta.trust},
                            {"certificate-revocation-list-bundle", &meta.crl},

@@ -253,6 +253,10 @@ TEST_F(GnmiStateTest, CertificateIdBindsAServerProfileToTheListener) {
   EXPECT_EQ(client.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << client.error_message();
   EXPECT_EQ(SetString(id, "nope").error_code(), grpc::StatusCode::NOT_FOUND);
   ASSERT_TRUE(SetString(id, "system_default_profile").ok());
+  EXPECT_EQ(
+      GetLeaves("openconfig", "/system/grpc-servers/grpc-server[name=rotagent]/config")
+          ["openconfig:/system/grpc-servers/grpc-server[name=rotagent]/config/certificate-id"],
+      "system_default_profile");
   EXPECT_EQ(Served(), Fingerprint(default_server_.cert_pem));
   agent_->Stop();
   StartAgent();
