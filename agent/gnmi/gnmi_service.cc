@@ -288,7 +288,6 @@ grpc::Status GnmiService::Subscribe(
     s.next_heartbeat = now + s.heartbeat;
     s.sampled_generation = generation;
   }
-  grpc::Status result = grpc::Status::OK;
   while (!ctx->IsCancelled() && !client_done) {
     auto deadline = Clock::now() + std::chrono::seconds(1);
     for (const auto& s : subs) {
@@ -336,7 +335,7 @@ grpc::Status GnmiService::Subscribe(
   }
   ctx->TryCancel();  // unblocks the reader if the loop ended on our side
   reader.join();
-  return result;
+  return grpc::Status::OK;
 }
 
 }  // namespace rotagent::gnmi_service
