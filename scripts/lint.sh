@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
-git ls-files 'agent/*.cc' 'common/*.cc' 'platform/*.cc' |
+git ls-files 'agent/*.cc' 'common/*.cc' 'platform/*.cc' 'ctl/*.cc' |
   xargs -P 2 -n 4 clang-tidy -p "$build_dir" --quiet 2>/dev/null
