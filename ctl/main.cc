@@ -99,9 +99,7 @@ int DeviceShow(const Inventory& inv, const Options& o) {
   return kOk;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -129,4 +127,15 @@ int main(int argc, char** argv) {
   if (o.args.size() >= 2 && o.args[0] == "device" && o.args[1] == "show")
     return DeviceShow(*inv, o);
   return Usage("unknown command '" + o.args[0] + (o.args.size() > 1 ? " " + o.args[1] : "") + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fputs(("rotctl: " + std::string(e.what()) + "\n").c_str(), stderr);
+    return kFailed;
+  }
 }
