@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -272,15 +271,13 @@ grpc::Status GnmiService::Subscribe(
   }
 
   if (!initial()) return {grpc::StatusCode::CANCELLED, "client went away"};
-  // Anything the client sends on a STREAM subscription is an error; reading also tells when it
-  // goes away.
-  std::atomic<bool> client_done{false};
+  // A STREAM subscription takes no further requests; they are drained and ignored. A client that
+  // half-closes still gets its updates (some do so right after subscribing); the stream ends when
+  // the call is cancelled.
   std::thread reader([&] {
     gnmi::SubscribeRequest ignored;
     while (stream->Read(&ignored)) {
     }
-    client_done = true;
-    tree_.Kick();
   });
   const auto now = Clock::now();
   for (auto& s : subs) {
@@ -288,7 +285,7 @@ grpc::Status GnmiService::Subscribe(
     s.next_heartbeat = now + s.heartbeat;
     s.sampled_generation = generation;
   }
-  while (!ctx->IsCancelled() && !client_done) {
+  while (!ctx->IsCancelled()) {
     auto deadline = Clock::now() + std::chrono::seconds(1);
     for (const auto& s : subs) {
       if (s.mode == gnmi::SAMPLE) deadline = std::min(deadline, s.next_sample);
