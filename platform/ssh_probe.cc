@@ -1,28 +1,15 @@
 #include "platform/ssh_probe.h"
 
-#include <libssh/libssh.h>
-
 #include <chrono>
-#include <memory>
 #include <thread>
+
+#include "platform/ssh_ptr.h"
 
 namespace rotagent::platform {
 namespace {
 
-struct SessionDeleter {
-  void operator()(ssh_session s) const {
-    ssh_disconnect(s);
-    ssh_free(s);
-  }
-};
-using Session = std::unique_ptr<ssh_session_struct, SessionDeleter>;
-struct KeyDeleter {
-  void operator()(ssh_key k) const { ssh_key_free(k); }
-};
-using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-struct StringDeleter {
-  void operator()(char* p) const { ssh_string_free_char(p); }
-};
+using sshptr::Key;
+using sshptr::Session;
 
 Result<Session> Connect(const SshEndpoint& ep, const std::string& user,
                         const std::string& hostkeys) {
@@ -98,7 +85,7 @@ Result<std::string> ServedHostKey(const SshEndpoint& ep, const std::string& algo
   if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) {
     return Internal("cannot encode the host key");
   }
-  std::unique_ptr<char, StringDeleter> hold(b64);
+  sshptr::Chars hold(b64);
   return std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + b64;
 }
 

@@ -1,22 +1,12 @@
 #include "agent/credentialz/host_key.h"
 
-#include <libssh/libssh.h>
-
-#include <memory>
-
 #include "common/ossl.h"
+#include "platform/ssh_ptr.h"
 
 namespace rotagent::credentialz {
 namespace {
 
-struct KeyDeleter {
-  void operator()(ssh_key k) const { ssh_key_free(k); }
-};
-using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-struct CharDeleter {
-  void operator()(char* p) const { ssh_string_free_char(p); }
-};
-using SshChars = std::unique_ptr<char, CharDeleter>;
+using sshptr::Key;
 
 Result<std::string> PublicLine(ssh_key key) {
   ssh_key pub_raw = nullptr;
@@ -28,7 +18,7 @@ Result<std::string> PublicLine(ssh_key key) {
   if (ssh_pki_export_pubkey_base64(pub.get(), &b64) != SSH_OK) {
     return Internal("cannot encode the public key");
   }
-  SshChars hold(b64);
+  sshptr::Chars hold(b64);
   return std::string(ssh_key_type_to_char(ssh_key_type(pub.get()))) + " " + b64;
 }
 

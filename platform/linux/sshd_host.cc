@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "common/atomic_file.h"
 #include "common/failpoint.h"
@@ -71,6 +73,33 @@ Result<pid_t> SshdPid(const SshConfig& c) {
   }
 }
 
+std::optional<fs::file_time_type> PidFileTime(const SshConfig& c) {
+  std::error_code ec;
+  auto t = fs::last_write_time(c.pid_file, ec);
+  return ec ? std::nullopt : std::optional(t);
+}
+
+// SIGHUP makes sshd re-execute itself. The new process rewrites its pid file once it listens
+// again with its handlers in place, so waiting for that proves the reload happened (a probe
+// alone could still reach the old process) and keeps a second SIGHUP from landing mid-exec.
+Status ReloadSshd(const SshConfig& c, pid_t pid) {
+  const auto before = PidFileTime(c);
+  if (kill(pid, SIGHUP) != 0) {
+    return Unavailable("cannot signal sshd (pid " + std::to_string(pid) + ")");
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(c.probe_timeout_seconds);
+  for (auto delay = std::chrono::milliseconds(5); PidFileTime(c) == before;
+       delay = std::min(delay * 2, std::chrono::milliseconds(200))) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Unavailable("sshd did not restart within " + std::to_string(c.probe_timeout_seconds) +
+                         " s of SIGHUP (its pid file " + c.pid_file.string() + " is unchanged)");
+    }
+    std::this_thread::sleep_for(delay);  // sshd offers no event to wait on
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string RenderSshdFragment(const SshHostState& s, const SshConfig& c) {
@@ -120,8 +149,7 @@ Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c
   }
   auto pid = SshdPid(c);
   if (!pid.ok()) return require_sshd ? pid.status() : Status::Ok();
-  if (kill(*pid, SIGHUP) != 0)
-    return Unavailable("cannot signal sshd (pid " + std::to_string(*pid) + ")");
+  ROTAGENT_RETURN_IF_ERROR(ReloadSshd(c, *pid));
   auto ep = ParseSshEndpoint(c.address, c.probe_timeout_seconds);
   if (!ep.ok()) return ep.status();
   std::vector<std::string> expected;

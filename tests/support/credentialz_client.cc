@@ -1,13 +1,12 @@
 #include "tests/support/credentialz_client.h"
 
-#include <libssh/libssh.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "platform/ssh_probe.h"
+#include "platform/ssh_ptr.h"
 #include "tests/support/run_command.h"
 
 namespace rotagent::testing {
@@ -125,34 +124,32 @@ bool PasswordLogin(int port, const std::string& user, const std::string& passwor
 
 bool KeyLogin(int port, const std::string& user, const std::string& private_key,
               const std::string& certificate) {
-  ssh_session s = ssh_new();
+  sshptr::Session s(ssh_new());
   long timeout = 10;
   bool no = false;
-  ssh_options_set(s, SSH_OPTIONS_HOST, "127.0.0.1");
-  ssh_options_set(s, SSH_OPTIONS_PORT, &port);
-  ssh_options_set(s, SSH_OPTIONS_USER, user.c_str());
-  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
-  ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
-  bool ok = false;
-  ssh_key key = nullptr;
-  if (ssh_connect(s) == SSH_OK && ssh_pki_import_privkey_base64(private_key.c_str(), nullptr,
-                                                                nullptr, nullptr, &key) == SSH_OK) {
-    if (!certificate.empty()) {
-      ssh_key cert = nullptr;
-      const std::string b64 = FirstTwoWords(certificate).substr(certificate.find(' ') + 1);
-      const std::string type = certificate.substr(0, certificate.find(' '));
-      if (ssh_pki_import_cert_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()), &cert) ==
+  ssh_options_set(s.get(), SSH_OPTIONS_HOST, "127.0.0.1");
+  ssh_options_set(s.get(), SSH_OPTIONS_PORT, &port);
+  ssh_options_set(s.get(), SSH_OPTIONS_USER, user.c_str());
+  ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+  ssh_options_set(s.get(), SSH_OPTIONS_PROCESS_CONFIG, &no);
+  ssh_key raw = nullptr;
+  if (ssh_connect(s.get()) != SSH_OK ||
+      ssh_pki_import_privkey_base64(private_key.c_str(), nullptr, nullptr, nullptr, &raw) !=
           SSH_OK) {
-        ssh_pki_copy_cert_to_privkey(cert, key);
-        ssh_key_free(cert);
-      }
-    }
-    ok = ssh_userauth_publickey(s, nullptr, key) == SSH_AUTH_SUCCESS;
+    return false;
   }
-  ssh_key_free(key);
-  ssh_disconnect(s);
-  ssh_free(s);
-  return ok;
+  sshptr::Key key(raw);
+  if (!certificate.empty()) {
+    ssh_key cert_raw = nullptr;
+    const std::string b64 = FirstTwoWords(certificate).substr(certificate.find(' ') + 1);
+    const std::string type = certificate.substr(0, certificate.find(' '));
+    if (ssh_pki_import_cert_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()), &cert_raw) ==
+        SSH_OK) {
+      sshptr::Key cert(cert_raw);
+      ssh_pki_copy_cert_to_privkey(cert.get(), key.get());
+    }
+  }
+  return ssh_userauth_publickey(s.get(), nullptr, key.get()) == SSH_AUTH_SUCCESS;
 }
 
 std::string HostKeySeen(int port, const std::string& algorithm) {
