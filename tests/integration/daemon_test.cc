@@ -2,44 +2,40 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 
 #include "tests/integration/certz_fixture.h"
+#include "tests/support/run_command.h"
 
 namespace rotagent::testing {
 namespace {
 
-std::pair<int, std::string> RunCommand(const std::string& cmd) {
+std::pair<int, std::string> Agent(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {AgentBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
   std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::array<char, 512> buf{};
-  while (fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  int st = pclose(p);
-  return {WEXITSTATUS(st), out};
+  int rc = RunCommand(argv, "", &out);
+  return {rc, out};
 }
 
 TEST(DaemonCliTest, VersionHelpAndCheckConfig) {
-  auto [rc, out] = RunCommand(AgentBinary() + " --version");
+  auto [rc, out] = Agent({"--version"});
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(out.rfind("rotagentd ", 0), 0u);
-  std::tie(rc, out) = RunCommand(AgentBinary() + " --help");
+  std::tie(rc, out) = Agent({"--help"});
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("--check-config"), std::string::npos);
-  std::tie(rc, out) = RunCommand(AgentBinary() + " --bogus");
+  std::tie(rc, out) = Agent({"--bogus"});
   EXPECT_EQ(rc, 2);
 
   auto dir = std::filesystem::temp_directory_path() / ("rotagent-cli-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "bad.yaml") << "identity: {bootstrap: true}\nlisten: 1.2.3.4\n";
-  std::tie(rc, out) =
-      RunCommand(AgentBinary() + " --check-config --config " + (dir / "bad.yaml").string());
+  std::tie(rc, out) = Agent({"--check-config", "--config", (dir / "bad.yaml").string()});
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("bad.yaml:2: listen: expected host:port"), std::string::npos) << out;
   std::ofstream(dir / "good.yaml") << "identity: {bootstrap: true}\n";
-  std::tie(rc, out) =
-      RunCommand(AgentBinary() + " --check-config --config " + (dir / "good.yaml").string());
+  std::tie(rc, out) = Agent({"--check-config", "--config", (dir / "good.yaml").string()});
   EXPECT_EQ(rc, 0) << out;
   std::filesystem::remove_all(dir);
 }
