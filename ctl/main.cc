@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "ctl/device_status.h"
+#include "ctl/fabric_status.h"
 #include "ctl/inventory.h"
 
 namespace {
@@ -17,6 +19,7 @@ using rotagent::ctl::Inventory;
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kUsage = 2;
+constexpr int kPartial = 3;
 
 constexpr const char* kHelp =
     R"(rotctl: rotate and inspect credentials across a fabric of rotagentd agents
@@ -26,18 +29,24 @@ usage: rotctl [--inventory FILE] [--output table|json] COMMAND ...
 commands:
   device show NAME     the device's certificate and secret rotation status, as its agent
                        reports it over gNMI (type, version, last rotation, expiry, sync status)
+  fabric show          every enabled device asked at once: which are in sync, out of sync or
+                       unreachable, which were skipped for their admin state, and how many
+                       distinct password sets the fabric holds
   help                 this text
 
 options:
   --inventory FILE     the fabric inventory (default: ./inventory.yaml)
   --output table|json  human table (default) or JSON
+  --concurrency N      devices asked at once (default 16)
 
-exit codes: 0 success, 1 failure, 2 bad usage or inventory
+exit codes: 0 success, 1 failure, 2 bad usage or inventory, 3 partial (fabric show: some device
+            is out of sync or unreachable)
 )";
 
 struct Options {
   std::string inventory = "inventory.yaml";
   std::string output = "table";
+  int concurrency = 16;
   std::vector<std::string> args;
 };
 
@@ -99,12 +108,39 @@ int DeviceShow(const Inventory& inv, const Options& o) {
   return kOk;
 }
 
+int FabricShow(const Inventory& inv, const Options& o) {
+  const auto s = rotagent::ctl::FetchFabricStatus(inv, o.concurrency);
+  if (o.output == "json") {
+    std::cout << rotagent::ctl::FabricStatusJson(s, inv.devices.size()).dump(2) << "\n";
+  } else {
+    auto join = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+      return out.empty() ? "-" : out;
+    };
+    PrintTable({{"fabric", s.fabric},
+                {"devices", std::to_string(inv.devices.size())},
+                {"in sync", join(s.in_sync)},
+                {"out of sync", join(s.out_of_sync)},
+                {"unreachable", join(s.unreachable)},
+                {"skipped", join(s.skipped)},
+                {"password sets", std::to_string(s.unique_password_sets)},
+                {"last rotation", rotagent::ctl::RenderTime(s.last_rotation_time)}});
+  }
+  return s.out_of_sync.empty() && s.unreachable.empty() ? kOk : kPartial;
+}
+
 int Run(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if ((a == "--inventory" || a == "--output") && i + 1 < argc) {
       (a == "--inventory" ? o.inventory : o.output) = argv[++i];
+    } else if (a == "--concurrency" && i + 1 < argc) {
+      o.concurrency = std::atoi(argv[++i]);
+      if (o.concurrency < 1 || o.concurrency > 1024) {
+        return Usage("--concurrency must be between 1 and 1024");
+      }
     } else if (a == "--help" || a == "-h") {
       o.args = {"help"};
       break;
@@ -126,6 +162,8 @@ int Run(int argc, char** argv) {
   }
   if (o.args.size() >= 2 && o.args[0] == "device" && o.args[1] == "show")
     return DeviceShow(*inv, o);
+  if (o.args.size() == 2 && o.args[0] == "fabric" && o.args[1] == "show")
+    return FabricShow(*inv, o);
   return Usage("unknown command '" + o.args[0] + (o.args.size() > 1 ? " " + o.args[1] : "") + "'");
 }
 

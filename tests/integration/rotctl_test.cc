@@ -77,5 +77,29 @@ TEST_F(RotctlTest, ErrorsHaveDistinctExitCodesAndNameTheProblem) {
   EXPECT_NE(out.find("inventory.yaml:7: colour: unknown key"), std::string::npos) << out;
 }
 
+TEST_F(RotctlTest, FabricShowSortsDevicesBySyncAndReachability) {
+  StartAgent();
+  RotateGnsi(server_a_, {trust_pem_}, "v1");
+  WriteInventory("  - {name: dead, address: 127.0.0.1:" + std::to_string(FreePort()) +
+                 "}\n  - {name: parked, address: 127.0.0.1:1, admin_state: maintenance}\n");
+  std::string out;
+  ASSERT_EQ(Rotctl({"--output", "json", "fabric", "show"}, &out), 3) << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["fabric"], "lab");
+  EXPECT_EQ(j["totalDevices"], 3);
+  EXPECT_EQ(j["inSyncDeviceIds"], nlohmann::json::array({"leaf1"}));
+  EXPECT_EQ(j["unreachableDeviceIds"], nlohmann::json::array({"dead"}));
+  EXPECT_EQ(j["skippedDeviceIds"], nlohmann::json::array({"parked"}));
+  EXPECT_EQ(j["outOfSyncDeviceIds"], nlohmann::json::array());
+  EXPECT_EQ(j["uniquePasswordSetCount"], 0);  // no device reports a managed password yet
+  EXPECT_FALSE(j["lastRotationTime"].get<std::string>().empty());
+  // A dropped rotation leaves leaf1 out of sync.
+  StageNext().reset();
+  auto stub = Admin();
+  ASSERT_TRUE(WaitRotationIdle(*stub, "gnsi"));
+  ASSERT_EQ(Rotctl({"--output", "json", "fabric", "show"}, &out), 3) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["outOfSyncDeviceIds"], nlohmann::json::array({"leaf1"}));
+}
+
 }  // namespace
 }  // namespace rotagent::testing
