@@ -46,8 +46,8 @@ FabricStatus FetchFabricStatus(const Inventory& inv, int concurrency) {
       for (size_t i; (i = next++) < asked.size();) {
         const Device& d = *asked[i];
         auto link = AgentLink::Open(inv, d);
-        auto status = link.ok() ? FetchDeviceStatus(*link, d.name)
-                                : Result<DeviceStatus>(link.status());
+        auto status =
+            link.ok() ? FetchDeviceStatus(*link, d.name) : Result<DeviceStatus>(link.status());
         std::lock_guard lock(mu);
         if (!status.ok()) {
           out.unreachable.push_back(d.name);

@@ -1,10 +1,8 @@
 // rotctl: the controller for labs and small fleets.
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
