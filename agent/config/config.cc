@@ -7,6 +7,7 @@
 
 #include "agent/state/admin_state.h"
 #include "common/atomic_file.h"
+#include "common/yaml_reader.h"
 
 namespace rotagent {
 namespace {
@@ -30,91 +31,6 @@ authorization:
 platform:
   kind: linux
 )";
-
-// A child of a mapping, or an undefined node when `n` is absent or not a mapping.
-// (yaml-cpp's const operator[] yields a node that throws when a key is missing.)
-YAML::Node At(const YAML::Node& n, const char* key) {
-  if (n.IsDefined() && n.IsMap()) {
-    for (const auto& kv : n) {
-      if (kv.first.as<std::string>() == key) return kv.second;
-    }
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
-}
-
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void Fail(const YAML::Node& n, const std::string& key,
-                         const std::string& msg) const {
-    std::string where = source_;
-    if (n.IsDefined() && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
-    throw ConfigError(where + ": " + key + ": " + msg);
-  }
-
-  void AllowKeys(const YAML::Node& map, const std::string& path,
-                 const std::set<std::string>& allowed) const {
-    if (!map.IsDefined() || map.IsNull()) return;
-    if (!map.IsMap()) Fail(map, path.empty() ? "(top level)" : path, "expected a mapping");
-    for (const auto& kv : map) {
-      auto k = kv.first.as<std::string>();
-      if (!allowed.count(k)) {
-        std::string known;
-        for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
-        Fail(kv.first, path.empty() ? k : path + "." + k, "unknown key (known: " + known + ")");
-      }
-    }
-  }
-
-  std::string Str(const YAML::Node& n, const std::string& key, const std::string& def) const {
-    if (!n.IsDefined() || n.IsNull()) return def;
-    if (!n.IsScalar()) Fail(n, key, "expected a string");
-    return n.as<std::string>();
-  }
-
-  int Int(const YAML::Node& n, const std::string& key, int def, int min, int max) const {
-    if (!n.IsDefined() || n.IsNull()) return def;
-    int v = 0;
-    try {
-      v = n.as<int>();
-    } catch (const YAML::Exception&) {
-      Fail(n, key, "expected an integer, got '" + n.as<std::string>("") + "'");
-    }
-    if (v < min || v > max) {
-      Fail(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return v;
-  }
-
-  bool Bool(const YAML::Node& n, const std::string& key, bool def) const {
-    if (!n.IsDefined() || n.IsNull()) return def;
-    try {
-      return n.as<bool>();
-    } catch (const YAML::Exception&) {
-      Fail(n, key, "expected true or false");
-    }
-  }
-
-  std::vector<std::string> List(const YAML::Node& n, const std::string& key) const {
-    std::vector<std::string> out;
-    if (!n.IsDefined() || n.IsNull()) return out;
-    if (!n.IsSequence()) Fail(n, key, "expected a list of strings");
-    for (const auto& item : n) {
-      if (!item.IsScalar()) Fail(item, key, "expected a list of strings");
-      out.push_back(item.as<std::string>());
-    }
-    return out;
-  }
-
- private:
-  std::string source_;
-};
 
 void ParseCredentialz(const Reader& r, const YAML::Node& cr, Config& c) {
   r.AllowKeys(cr, "credentialz", {"confirm_timeout", "accounts", "break_glass_accounts"});
@@ -245,7 +161,7 @@ Config Parse(const std::string& text, const std::string& source) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw YamlError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   Config c;
   c.source = source;
@@ -330,7 +246,7 @@ Config Parse(const std::string& text, const std::string& source) {
 Result<Config> ParseConfig(const std::string& text, const std::string& source) {
   try {
     return Parse(text, source);
-  } catch (const ConfigError& e) {
+  } catch (const YamlError& e) {
     return InvalidArgument(e.what());
   } catch (const YAML::Exception& e) {
     return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
