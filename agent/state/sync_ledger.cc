@@ -1,6 +1,7 @@
 #include "agent/state/sync_ledger.h"
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "common/atomic_file.h"
 
@@ -9,6 +10,18 @@ namespace {
 
 std::string Prefix(const std::string& domain, const std::string& id) {
   return domain + "/" + id + "/";
+}
+
+// The records of one item's entities that an open transaction holds (Synchronizing).
+template <typename Records>
+auto Synchronizing(Records& records, const std::string& domain, const std::string& id) {
+  std::vector<decltype(&records.begin()->second)> out;
+  const std::string prefix = Prefix(domain, id);
+  for (auto it = records.lower_bound(prefix);
+       it != records.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (it->second.status == SyncStatus::kSynchronizing) out.push_back(&it->second);
+  }
+  return out;
 }
 
 }  // namespace
@@ -78,11 +91,8 @@ void SyncLedger::Staged(const std::string& domain, const std::string& id,
 void SyncLedger::Committed(const std::string& domain, const std::string& id) {
   {
     std::lock_guard lock(mu_);
-    const std::string prefix = Prefix(domain, id);
-    for (auto it = records_.lower_bound(prefix);
-         it != records_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-      if (it->second.status != SyncStatus::kSynchronizing) continue;
-      it->second = SyncRecord{SyncStatus::kInSync, "", it->second.attempted_version, false};
+    for (SyncRecord* r : Synchronizing(records_, domain, id)) {
+      *r = SyncRecord{SyncStatus::kInSync, "", r->attempted_version, false};
     }
     Save();
   }
@@ -93,13 +103,10 @@ void SyncLedger::RolledBack(const std::string& domain, const std::string& id,
                             const std::string& reason) {
   {
     std::lock_guard lock(mu_);
-    const std::string prefix = Prefix(domain, id);
-    for (auto it = records_.lower_bound(prefix);
-         it != records_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-      if (it->second.status != SyncStatus::kSynchronizing) continue;
-      it->second.status = SyncStatus::kOutOfSync;
-      it->second.last_error = reason;
-      it->second.drift = false;
+    for (SyncRecord* r : Synchronizing(records_, domain, id)) {
+      r->status = SyncStatus::kOutOfSync;
+      r->last_error = reason;
+      r->drift = false;
     }
     Save();
   }
@@ -132,12 +139,7 @@ std::map<std::string, SyncRecord> SyncLedger::Records() const {
 
 bool SyncLedger::Busy(const std::string& domain, const std::string& id) const {
   std::lock_guard lock(mu_);
-  const std::string prefix = Prefix(domain, id);
-  for (auto it = records_.lower_bound(prefix);
-       it != records_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    if (it->second.status == SyncStatus::kSynchronizing) return true;
-  }
-  return false;
+  return !Synchronizing(records_, domain, id).empty();
 }
 
 }  // namespace rotagent::state
