@@ -31,8 +31,7 @@ void Reader::AllowKeys(const YAML::Node& map, const std::string& path,
   }
 }
 
-std::string Reader::Str(const YAML::Node& n, const std::string& key,
-                        const std::string& def) const {
+std::string Reader::Str(const YAML::Node& n, const std::string& key, const std::string& def) const {
   if (!n.IsDefined() || n.IsNull()) return def;
   if (!n.IsScalar()) Fail(n, key, "expected a string");
   return n.as<std::string>();

@@ -25,8 +25,7 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
-  [[noreturn]] void Fail(const YAML::Node& n, const std::string& key,
-                         const std::string& msg) const;
+  [[noreturn]] void Fail(const YAML::Node& n, const std::string& key, const std::string& msg) const;
   // Fails on a key of `map` that is not in `allowed`, listing the known ones.
   void AllowKeys(const YAML::Node& map, const std::string& path,
                  const std::set<std::string>& allowed) const;
