@@ -2,12 +2,15 @@
 
 #include "common/atomic_file.h"
 #include "common/ossl.h"
+#include "ctl/lab_ca.h"
 
 namespace rotagent::ctl {
 
 Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
   auto ca = ReadFile(inv.trust_bundle);
   if (!ca.ok()) return ca.status().WithContext("trust_bundle");
+  // Devices serve certificates from the lab CA once rotated.
+  if (auto lab = ReadFile(LabCa::CertPath(inv.ca_dir)); lab.ok()) *ca += "\n" + *lab;
   auto cert = ReadFile(inv.client_cert);
   if (!cert.ok()) return cert.status().WithContext("client.cert");
   auto key = ReadFile(inv.client_key);
@@ -16,6 +19,8 @@ Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
   Wipe(*key);
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride(inv.server_name);
+  // Every link is its own connection: a rotation proves a certificate with a fresh handshake.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   AgentLink link;
   link.channel_ = grpc::CreateCustomChannel(device.address, grpc::SslCredentials(opts), args);
   Wipe(opts.pem_private_key);
@@ -27,6 +32,13 @@ Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
 
 void AgentLink::SetDeadline(grpc::ClientContext& ctx, int seconds) {
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+std::string AgentLink::ServedCertificate(const grpc::ClientContext& ctx) {
+  auto auth = ctx.auth_context();
+  if (!auth) return "";
+  auto values = auth->FindPropertyValues("x509_pem_cert");
+  return values.empty() ? "" : std::string(values.front().data(), values.front().size());
 }
 
 }  // namespace rotagent::ctl

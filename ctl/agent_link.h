@@ -20,8 +20,10 @@ class AgentLink {
   gnmi::gNMI::Stub& gnmi() { return *gnmi_; }
   gnsi::certz::v1::Certz::Stub& certz() { return *certz_; }
   gnsi::credentialz::v1::Credentialz::Stub& credentialz() { return *credentialz_; }
-  // A deadline for unary calls, so one dead device cannot stall a fabric run.
+  // A deadline for every call, so one dead device cannot stall a fabric run.
   static void SetDeadline(grpc::ClientContext& ctx, int seconds = 15);
+  // The certificate (PEM) the agent served on the connection `ctx` used; empty if unknown.
+  static std::string ServedCertificate(const grpc::ClientContext& ctx);
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

@@ -7,27 +7,20 @@
 #include <thread>
 
 namespace rotagent::ctl {
-namespace {
-
-bool InSync(const DeviceStatus& d) {
-  for (const auto& c : d.credentials) {
-    if (c.synchronization_status != "InSync") return false;
-  }
-  return true;
-}
-
-// The device's password versions, by account: equal sets mean the same passwords.
-std::string PasswordSet(const DeviceStatus& d) {
+std::string PasswordSet(const Inventory& inv, const DeviceStatus& d) {
   std::string set;
-  for (const auto& c : d.credentials) {
-    if (c.type == "Password") set += c.name + "=" + c.version + ";";
+  for (const auto& p : inv.password_profiles) {
+    const std::string name = "accounts/" + p.account + "/password";
+    std::string version = "(unversioned)";
+    for (const auto& c : d.credentials) {
+      if (c.name == name && !c.version.empty()) version = c.version;
+    }
+    set += name + "=" + version + ";";
   }
   return set;
 }
 
-}  // namespace
-
-FabricStatus FetchFabricStatus(const Inventory& inv, int concurrency) {
+FabricStatus FetchFabricStatus(const Inventory& inv, const FabricTarget& target, int concurrency) {
   FabricStatus out;
   out.fabric = inv.fabric;
   std::vector<const Device*> asked;
@@ -51,9 +44,15 @@ FabricStatus FetchFabricStatus(const Inventory& inv, int concurrency) {
         std::lock_guard lock(mu);
         if (!status.ok()) {
           out.unreachable.push_back(d.name);
+          out.problems[d.name] = status.status().message();
           continue;
         }
-        (InSync(*status) ? out.in_sync : out.out_of_sync).push_back(d.name);
+        if (std::string problem = SyncProblem(inv, target, *status); !problem.empty()) {
+          out.out_of_sync.push_back(d.name);
+          out.problems[d.name] = std::move(problem);
+        } else {
+          out.in_sync.push_back(d.name);
+        }
         out.devices.push_back(std::move(*status));
       }
     });
@@ -61,7 +60,7 @@ FabricStatus FetchFabricStatus(const Inventory& inv, int concurrency) {
   for (auto& w : workers) w.join();
   std::set<std::string> sets;
   for (const auto& d : out.devices) {
-    if (std::string set = PasswordSet(d); !set.empty()) sets.insert(set);
+    if (std::string set = PasswordSet(inv, d); !set.empty()) sets.insert(set);
     for (const auto& c : d.credentials) {
       out.last_rotation_time = std::max(out.last_rotation_time, c.last_rotation_time);
     }
@@ -81,7 +80,8 @@ nlohmann::json FabricStatusJson(const FabricStatus& s, size_t total_devices) {
           {"outOfSyncDeviceIds", s.out_of_sync},
           {"unreachableDeviceIds", s.unreachable},
           {"skippedDeviceIds", s.skipped},
-          {"uniquePasswordSetCount", s.unique_password_sets}};
+          {"uniquePasswordSetCount", s.unique_password_sets},
+          {"problems", s.problems}};
 }
 
 }  // namespace rotagent::ctl

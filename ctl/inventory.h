@@ -17,8 +17,15 @@ struct Device {
 };
 
 struct PasswordProfile {
-  std::string name;     // e.g. AzureOperatorRW
+  std::string name;     // e.g. AzureOperatorRW; names its secrets in the secret store
   std::string account;  // the local account on the devices
+};
+
+// A certz profile rotated fabric-wide. A server profile's new certificate is proven by a new
+// connection before it is finalized; a client profile's cannot be, so it is only read back.
+struct CertificateProfile {
+  std::string id = "gnsi";
+  std::string role = "server";  // server | client
 };
 
 struct Inventory {
@@ -27,7 +34,16 @@ struct Inventory {
   std::filesystem::path trust_bundle;             // what verifies the agents
   std::string server_name = "localhost";          // TLS name the agents' certificates carry
   std::filesystem::path ca_dir;                   // the lab CA (rotctl ca init)
+  std::filesystem::path state_dir;                // secrets, operations, the fabric lock
+  int certificate_days = 365;                     // lifetime of the leaves the lab CA signs
+  std::vector<CertificateProfile> certificate_profiles;
   std::vector<PasswordProfile> password_profiles;
+  // Guardrails: an administrator's lock and an upgrade in progress (or failed) block every
+  // rotation and resync; a password rotation is refused while the fabric already holds
+  // max_password_versions distinct password sets.
+  bool administrative_lock = false;
+  std::string upgrade_status = "none";  // none | in-progress | failed
+  int max_password_versions = 2;
   std::vector<Device> devices;
   std::string source;
 

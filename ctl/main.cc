@@ -1,4 +1,5 @@
-// rotctl: the controller for labs and small fleets.
+// rotctl: the controller for labs and small fleets. Parses the command line and dispatches; each
+// command lives in ctl/cmd_*.cc.
 
 #include <cstdio>
 #include <cstdlib>
@@ -6,142 +7,165 @@
 #include <string>
 #include <vector>
 
-#include "ctl/device_status.h"
-#include "ctl/fabric_status.h"
-#include "ctl/inventory.h"
+#include "ctl/cli.h"
 
 namespace {
 
 using rotagent::ctl::Inventory;
+using rotagent::ctl::Options;
+namespace ctl = rotagent::ctl;
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-constexpr int kPartial = 3;
+struct Command {
+  std::vector<std::string> words;
+  size_t names;  // positional operands after the words (a device name, an operation id)
+  const char* operands;
+  const char* summary;
+  const char* help;
+  int (*run)(const Inventory&, const Options&);
+};
 
-constexpr const char* kHelp =
-    R"(rotctl: rotate and inspect credentials across a fabric of rotagentd agents
+// clang-format off
+const Command kCommands[] = {
+    {{"ca", "init"}, 0, "[--name CN] [--days N]",
+     "create the lab CA that signs device CSRs",
+     "Creates an EC P-256 CA key (0600) and self-signed certificate in the inventory's ca_dir.\n"
+     "An existing CA is never overwritten.\n"
+     "  --name CN   the CA's common name (default: \"<fabric> lab CA\")\n"
+     "  --days N    its lifetime in days (default 3650)\n",
+     ctl::CaCommand},
+    {{"ca", "show"}, 0, "", "the lab CA's subject, fingerprint and expiry", "", ctl::CaCommand},
+    {{"fabric", "show"}, 0, "",
+     "rotation state, in-sync and failed devices, distinct password sets",
+     "Asks every enabled device over gNMI and compares what it holds with the fabric's current\n"
+     "versions. Shows the last operation's state, the devices whose last operation succeeded or\n"
+     "failed, which are in sync, out of sync (with why) or unreachable, which were skipped for\n"
+     "their admin state, and uniquePasswordSetCount. Exit 3 when any device is not in sync.\n",
+     ctl::FabricShow},
+    {{"fabric", "rotate-certs"}, 0, "[--wait]",
+     "new leaf certificates on every enabled device",
+     "For every certificate profile in the inventory and every enabled device: the device\n"
+     "generates a key and CSR, the lab CA signs it, rotctl uploads it with the trust bundle,\n"
+     "proves a new TLS connection is served the new certificate (server profiles), finalizes and\n"
+     "reads the state back. A failure rolls that device back. Devices that are not enabled are\n"
+     "skipped and listed.\n",
+     nullptr},
+    {{"fabric", "rotate-passwords"}, 0, "[--wait]",
+     "new passwords for every password profile on every enabled device",
+     "Generates a new password per profile into the versioned secret store (0600 files), sends\n"
+     "its sha512-crypt hash to every enabled device, finalizes once the agent proved it against\n"
+     "the installed entry, and reads the version back. Refused while the fabric already holds\n"
+     "max_password_versions distinct password sets: resync first.\n",
+     nullptr},
+    {{"fabric", "resync-certs"}, 0, "[--wait]",
+     "reissue the current certificate version to devices not in sync", "", nullptr},
+    {{"fabric", "resync-passwords"}, 0, "[--wait]",
+     "push the current passwords again to devices not in sync",
+     "Never generates a secret: the current versions are read from the secret store.\n", nullptr},
+    {{"device", "show"}, 1, "NAME",
+     "a device's certificate and secret rotation status",
+     "The device's credentials as its agent reports them over gNMI, in the fabric API's shape:\n"
+     "type, version (archive reference), lastRotationTime, expireTime, synchronizationStatus.\n",
+     ctl::DeviceShow},
+    {{"device", "resync-certs"}, 1, "NAME [--wait]",
+     "reissue the current certificate version to one device", "", nullptr},
+    {{"device", "resync-passwords"}, 1, "NAME [--wait]",
+     "push the current passwords to one device", "", nullptr},
+    {{"operation", "show"}, 1, "ID [--wait]",
+     "an operation's status, times and per-device outcomes",
+     "Status is Accepted, InProgress, Succeeded, PartialSuccess or Failed. --wait blocks until\n"
+     "the operation is done and exits with its result.\n",
+     ctl::OperationShow},
+    {{"expiry"}, 0, "[--within 30d] [--take N]",
+     "certificates expiring within a window, earliest first",
+     "  --within D  30d (default), 12h, 90m, or a number of days\n"
+     "  --take N    only the first N\n",
+     ctl::ExpiryReport},
+};
+// clang-format on
 
-usage: rotctl [--inventory FILE] [--output table|json] COMMAND ...
-
-commands:
-  device show NAME     the device's certificate and secret rotation status, as its agent
-                       reports it over gNMI (type, version, last rotation, expiry, sync status)
-  fabric show          every enabled device asked at once: which are in sync, out of sync or
-                       unreachable, which were skipped for their admin state, and how many
-                       distinct password sets the fabric holds
-  help                 this text
-
+constexpr const char* kGlobal = R"(
 options:
   --inventory FILE     the fabric inventory (default: ./inventory.yaml)
   --output table|json  human table (default) or JSON
-  --concurrency N      devices asked at once (default 16)
+  --concurrency N      devices worked on at once (default 16)
+  --wait               rotations and resyncs: run in the foreground with progress and exit with
+                       the result (default: start in the background and print the operation id)
 
-exit codes: 0 success, 1 failure, 2 bad usage or inventory, 3 partial (fabric show: some device
-            is out of sync or unreachable)
+exit codes: 0 success (or operation accepted), 1 failure, 2 bad usage, inventory or name,
+            3 partial success (or some device not in sync / unreachable),
+            4 refused by a guardrail (fabric locked, upgrading, busy, or too many password sets)
 )";
 
-struct Options {
-  std::string inventory = "inventory.yaml";
-  std::string output = "table";
-  int concurrency = 16;
-  std::vector<std::string> args;
-};
+std::string Words(const Command& c) {
+  std::string out;
+  for (const auto& w : c.words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+void PrintHelp(std::ostream& out) {
+  out << "rotctl: rotate and inspect credentials across a fabric of rotagentd agents\n\n"
+         "usage: rotctl [options] COMMAND ...\n\ncommands:\n";
+  for (const auto& c : kCommands) {
+    std::string head = Words(c) + (*c.operands != '\0' ? " " + std::string(c.operands) : "");
+    head.resize(std::max<size_t>(head.size() + 2, 40), ' ');
+    out << "  " << head << c.summary << "\n";
+  }
+  out << "  help                                this text; COMMAND --help for one command\n"
+      << kGlobal;
+}
 
 int Usage(const std::string& why) {
-  std::cerr << "rotctl: " << why << "\n\n" << kHelp;
-  return kUsage;
+  std::cerr << "rotctl: " << why << "\n\n";
+  PrintHelp(std::cerr);
+  return ctl::kExitUsage;
 }
 
-void PrintTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows) {
-    width.resize(std::max(width.size(), r.size()));
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+const Command* Match(const std::vector<std::string>& args) {
+  for (const auto& c : kCommands) {
+    if (args.size() >= c.words.size() && std::equal(c.words.begin(), c.words.end(), args.begin())) {
+      return &c;
     }
-    std::cout << line << "\n";
   }
+  return nullptr;
 }
 
-int DeviceShow(const Inventory& inv, const Options& o) {
-  if (o.args.size() != 3) return Usage("device show needs a device name");
-  const auto* device = inv.Find(o.args[2]);
-  if (device == nullptr) {
-    std::cerr << "rotctl: no device '" << o.args[2] << "' in " << inv.source << "\n";
-    return kUsage;
+int Number(const char* text, int min, int max, const std::string& option, int* out) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);  // NOLINT(google-runtime-int): strtol's type
+  if (*text == '\0' || *end != '\0' || v < min || v > max) {
+    Usage(option + " must be a number from " + std::to_string(min) + " to " + std::to_string(max));
+    return -1;
   }
-  auto link = rotagent::ctl::AgentLink::Open(inv, *device);
-  if (!link.ok()) {
-    std::cerr << "rotctl: " << link.status().message() << "\n";
-    return kFailed;
-  }
-  auto status = rotagent::ctl::FetchDeviceStatus(*link, device->name);
-  if (!status.ok()) {
-    std::cerr << "rotctl: " << status.status().message() << "\n";
-    return kFailed;
-  }
-  if (o.output == "json") {
-    auto j = rotagent::ctl::DeviceStatusJson(*status);
-    j["adminState"] = device->admin_state;
-    std::cout << j.dump(2) << "\n";
-    return kOk;
-  }
-  std::vector<std::vector<std::string>> rows = {
-      {"CREDENTIAL", "TYPE", "VERSION", "LAST ROTATION", "EXPIRES", "STATUS"}};
-  for (const auto& c : status->credentials) {
-    std::string st = c.synchronization_status;
-    if (!c.last_error.empty()) st += " (" + c.last_error + ")";
-    rows.push_back({c.name, c.type, c.version, rotagent::ctl::RenderTime(c.last_rotation_time),
-                    c.expire_time, st});
-  }
-  std::cout << "device " << device->name << " (" << device->address << ", " << device->admin_state
-            << ", agent " << status->agent_admin_state << ")\n";
-  PrintTable(rows);
-  return kOk;
-}
-
-int FabricShow(const Inventory& inv, const Options& o) {
-  const auto s = rotagent::ctl::FetchFabricStatus(inv, o.concurrency);
-  if (o.output == "json") {
-    std::cout << rotagent::ctl::FabricStatusJson(s, inv.devices.size()).dump(2) << "\n";
-  } else {
-    auto join = [](const std::vector<std::string>& v) {
-      std::string out;
-      for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
-      return out.empty() ? "-" : out;
-    };
-    PrintTable({{"fabric", s.fabric},
-                {"devices", std::to_string(inv.devices.size())},
-                {"in sync", join(s.in_sync)},
-                {"out of sync", join(s.out_of_sync)},
-                {"unreachable", join(s.unreachable)},
-                {"skipped", join(s.skipped)},
-                {"password sets", std::to_string(s.unique_password_sets)},
-                {"last rotation", rotagent::ctl::RenderTime(s.last_rotation_time)}});
-  }
-  return s.out_of_sync.empty() && s.unreachable.empty() ? kOk : kPartial;
+  *out = static_cast<int>(v);
+  return 0;
 }
 
 int Run(int argc, char** argv) {
   Options o;
+  bool help = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if ((a == "--inventory" || a == "--output") && i + 1 < argc) {
-      (a == "--inventory" ? o.inventory : o.output) = argv[++i];
-    } else if (a == "--concurrency" && i + 1 < argc) {
-      o.concurrency = std::atoi(argv[++i]);
-      if (o.concurrency < 1 || o.concurrency > 1024) {
-        return Usage("--concurrency must be between 1 and 1024");
+    const bool has_value = i + 1 < argc;
+    if (a == "--help" || a == "-h") {
+      help = true;
+    } else if (a == "--wait") {
+      o.wait = true;
+    } else if (a == "--inventory" || a == "--output" || a == "--within" || a == "--name") {
+      if (!has_value) return Usage(a + " needs a value");
+      (a == "--inventory" ? o.inventory
+       : a == "--output"  ? o.output
+       : a == "--within"  ? o.within
+                          : o.name) = argv[++i];
+    } else if (a == "--concurrency" || a == "--take" || a == "--days" || a == "--lock-fd") {
+      if (!has_value) return Usage(a + " needs a value");
+      int* target = a == "--concurrency" ? &o.concurrency
+                    : a == "--take"      ? &o.take
+                    : a == "--days"      ? &o.days
+                                         : &o.lock_fd;
+      if (Number(argv[++i], a == "--lock-fd" ? 0 : 1, a == "--days" ? 36500 : 1024, a, target) !=
+          0) {
+        return ctl::kExitUsage;
       }
-    } else if (a == "--help" || a == "-h") {
-      o.args = {"help"};
-      break;
     } else if (a.rfind("--", 0) == 0) {
       return Usage("unknown option " + a);
     } else {
@@ -149,20 +173,34 @@ int Run(int argc, char** argv) {
     }
   }
   if (o.args.empty() || o.args[0] == "help") {
-    std::cout << kHelp;
-    return o.args.empty() ? kUsage : kOk;
+    PrintHelp(std::cout);
+    return o.args.empty() && !help ? ctl::kExitUsage : ctl::kExitOk;
+  }
+  const bool internal = o.args[0] == "__run" && o.args.size() == 2;
+  const Command* cmd = Match(o.args);
+  if (cmd == nullptr && !internal) {
+    return Usage("unknown command '" + o.args[0] + (o.args.size() > 1 ? " " + o.args[1] : "") +
+                 "'");
+  }
+  if (help) {
+    std::cout << "usage: rotctl [options] " << Words(*cmd) << " " << cmd->operands << "\n\n"
+              << cmd->summary << ".\n"
+              << (*cmd->help != '\0' ? "\n" : "") << cmd->help << kGlobal;
+    return ctl::kExitOk;
   }
   if (o.output != "table" && o.output != "json") return Usage("--output must be table or json");
-  auto inv = rotagent::ctl::LoadInventory(o.inventory);
-  if (!inv.ok()) {
-    std::cerr << "rotctl: " << inv.status().message() << "\n";
-    return kUsage;
+  if (o.args.size() != (internal ? 2 : cmd->words.size() + cmd->names)) {
+    return Usage(internal ? "bad __run" : Words(*cmd) + " takes: " + cmd->operands);
   }
-  if (o.args.size() >= 2 && o.args[0] == "device" && o.args[1] == "show")
-    return DeviceShow(*inv, o);
-  if (o.args.size() == 2 && o.args[0] == "fabric" && o.args[1] == "show")
-    return FabricShow(*inv, o);
-  return Usage("unknown command '" + o.args[0] + (o.args.size() > 1 ? " " + o.args[1] : "") + "'");
+  auto inv = ctl::LoadInventory(o.inventory);
+  if (!inv.ok()) return ctl::Fail(inv.status());
+  if (internal) return ctl::RunInBackground(*inv, o);
+  if (cmd->run != nullptr) return cmd->run(*inv, o);
+  // The rotations and resyncs: "fabric rotate-certs" -> RotateCertificates, and so on.
+  const std::string& verb = o.args[1];
+  const std::string kind = std::string(verb.rfind("rotate", 0) == 0 ? "Rotate" : "Resync") +
+                           (verb.find("certs") != std::string::npos ? "Certificates" : "Passwords");
+  return ctl::StartOperation(*inv, o, kind, o.args[0] == "device" ? o.args[2] : "");
 }
 
 }  // namespace
@@ -172,6 +210,6 @@ int main(int argc, char** argv) {
     return Run(argc, argv);
   } catch (const std::exception& e) {
     std::fputs(("rotctl: " + std::string(e.what()) + "\n").c_str(), stderr);
-    return kFailed;
+    return ctl::kExitFailed;
   }
 }

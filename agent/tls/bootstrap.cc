@@ -4,11 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/certz/x509.h"
-#include "agent/tls/issuer.h"
 #include "common/atomic_file.h"
+#include "common/x509_issuer.h"
 
 namespace rotagent::tls {
 namespace fs = std::filesystem;
+using x509::Issue;
+using x509::Issued;
+using x509::IssueParams;
 
 namespace {
 

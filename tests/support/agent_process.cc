@@ -1,7 +1,9 @@
 #include "tests/support/agent_process.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,10 +54,16 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
   const std::string bin = AgentBinary();
   const std::string cfg = config_path_.string();
   const std::string log = (dir_ / "agent.log").string();
+  const std::string etc = private_etc_.string();
   pid_ = fork();
   if (pid_ == 0) {
     FILE* f = std::freopen(log.c_str(), "a", stderr);
     (void)f;
+    if (!etc.empty() && (unshare(CLONE_NEWNS) != 0 ||
+                         mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+                         mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0)) {
+      _exit(126);
+    }
     execle(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), nullptr, cenv.data());
     _exit(127);
   }

@@ -19,6 +19,9 @@ class AgentProcess {
   AgentProcess(std::filesystem::path dir, std::string config_yaml);
   ~AgentProcess();
 
+  // Runs the agent in its own mount namespace with `etc` bind-mounted over /etc, so several
+  // agents on one machine each own their accounts (needs root).
+  void SetPrivateEtc(std::filesystem::path etc) { private_etc_ = std::move(etc); }
   // Starts the agent and waits for READY=1; throws with the agent's log on failure.
   void Start(const std::map<std::string, std::string>& env = {});
   // Sends `sig`; returns the wait status once the process is gone.
@@ -39,6 +42,7 @@ class AgentProcess {
   std::filesystem::path dir_;
   std::filesystem::path config_path_;
   std::unique_ptr<NotifySocket> notify_;
+  std::filesystem::path private_etc_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

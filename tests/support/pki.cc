@@ -10,7 +10,7 @@
 namespace rotagent::testing {
 namespace {
 
-Identity Wrap(tls::Issued i) {
+Identity Wrap(x509::Issued i) {
   Identity id;
   id.cert_pem = certz::CertToPem(i.cert.get());
   id.key_pem = certz::KeyToPem(i.key.get());
@@ -29,17 +29,17 @@ T Must(Result<T> r) {
 
 Identity MakeCa(const std::string& cn) {
   return Wrap(Must(
-      tls::Issue({.common_name = cn, .is_ca = true, .lifetime = 86400 * 365}, nullptr, nullptr)));
+      x509::Issue({.common_name = cn, .is_ca = true, .lifetime = 86400 * 365}, nullptr, nullptr)));
 }
 
 Identity MakeLeaf(const Identity& ca, const std::string& cn, int64_t not_before_offset,
                   int64_t lifetime) {
-  return Wrap(Must(tls::Issue({.common_name = cn,
-                               .dns_names = {"localhost"},
-                               .ip_addresses = {"127.0.0.1"},
-                               .not_before_offset = not_before_offset,
-                               .lifetime = lifetime},
-                              ca.cert.get(), ca.key.get())));
+  return Wrap(Must(x509::Issue({.common_name = cn,
+                                .dns_names = {"localhost"},
+                                .ip_addresses = {"127.0.0.1"},
+                                .not_before_offset = not_before_offset,
+                                .lifetime = lifetime},
+                               ca.cert.get(), ca.key.get())));
 }
 
 Identity MakeServer(const Identity& ca, const std::string& cn) { return MakeLeaf(ca, cn); }
@@ -52,9 +52,9 @@ std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::s
     throw std::runtime_error("CSR signature does not verify");
   }
   auto cert = Must(
-      tls::IssueFor(X509_REQ_get0_pubkey(req.get()),
-                    {.common_name = cn, .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}},
-                    ca.cert.get(), ca.key.get()));
+      x509::IssueFor(X509_REQ_get0_pubkey(req.get()),
+                     {.common_name = cn, .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}},
+                     ca.cert.get(), ca.key.get()));
   return certz::CertToPem(cert.get());
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/tls/issuer.h"
+#include "common/x509_issuer.h"
 
 namespace rotagent::testing {
 

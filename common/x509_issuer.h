@@ -1,4 +1,5 @@
-// Issues X.509 certificates with OpenSSL: the bootstrap lab CA and identity, and test fixtures.
+// Issues X.509 certificates with OpenSSL: the agent's bootstrap identity, rotctl's lab CA and
+// test fixtures.
 #pragma once
 
 #include <string>
@@ -7,7 +8,7 @@
 #include "common/ossl.h"
 #include "common/status.h"
 
-namespace rotagent::tls {
+namespace rotagent::x509 {
 
 struct IssueParams {
   std::string common_name;
@@ -29,4 +30,4 @@ Result<Issued> Issue(const IssueParams& params, X509* issuer_cert, EVP_PKEY* iss
 Result<ossl::X509Ptr> IssueFor(EVP_PKEY* public_key, const IssueParams& params, X509* issuer_cert,
                                EVP_PKEY* issuer_key);
 
-}  // namespace rotagent::tls
+}  // namespace rotagent::x509

@@ -1,10 +1,10 @@
-#include "agent/tls/issuer.h"
+#include "common/x509_issuer.h"
 
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-namespace rotagent::tls {
+namespace rotagent::x509 {
 namespace {
 
 Status AddExt(X509* cert, X509* issuer, int nid, const std::string& value) {
@@ -75,4 +75,4 @@ Result<Issued> Issue(const IssueParams& p, X509* issuer_cert, EVP_PKEY* issuer_k
   return out;
 }
 
-}  // namespace rotagent::tls
+}  // namespace rotagent::x509

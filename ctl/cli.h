@@ -1,0 +1,48 @@
+// What rotctl's commands share: parsed options, exit codes and output helpers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "ctl/inventory.h"
+
+namespace rotagent::ctl {
+
+// Exit codes, as documented in `rotctl --help`.
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPartial = 3;
+constexpr int kExitRefused = 4;
+
+struct Options {
+  std::string inventory = "inventory.yaml";
+  std::string output = "table";
+  int concurrency = 16;
+  bool wait = false;
+  std::string within = "30d";
+  int take = 0;  // 0: all
+  int days = 3650;
+  std::string name;
+  int lock_fd = -1;  // internal: the fabric lock handed to a background runner
+  std::vector<std::string> args;
+  bool json() const { return output == "json"; }
+};
+
+// Prints "rotctl: <message>" and returns the exit code for the status: 2 for bad input or an
+// unknown name, 4 for a guardrail's refusal, 1 otherwise.
+int Fail(const Status& s);
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+std::string Join(const std::vector<std::string>& v);  // "a, b" or "-"
+
+int CaCommand(const Inventory& inv, const Options& o);
+int DeviceShow(const Inventory& inv, const Options& o);
+int FabricShow(const Inventory& inv, const Options& o);
+int ExpiryReport(const Inventory& inv, const Options& o);
+int StartOperation(const Inventory& inv, const Options& o, const std::string& kind,
+                   const std::string& device);
+int OperationShow(const Inventory& inv, const Options& o);
+int RunInBackground(const Inventory& inv, const Options& o);  // internal
+
+}  // namespace rotagent::ctl

@@ -1,0 +1,35 @@
+// One device's part of a rotation, over its agent's gNSI services, each proven before it is
+// committed and read back over gNMI after:
+//  - certificates: the device generates a key and CSR (certz GenerateCSR), the lab CA signs it,
+//    rotctl uploads it with the fabric trust bundle, opens a brand-new TLS connection that must
+//    be served the new certificate (server profiles), then finalizes;
+//  - passwords: sha512-crypt hashes of the secret store's versions in one credentialz stream;
+//    the agent proves each against the installed shadow entry before rotctl finalizes.
+// A failure anywhere before Finalize ends the stream, and the agent rolls the device back.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ctl/inventory.h"
+#include "ctl/lab_ca.h"
+
+namespace rotagent::ctl {
+
+struct CertificatePush {
+  const Inventory* inv;
+  const LabCa* ca;
+  std::string trust_bundle_pem;  // the lab CA and the inventory's trust bundle
+  std::string version;
+  bool force_overwrite = false;
+};
+
+struct AccountPassword {
+  std::string account, hash, version;
+};
+
+Status PushCertificates(const CertificatePush& push, const Device& device);
+Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
+                     bool force_overwrite, const Device& device);
+
+}  // namespace rotagent::ctl

@@ -1,0 +1,98 @@
+#include "ctl/operation.h"
+
+#include <openssl/rand.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "common/atomic_file.h"
+#include "ctl/device_status.h"
+
+namespace rotagent::ctl {
+namespace {
+
+bool ValidId(const std::string& id) {
+  return !id.empty() && id.size() < 64 &&
+         id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+}
+
+}  // namespace
+
+nlohmann::json OperationJson(const Operation& op) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& d : op.devices) {
+    nlohmann::json j = {{"device", d.device}, {"status", d.status}, {"seconds", d.seconds}};
+    if (!d.detail.empty()) j["detail"] = d.detail;
+    devices.push_back(std::move(j));
+  }
+  nlohmann::json j = {{"id", op.id},
+                      {"kind", op.kind},
+                      {"scope", op.scope},
+                      {"fabric", op.fabric},
+                      {"status", op.status},
+                      {"startTime", RenderTime(op.start_time)},
+                      {"endTime", RenderTime(op.end_time)},
+                      {"devices", devices}};
+  if (!op.error.empty()) j["error"] = op.error;
+  if (!op.certificate_version.empty()) j["certificateVersion"] = op.certificate_version;
+  if (!op.password_versions.empty()) j["passwordVersions"] = op.password_versions;
+  return j;
+}
+
+std::string OperationLog::NewId() {
+  const time_t now = time(nullptr);
+  tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  unsigned char r[3];
+  RAND_bytes(r, sizeof r);
+  char suffix[8];
+  snprintf(suffix, sizeof suffix, "%02x%02x%02x", r[0], r[1], r[2]);
+  return std::string("op-") + stamp + "-" + suffix;
+}
+
+Status OperationLog::Save(const Operation& op) const {
+  ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
+  nlohmann::json j = OperationJson(op);
+  j["startTime"] = op.start_time;
+  j["endTime"] = op.end_time;
+  j["runner"] = op.runner;
+  return WriteFileAtomic(dir_ / (op.id + ".json"), j.dump(2) + "\n", 0600);
+}
+
+Result<Operation> OperationLog::Load(const std::string& id) const {
+  if (!ValidId(id)) return InvalidArgument("'" + id + "' is not an operation id");
+  auto text = ReadFile(dir_ / (id + ".json"));
+  if (!text.ok()) return NotFound("no operation " + id + " in " + dir_.string());
+  try {
+    const auto j = nlohmann::json::parse(*text);
+    Operation op;
+    op.id = j.at("id");
+    op.kind = j.at("kind");
+    op.scope = j.at("scope");
+    op.fabric = j.at("fabric");
+    op.status = j.at("status");
+    op.error = j.value("error", "");
+    op.start_time = j.at("startTime");
+    op.end_time = j.at("endTime");
+    op.runner = j.value("runner", 0);
+    op.certificate_version = j.value("certificateVersion", "");
+    op.password_versions = j.value("passwordVersions", std::map<std::string, int>{});
+    for (const auto& d : j.at("devices")) {
+      op.devices.push_back(
+          {d.at("device"), d.at("status"), d.value("detail", ""), d.value("seconds", 0.0)});
+    }
+    if (!op.Done() && op.runner > 0 && kill(op.runner, 0) != 0 && errno == ESRCH) {
+      op.status = "Failed";
+      op.error = "the rotctl process running this operation (pid " + std::to_string(op.runner) +
+                 ") ended before finishing it";
+    }
+    return op;
+  } catch (const nlohmann::json::exception& e) {
+    return Internal("operation record " + id + " is damaged: " + e.what());
+  }
+}
+
+}  // namespace rotagent::ctl

@@ -1,0 +1,57 @@
+// Operation records: every rotation or resync gets an id and a JSON record under
+// <state_dir>/operations, rewritten atomically as devices finish, so `rotctl operation show`
+// can follow a run from any shell while it goes on and afterwards.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace rotagent::ctl {
+
+struct DeviceOutcome {
+  std::string device;
+  std::string status = "Pending";  // Pending, InProgress, Succeeded, Failed, Skipped
+  std::string detail;              // the error, or why the device was skipped
+  double seconds = 0;
+};
+
+struct Operation {
+  std::string id;
+  std::string kind;   // RotateCertificates, RotatePasswords, ResyncCertificates, ResyncPasswords
+  std::string scope;  // "fabric" or the device's name
+  std::string status = "Accepted";  // Accepted, InProgress, Succeeded, PartialSuccess, Failed
+  std::string fabric, error;
+  int64_t start_time = 0, end_time = 0;  // seconds since the epoch
+  pid_t runner = 0;                      // the process running it, while it runs
+  // What the run pushes: the certificate version, or profile -> password version.
+  std::string certificate_version;
+  std::map<std::string, int> password_versions;
+  std::vector<DeviceOutcome> devices;
+
+  bool Done() const {
+    return status == "Succeeded" || status == "PartialSuccess" || status == "Failed";
+  }
+};
+
+nlohmann::json OperationJson(const Operation& op);
+
+class OperationLog {
+ public:
+  explicit OperationLog(const std::filesystem::path& state_dir) : dir_(state_dir / "operations") {}
+
+  static std::string NewId();
+  Status Save(const Operation& op) const;
+  // NOT_FOUND naming the id. A record left InProgress by a runner that died is reported Failed.
+  Result<Operation> Load(const std::string& id) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace rotagent::ctl
