@@ -60,6 +60,7 @@ Status Spawn(const Inventory& inv, const Options& o, const Operation& op, const 
                                    "__run",
                                    op.id};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::string log = (inv.state_dir / "operations" / (op.id + ".log")).string();

@@ -53,8 +53,9 @@ Operation RunOperation(Operation op, const Inventory& inv, int concurrency, cons
   SaveHistory(inv, op);
   Progress display(pending.size(), progress);
   std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
   const int n = std::max(1, std::min(concurrency, static_cast<int>(pending.size())));
+  std::vector<std::thread> workers;
+  workers.reserve(n);
   for (int w = 0; w < n; ++w) {
     workers.emplace_back([&] {
       for (size_t k; (k = next++) < pending.size();) {
