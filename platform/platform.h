@@ -65,11 +65,33 @@ struct SshConfig {
   int probe_timeout_seconds = 10;
 };
 
+// Arista EOS: eAPI on its unix socket (or HTTPS), changes in configuration sessions under a
+// commit timer, so EOS itself rolls back a change the agent never finalized.
+struct EosConfig {
+  std::string socket = "/var/run/command-api.sock";
+  // HTTPS instead of the socket when https_address is set; the password is read from a file.
+  std::string https_address, https_ca_file, https_user, https_password_file;
+  int timeout_seconds = 30;
+  int commit_timer_seconds = 660;  // longer than any confirm timeout
+  std::string login_proof = "ssh";  // ssh: a real login at ssh.address; readback: config only
+};
+
+// Opengear: ogcli with every value on stdin, the config database snapshotted before a change.
+struct OpengearConfig {
+  std::string ogcli = "/usr/bin/ogcli";
+  std::filesystem::path config_db = "/etc/config/ngcs.db";
+  std::string https_profile = "gnsi";  // the certz profile whose certificate serves HTTPS
+  std::string login_proof = "ssh";
+};
+
 struct PlatformConfig {
   std::string kind = "linux";
   int hook_timeout_seconds = 30;
   std::map<std::string, CertTarget> cert_targets;  // by profile id
   SshConfig ssh;
+  EosConfig eos;
+  OpengearConfig opengear;
+  std::filesystem::path work_dir;  // the agent's scratch space for the adapter (<state_dir>/platform)
 };
 
 class Platform {
@@ -105,6 +127,9 @@ class Platform {
   virtual Status RestoreSshHost(const std::optional<SshHostState>& state) = 0;
   // The SSH server's host public keys (OpenSSH lines) when the agent manages none.
   virtual Result<std::vector<std::string>> NativeHostPublicKeys() const = 0;
+
+  // The crypt(3) prefix the box's password store takes ("$6$"); empty: the best available.
+  virtual std::string PasswordHashPrefix() const { return ""; }
 
   // Facts reported in state (kind, model, OS version).
   virtual std::map<std::string, std::string> Describe() const = 0;

@@ -84,6 +84,41 @@ void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
       r.Str(At(n, "grpc_server_name"), "state.grpc_server_name", s.grpc_server_name);
 }
 
+std::string LoginProof(const Reader& r, const YAML::Node& n, const std::string& key) {
+  std::string proof = r.Str(At(n, "login_proof"), key, "ssh");
+  if (proof != "ssh" && proof != "readback") r.Fail(At(n, "login_proof"), key, "must be ssh or readback");
+  return proof;
+}
+
+void ParseEos(const Reader& r, const YAML::Node& n, platform::EosConfig& e) {
+  r.AllowKeys(n, "platform.eos",
+              {"socket", "https", "timeout", "commit_timer", "login_proof"});
+  e.socket = r.Str(At(n, "socket"), "platform.eos.socket", e.socket);
+  const YAML::Node https = At(n, "https");
+  r.AllowKeys(https, "platform.eos.https", {"address", "ca_file", "user", "password_file"});
+  if (https.IsDefined() && !https.IsNull()) {
+    e.https_address = r.Required(https, "address", "platform.eos.https.address");
+    e.https_ca_file = r.Str(At(https, "ca_file"), "platform.eos.https.ca_file", "");
+    e.https_user = r.Required(https, "user", "platform.eos.https.user");
+    e.https_password_file =
+        r.Required(https, "password_file", "platform.eos.https.password_file");
+  }
+  e.timeout_seconds = r.Int(At(n, "timeout"), "platform.eos.timeout", e.timeout_seconds, 1, 600);
+  e.commit_timer_seconds = r.Int(At(n, "commit_timer"), "platform.eos.commit_timer",
+                                 e.commit_timer_seconds, 2, 86400);
+  e.login_proof = LoginProof(r, n, "platform.eos.login_proof");
+}
+
+void ParseOpengear(const Reader& r, const YAML::Node& n, platform::OpengearConfig& o) {
+  r.AllowKeys(n, "platform.opengear", {"ogcli", "config_db", "https_profile", "login_proof"});
+  o.https_profile =
+      r.Str(At(n, "https_profile"), "platform.opengear.https_profile", o.https_profile);
+  o.ogcli = r.Str(At(n, "ogcli"), "platform.opengear.ogcli", o.ogcli);
+  o.config_db =
+      r.Str(At(n, "config_db"), "platform.opengear.config_db", o.config_db.string());
+  o.login_proof = LoginProof(r, n, "platform.opengear.login_proof");
+}
+
 void ParseSsh(const Reader& r, const YAML::Node& n, platform::SshConfig& s) {
   r.AllowKeys(n, "platform.ssh",
               {"address", "authorized_keys_file", "authorized_principals_file", "managed_dir",
@@ -233,11 +268,25 @@ Config Parse(const std::string& text, const std::string& source) {
   ParseState(r, At(root, "state"), c.state);
 
   const YAML::Node pf = At(root, "platform");
-  r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh"});
+  r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh", "eos", "opengear"});
   c.platform.kind = r.Str(At(pf, "kind"), "platform.kind", "linux");
+  if (c.platform.kind != "linux" && c.platform.kind != "eos" && c.platform.kind != "opengear") {
+    r.Fail(At(pf, "kind"), "platform.kind", "must be linux, eos or opengear");
+  }
   c.platform.hook_timeout_seconds =
       r.Int(At(pf, "hook_timeout"), "platform.hook_timeout", 30, 1, 3600);
   ParseSsh(r, At(pf, "ssh"), c.platform.ssh);
+  ParseEos(r, At(pf, "eos"), c.platform.eos);
+  ParseOpengear(r, At(pf, "opengear"), c.platform.opengear);
+  // EOS must not roll back by itself while the agent still waits for Finalize.
+  const int longest_confirm =
+      std::max(c.certz.confirm_timeout_seconds, c.credentialz.confirm_timeout_seconds);
+  if (c.platform.kind == "eos" && c.platform.eos.commit_timer_seconds <= longest_confirm) {
+    r.Fail(At(At(pf, "eos"), "commit_timer"), "platform.eos.commit_timer",
+           "must be longer than the longest confirm_timeout (" + std::to_string(longest_confirm) +
+               " s)");
+  }
+  c.platform.work_dir = c.state_dir / "platform";
   return c;
 }
 

@@ -239,7 +239,8 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
                                          : CheckCryptHash(u.kind, u.secret, u.account));
   }
   for (const auto& u : updates) {
-    auto hash = u.plaintext ? HashPassword(u.secret) : Result<std::string>(u.secret);
+    auto hash = u.plaintext ? HashPassword(u.secret, engine_.platform_.PasswordHashPrefix())
+                            : Result<std::string>(u.secret);
     if (!hash.ok()) return hash.status();
     wipe.hashes.push_back(std::move(*hash));
   }

@@ -100,11 +100,12 @@ Status CheckPlaintext(const std::string& plaintext, const std::string& account) 
   return Status::Ok();
 }
 
-Result<std::string> HashPassword(const std::string& plaintext) {
+Result<std::string> HashPassword(const std::string& plaintext, const std::string& prefix) {
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
   // A null prefix asks libxcrypt for its strongest default method (yescrypt on Debian); an
   // empty prefix would select DES, so never pass one.
-  if (crypt_gensalt_rn(nullptr, 0, nullptr, 0, setting, sizeof(setting)) == nullptr &&
+  const char* method = prefix.empty() ? nullptr : prefix.c_str();
+  if (crypt_gensalt_rn(method, 0, nullptr, 0, setting, sizeof(setting)) == nullptr &&
       crypt_gensalt_rn("$6$", 0, nullptr, 0, setting, sizeof(setting)) == nullptr) {
     return Internal("crypt_gensalt found no usable hashing method");
   }

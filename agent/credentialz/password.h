@@ -15,8 +15,9 @@ enum class HashKind { kAny, kMd5, kSha512 };
 Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string& account);
 // INVALID_ARGUMENT for an empty, oversized or NUL-holding password; the text is never quoted.
 Status CheckPlaintext(const std::string& plaintext, const std::string& account);
-// A fresh salt from the strongest method libxcrypt offers (yescrypt, else sha512crypt).
-Result<std::string> HashPassword(const std::string& plaintext);
+// A fresh salt from `prefix`'s method ("$6$"), or from the strongest libxcrypt offers (yescrypt,
+// else sha512crypt) when it is empty.
+Result<std::string> HashPassword(const std::string& plaintext, const std::string& prefix = "");
 bool PasswordMatches(const std::string& plaintext, const std::string& hash);
 
 }  // namespace rotagent::credentialz
