@@ -72,7 +72,7 @@ struct EosConfig {
   // HTTPS instead of the socket when https_address is set; the password is read from a file.
   std::string https_address, https_ca_file, https_user, https_password_file;
   int timeout_seconds = 30;
-  int commit_timer_seconds = 660;  // longer than any confirm timeout
+  int commit_timer_seconds = 660;   // longer than any confirm timeout
   std::string login_proof = "ssh";  // ssh: a real login at ssh.address; readback: config only
 };
 
@@ -91,7 +91,8 @@ struct PlatformConfig {
   SshConfig ssh;
   EosConfig eos;
   OpengearConfig opengear;
-  std::filesystem::path work_dir;  // the agent's scratch space for the adapter (<state_dir>/platform)
+  std::filesystem::path
+      work_dir;  // the agent's scratch space for the adapter (<state_dir>/platform)
 };
 
 class Platform {

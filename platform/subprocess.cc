@@ -88,8 +88,8 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std
   int status = 0;
   waitpid(pid, &status, 0);
   if (timed_out) {
-    return Status(Code::kDeadlineExceeded, argv[0] + " did not finish within " +
-                                               std::to_string(timeout_seconds) + " s");
+    return Status(Code::kDeadlineExceeded,
+                  argv[0] + " did not finish within " + std::to_string(timeout_seconds) + " s");
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

@@ -86,13 +86,13 @@ void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
 
 std::string LoginProof(const Reader& r, const YAML::Node& n, const std::string& key) {
   std::string proof = r.Str(At(n, "login_proof"), key, "ssh");
-  if (proof != "ssh" && proof != "readback") r.Fail(At(n, "login_proof"), key, "must be ssh or readback");
+  if (proof != "ssh" && proof != "readback")
+    r.Fail(At(n, "login_proof"), key, "must be ssh or readback");
   return proof;
 }
 
 void ParseEos(const Reader& r, const YAML::Node& n, platform::EosConfig& e) {
-  r.AllowKeys(n, "platform.eos",
-              {"socket", "https", "timeout", "commit_timer", "login_proof"});
+  r.AllowKeys(n, "platform.eos", {"socket", "https", "timeout", "commit_timer", "login_proof"});
   e.socket = r.Str(At(n, "socket"), "platform.eos.socket", e.socket);
   const YAML::Node https = At(n, "https");
   r.AllowKeys(https, "platform.eos.https", {"address", "ca_file", "user", "password_file"});
@@ -100,12 +100,11 @@ void ParseEos(const Reader& r, const YAML::Node& n, platform::EosConfig& e) {
     e.https_address = r.Required(https, "address", "platform.eos.https.address");
     e.https_ca_file = r.Str(At(https, "ca_file"), "platform.eos.https.ca_file", "");
     e.https_user = r.Required(https, "user", "platform.eos.https.user");
-    e.https_password_file =
-        r.Required(https, "password_file", "platform.eos.https.password_file");
+    e.https_password_file = r.Required(https, "password_file", "platform.eos.https.password_file");
   }
   e.timeout_seconds = r.Int(At(n, "timeout"), "platform.eos.timeout", e.timeout_seconds, 1, 600);
-  e.commit_timer_seconds = r.Int(At(n, "commit_timer"), "platform.eos.commit_timer",
-                                 e.commit_timer_seconds, 2, 86400);
+  e.commit_timer_seconds =
+      r.Int(At(n, "commit_timer"), "platform.eos.commit_timer", e.commit_timer_seconds, 2, 86400);
   e.login_proof = LoginProof(r, n, "platform.eos.login_proof");
 }
 
@@ -114,8 +113,7 @@ void ParseOpengear(const Reader& r, const YAML::Node& n, platform::OpengearConfi
   o.https_profile =
       r.Str(At(n, "https_profile"), "platform.opengear.https_profile", o.https_profile);
   o.ogcli = r.Str(At(n, "ogcli"), "platform.opengear.ogcli", o.ogcli);
-  o.config_db =
-      r.Str(At(n, "config_db"), "platform.opengear.config_db", o.config_db.string());
+  o.config_db = r.Str(At(n, "config_db"), "platform.opengear.config_db", o.config_db.string());
   o.login_proof = LoginProof(r, n, "platform.opengear.login_proof");
 }
 

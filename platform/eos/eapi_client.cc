@@ -95,7 +95,8 @@ Result<std::string> EapiClient::Post(const std::string& body) const {
     }
     const size_t colon = ep_.https_address.rfind(':');
     const std::string host = ep_.https_address.substr(0, colon);
-    const std::string port = colon == std::string::npos ? "443" : ep_.https_address.substr(colon + 1);
+    const std::string port =
+        colon == std::string::npos ? "443" : ep_.https_address.substr(colon + 1);
     asio::ssl::context tls(asio::ssl::context::tls_client);
     tls.set_verify_mode(asio::ssl::verify_peer);
     if (!ep_.https_ca_file.empty()) tls.load_verify_file(ep_.https_ca_file);
@@ -112,8 +113,8 @@ Result<std::string> EapiClient::Post(const std::string& body) const {
     std::string credentials = ep_.https_user + ":" + *password;
     Wipe(*password);
     std::string encoded(beast::detail::base64::encoded_size(credentials.size()), '\0');
-    encoded.resize(beast::detail::base64::encode(encoded.data(), credentials.data(),
-                                                 credentials.size()));
+    encoded.resize(
+        beast::detail::base64::encode(encoded.data(), credentials.data(), credentials.size()));
     Wipe(credentials);
     std::string authorization = "Basic " + encoded;
     Wipe(encoded);

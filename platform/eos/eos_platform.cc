@@ -188,8 +188,9 @@ Status EosPlatform::CommitCert(const CertInstall& c) {
     }
   }
   if (p) {
-    ROTAGENT_RETURN_IF_ERROR(eapi_.Run({"configure session " + p->session + " commit",
-                                        "copy running-config startup-config"})
+    ROTAGENT_RETURN_IF_ERROR(eapi_
+                                 .Run({"configure session " + p->session + " commit",
+                                       "copy running-config startup-config"})
                                  .status());
     if (Status s = DeleteFiles(p->old_files); !s.ok()) {
       spdlog::warn("eos: profile {} committed; old files stay: {}", c.profile, s.message());
@@ -203,8 +204,9 @@ Status EosPlatform::CommitCert(const CertInstall& c) {
   const auto all = (*sessions)[0].value("sessions", nlohmann::json::object());
   if (auto s = all.find(CertSession(c));
       s != all.end() && s->value("state", "") == "pendingCommitTimer") {
-    return eapi_.Run({"configure session " + CertSession(c) + " commit",
-                      "copy running-config startup-config"})
+    return eapi_
+        .Run({"configure session " + CertSession(c) + " commit",
+              "copy running-config startup-config"})
         .status();
   }
   std::vector<std::string> files;
@@ -318,8 +320,8 @@ Status EosPlatform::CommitAccount(const std::string& account, const AccountState
     }
   }
   if (p) {
-    return eapi_.Run({"configure session " + p->session + " commit",
-                      "copy running-config startup-config"})
+    return eapi_
+        .Run({"configure session " + p->session + " commit", "copy running-config startup-config"})
         .status();
   }
   // After a restart, or nothing changed: make sure the box holds it.

@@ -54,20 +54,19 @@ class EosPlatform final : public Platform {
   Result<SslProfileConfig> Import(const CertInstall& c, std::vector<std::string>& files) const;
   Result<std::string> RunningConfig(const std::string& section) const;
   // Applies `body` in session `session`: under the commit timer, or committed outright.
-  Status Apply(const std::string& session, const std::vector<std::string>& body,
-               bool timer) const;
+  Status Apply(const std::string& session, const std::vector<std::string>& body, bool timer) const;
   // Aborts sessions of ours still waiting on their commit timer whose names start with
   // `prefix`: after an agent restart the in-memory record of them is gone.
   Status AbortStale(const std::string& prefix) const;
   Status PointProfile(const std::string& profile, const std::optional<SslProfileConfig>& from,
                       const SslProfileConfig& to, const std::string& session, bool timer) const;
   Status DeleteFiles(const std::vector<std::string>& files) const;
-  Status SetSecret(const std::string& account, const std::string& hash,
-                   const std::string& session, bool timer) const;
+  Status SetSecret(const std::string& account, const std::string& hash, const std::string& session,
+                   bool timer) const;
 
   PlatformConfig config_;
   EapiClient eapi_;
-  std::mutex mu_;  // guards pending_
+  std::mutex mu_;                           // guards pending_
   std::map<std::string, Pending> pending_;  // by "cert:<profile>" / "user:<account>"
 };
 

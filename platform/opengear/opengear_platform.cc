@@ -25,8 +25,7 @@ Result<std::string> OpengearPlatform::Ogcli(const std::vector<std::string>& args
   if (r->exit_code != 0) {
     std::string err = r->err.empty() ? r->out : r->err;
     err = err.substr(0, err.find('\n'));
-    return FailedPrecondition(what + " failed (exit " + std::to_string(r->exit_code) +
-                              "): " + err);
+    return FailedPrecondition(what + " failed (exit " + std::to_string(r->exit_code) + "): " + err);
   }
   return std::move(r->out);
 }
@@ -38,8 +37,8 @@ Result<OpengearPlatform::User> OpengearPlatform::FindUser(const std::string& acc
   Wipe(*out);
   for (const auto& [path, value] : fields) {
     const std::string suffix = ".username";
-    if (path.size() <= suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0 ||
-        value != account) {
+    if (path.size() <= suffix.size() ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0 || value != account) {
       continue;
     }
     const std::string prefix = path.substr(0, path.size() - suffix.size());
@@ -59,8 +58,9 @@ Status OpengearPlatform::Snapshot(const std::string& key) {
   auto db = ReadFile(config_.opengear.config_db);
   if (!db.ok()) return db.status().WithContext("opengear config database");
   std::lock_guard lock(mu_);
-  const fs::path copy = config_.work_dir / ("ngcs.db.snapshot-" + std::to_string(snapshots_.size()) +
-                                            "-" + std::to_string(std::hash<std::string>{}(key)));
+  const fs::path copy =
+      config_.work_dir / ("ngcs.db.snapshot-" + std::to_string(snapshots_.size()) + "-" +
+                          std::to_string(std::hash<std::string>{}(key)));
   Status s = WriteFileAtomic(copy, *db, 0600);
   Wipe(*db);
   ROTAGENT_RETURN_IF_ERROR(s);
@@ -87,8 +87,8 @@ Result<bool> OpengearPlatform::RestoreIfNewest(const std::string& key) {
   if (!copy.ok()) return copy.status();
   struct stat st {};
   if (stat(config_.opengear.config_db.c_str(), &st) != 0) st.st_mode = 0600;
-  Status s = WriteFileAtomic(config_.opengear.config_db, *copy, st.st_mode & 07777, st.st_uid,
-                             st.st_gid);
+  Status s =
+      WriteFileAtomic(config_.opengear.config_db, *copy, st.st_mode & 07777, st.st_uid, st.st_gid);
   Wipe(*copy);
   ROTAGENT_RETURN_IF_ERROR(s);
   fs::remove(snapshots_.back().second);
@@ -121,7 +121,8 @@ Status OpengearPlatform::PutHttps(const fs::path& slot_dir) const {
   if (!r.ok()) return r.status();
   auto now = HttpsCertificate();
   if (!now.ok()) return now.status();
-  if (*now != *chain) return Internal("opengear: the HTTPS certificate does not read back as written");
+  if (*now != *chain)
+    return Internal("opengear: the HTTPS certificate does not read back as written");
   return Status::Ok();
 }
 

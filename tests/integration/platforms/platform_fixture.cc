@@ -1,0 +1,86 @@
+#include "tests/integration/platforms/platform_fixture.h"
+
+#include <crypt.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace rotagent::testing {
+namespace fs = std::filesystem;
+
+std::string Sha512(const std::string& password) {
+  crypt_data data{};
+  return crypt_r(password.c_str(), "$6$rotagenttest$", &data);
+}
+
+void PlatformTest::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = fs::temp_directory_path() /
+         ("rotagent-pf-" + std::string(info->name()) + "-" + std::to_string(getpid()));
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  ca_ = MakeCa("platform CA");
+  bootstrap_ = MakeServer(ca_, "bootstrap");
+  admin_ = MakeLeaf(ca_, "admin");
+  leaf1_ = MakeServer(ca_, "device-v1");
+  leaf2_ = MakeServer(ca_, "device-v2");
+  std::ofstream(dir_ / "id-cert.pem") << bootstrap_.cert_pem;
+  std::ofstream(dir_ / "id-key.pem") << bootstrap_.key_pem;
+  std::ofstream(dir_ / "id-trust.pem") << ca_.cert_pem;
+}
+
+void PlatformTest::TearDown() {
+  stubs_.clear();
+  agent_.reset();
+  if (!HasFailure()) fs::remove_all(dir_);
+}
+
+void PlatformTest::StartAgent(const std::string& platform,
+                              const std::map<std::string, std::string>& env) {
+  const std::string d = dir_.string();
+  const std::string timeout = std::to_string(confirm_timeout_);
+  agent_ = std::make_unique<AgentProcess>(
+      dir_ / "agent", "listen: 127.0.0.1:0\nstate_dir: " + d + "/agent/state\nlog_level: debug\n" +
+                          "identity: {cert: " + d + "/id-cert.pem, key: " + d +
+                          "/id-key.pem, trust_bundle: " + d +
+                          "/id-trust.pem}\n"
+                          "grpc_server: {ssl_profile: gnsi}\n"
+                          "certz:\n  confirm_timeout: " +
+                          timeout +
+                          "\n  profiles: [{id: gnsi, role: server}]\n"
+                          "credentialz:\n  confirm_timeout: " +
+                          timeout +
+                          "\n  accounts: [{name: admin, role: Admin}]\n"
+                          "authorization:\n"
+                          "  gnsi.certz.v1.Certz: [\"CN=admin\"]\n"
+                          "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
+                          "  gnmi.gNMI: [\"CN=admin\"]\n"
+                          "platform:\n" +
+                          platform);
+  agent_->Start(env);
+}
+
+std::unique_ptr<pb::Certz::Stub> PlatformTest::Certz() const {
+  return pb::Certz::NewStub(NewChannel(agent_->port(), ca_.cert_pem, admin_));
+}
+
+std::unique_ptr<cz::Credentialz::Stub> PlatformTest::Credentialz() const {
+  return cz::Credentialz::NewStub(NewChannel(agent_->port(), ca_.cert_pem, admin_));
+}
+
+std::unique_ptr<RotateStream> PlatformTest::RotateGnsi(const Identity& leaf,
+                                                       const std::string& version, bool finalize) {
+  stubs_.push_back(Certz());  // the agent's port changes when it restarts
+  auto s = std::make_unique<RotateStream>(*stubs_.back());
+  EXPECT_TRUE(
+      s->Exchange(Upload("gnsi", {ChainEntity(version, 1700000000, {leaf.cert_pem}, leaf.key_pem),
+                                  TrustEntity(version, 1700000000, {ca_.cert_pem})})));
+  if (finalize) {
+    EXPECT_TRUE(s->Send(Finalize("gnsi")));
+    grpc::Status st = s->Finish();
+    EXPECT_TRUE(st.ok()) << st.error_message();
+  }
+  return s;
+}
+
+}  // namespace rotagent::testing

@@ -1,0 +1,40 @@
+// Shared set-up for the EOS and Opengear adapter tests: a PKI, the real rotagentd configured for
+// the platform under test, and certz / credentialz clients.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "tests/support/agent_process.h"
+#include "tests/support/certz_client.h"
+#include "tests/support/credentialz_client.h"
+
+namespace rotagent::testing {
+
+class PlatformTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // `platform` is the YAML of the platform: section's body, indented by two spaces.
+  void StartAgent(const std::string& platform, const std::map<std::string, std::string>& env = {});
+  std::unique_ptr<pb::Certz::Stub> Certz() const;
+  std::unique_ptr<cz::Credentialz::Stub> Credentialz() const;
+  // Uploads `leaf` with the CA as trust bundle to profile gnsi and, if `finalize`, finalizes.
+  // Returns the stream (still open when not finalized).
+  std::unique_ptr<RotateStream> RotateGnsi(const Identity& leaf, const std::string& version,
+                                           bool finalize);
+
+  std::filesystem::path dir_;
+  Identity ca_, bootstrap_, admin_, leaf1_, leaf2_;
+  std::unique_ptr<AgentProcess> agent_;
+  std::vector<std::unique_ptr<pb::Certz::Stub>> stubs_;  // outlive the streams RotateGnsi opens
+  int confirm_timeout_ = 2;
+};
+
+// A sha512-crypt hash of `password` with a fixed salt.
+std::string Sha512(const std::string& password);
+
+}  // namespace rotagent::testing
