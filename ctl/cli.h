@@ -25,6 +25,7 @@ struct Options {
   int take = 0;  // 0: all
   int days = 3650;
   std::string name;
+  std::string account, ssh_address, profile, report;  // validate
   int lock_fd = -1;  // internal: the fabric lock handed to a background runner
   std::vector<std::string> args;
   bool json() const { return output == "json"; }
@@ -44,5 +45,6 @@ int StartOperation(const Inventory& inv, const Options& o, const std::string& ki
                    const std::string& device);
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
+int ValidateCommand(const Inventory& inv, const Options& o);
 
 }  // namespace rotagent::ctl

@@ -84,14 +84,9 @@ pb::RotateCertificateRequest Upload(const CertificatePush& push, const std::stri
 
 // A brand-new connection must be served the new certificate before it is finalized.
 Status ProveServed(const Inventory& inv, const Device& device, const std::string& leaf_pem) {
-  auto fresh = AgentLink::Open(inv, device);
-  if (!fresh.ok()) return fresh.status();
-  grpc::ClientContext ctx;
-  AgentLink::SetDeadline(ctx);
-  gnmi::CapabilityResponse caps;
-  grpc::Status s = fresh->gnmi().Capabilities(&ctx, gnmi::CapabilityRequest(), &caps);
-  if (!s.ok()) return FromGrpc(s, "a new connection with the new certificate failed");
-  if (AgentLink::ServedCertificate(ctx) != leaf_pem) {
+  auto served = ServedCertificate(inv, device);
+  if (!served.ok()) return served.status().WithContext("a new connection with the new certificate");
+  if (*served != leaf_pem) {
     return FailedPrecondition("a new connection was not served the new certificate");
   }
   return Status::Ok();
@@ -150,6 +145,7 @@ Status PushProfile(const CertificatePush& push, const CertificateProfile& profil
     // On failure the stream is cancelled when ctx goes, and the agent rolls back.
     ROTAGENT_RETURN_IF_ERROR(ProveServed(*push.inv, device, *leaf));
   }
+  if (push.drop_before_finalize) return Status(Code::kAborted, "dropped before Finalize");
   pb::RotateCertificateRequest fin;
   fin.set_ssl_profile_id(profile.id);
   fin.mutable_finalize_rotation();
@@ -158,6 +154,17 @@ Status PushProfile(const CertificatePush& push, const CertificateProfile& profil
 }
 
 }  // namespace
+
+Result<std::string> ServedCertificate(const Inventory& inv, const Device& device) {
+  auto fresh = AgentLink::Open(inv, device);
+  if (!fresh.ok()) return fresh.status();
+  grpc::ClientContext ctx;
+  AgentLink::SetDeadline(ctx);
+  gnmi::CapabilityResponse caps;
+  grpc::Status s = fresh->gnmi().Capabilities(&ctx, gnmi::CapabilityRequest(), &caps);
+  if (!s.ok()) return FromGrpc(s, "gNMI Capabilities");
+  return AgentLink::ServedCertificate(ctx);
+}
 
 Status PushCertificates(const CertificatePush& push, const Device& device) {
   auto link = AgentLink::Open(*push.inv, device);
@@ -171,7 +178,7 @@ Status PushCertificates(const CertificatePush& push, const Device& device) {
 }
 
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
-                     bool force_overwrite, const Device& device) {
+                     bool force_overwrite, const Device& device, bool drop_before_finalize) {
   auto link = AgentLink::Open(inv, device);
   if (!link.ok()) return link.status();
   Stream<grpc::ClientReaderWriter<cz::RotateAccountCredentialsRequest,
@@ -196,6 +203,7 @@ Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& p
   cz::RotateAccountCredentialsResponse resp;
   const std::string what = "credentialz RotateAccountCredentials";
   if (!rw->Write(req) || !rw->Read(&resp)) return rw.Error(what);
+  if (drop_before_finalize) return Status(Code::kAborted, "dropped before Finalize");
   cz::RotateAccountCredentialsRequest fin;
   fin.mutable_finalize();
   if (!rw->Write(fin)) return rw.Error(what + " (finalize)");

@@ -22,6 +22,9 @@ struct CertificatePush {
   std::string trust_bundle_pem;  // the lab CA and the inventory's trust bundle
   std::string version;
   bool force_overwrite = false;
+  // For the lab kit: prove the new certificate is served, then drop the stream instead of
+  // finalizing (the agent must roll back). The result is ABORTED.
+  bool drop_before_finalize = false;
 };
 
 struct AccountPassword {
@@ -30,6 +33,8 @@ struct AccountPassword {
 
 Status PushCertificates(const CertificatePush& push, const Device& device);
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
-                     bool force_overwrite, const Device& device);
+                     bool force_overwrite, const Device& device, bool drop_before_finalize = false);
+// The certificate (PEM) a brand-new TLS connection to the device is served.
+Result<std::string> ServedCertificate(const Inventory& inv, const Device& device);
 
 }  // namespace rotagent::ctl

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,20 @@ const Command kCommands[] = {
      "Status is Accepted, InProgress, Succeeded, PartialSuccess or Failed. --wait blocks until\n"
      "the operation is done and exits with its result.\n",
      ctl::OperationShow},
+    {{"validate"}, 1, "NAME [--account A] [--ssh-address H:P] [--profile P] [--report FILE]",
+     "run the rotation contract against one device (lab kit)",
+     "Checks, each pass / fail / skip: reach (gNMI over mTLS), certificate-rotation (CSR on the\n"
+     "device, signed by the lab CA, proven on a new connection, finalized, read back),\n"
+     "certificate-rollback-on-drop, version-already-exists, password-rotation (a new password in\n"
+     "the secret store, sent as a hash, then an SSH login with it), password-rollback-on-drop\n"
+     "(the dropped password fails, the previous one works) and state-reporting (gNMI reports\n"
+     "the committed versions, InSync or OutOfSync naming the dropped attempt). It changes the\n"
+     "device's credentials: lab devices only. Exit 1 if any check fails.\n"
+     "  --account A      the local account whose password is rotated (default: skip those checks)\n"
+     "  --ssh-address    where logins are tried (default: the device's host, port 22)\n"
+     "  --profile P      the certz server profile (default: the inventory's first)\n"
+     "  --report FILE    the JSON report (default: <state_dir>/validate-NAME-<time>.json)\n",
+     ctl::ValidateCommand},
     {{"expiry"}, 0, "[--within 30d] [--take N]",
      "certificates expiring within a window, earliest first",
      "  --within D  30d (default), 12h, 90m, or a number of days\n"
@@ -140,8 +155,17 @@ int Number(const char* text, int min, int max, const std::string& option, int* o
   return 0;
 }
 
+// Options that take a string, by name.
+std::map<std::string, std::string*> TextOptions(Options& o) {
+  return {{"--inventory", &o.inventory}, {"--output", &o.output},
+          {"--within", &o.within},       {"--name", &o.name},
+          {"--account", &o.account},     {"--ssh-address", &o.ssh_address},
+          {"--profile", &o.profile},     {"--report", &o.report}};
+}
+
 int Run(int argc, char** argv) {
   Options o;
+  const auto text_options = TextOptions(o);
   bool help = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -150,12 +174,9 @@ int Run(int argc, char** argv) {
       help = true;
     } else if (a == "--wait") {
       o.wait = true;
-    } else if (a == "--inventory" || a == "--output" || a == "--within" || a == "--name") {
+    } else if (const auto text = text_options.find(a); text != text_options.end()) {
       if (!has_value) return Usage(a + " needs a value");
-      (a == "--inventory" ? o.inventory
-       : a == "--output"  ? o.output
-       : a == "--within"  ? o.within
-                          : o.name) = argv[++i];
+      *text->second = argv[++i];
     } else if (a == "--concurrency" || a == "--take" || a == "--days" || a == "--lock-fd") {
       if (!has_value) return Usage(a + " needs a value");
       int* target = a == "--concurrency" ? &o.concurrency

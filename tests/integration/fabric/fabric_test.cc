@@ -14,6 +14,7 @@
 
 #include "tests/support/account_sandbox.h"
 #include "tests/support/agent_process.h"
+#include "tests/support/certz_client.h"
 #include "tests/support/pki.h"
 #include "tests/support/run_command.h"
 #include "tests/support/sshd_process.h"
@@ -51,17 +52,21 @@ class FabricTest : public ::testing::Test {
   }
 
   // Starts device `name`; `env` may hold a failpoint that makes it fail its first rotation.
-  void AddAgent(const std::string& name, const std::map<std::string, std::string>& env = {}) {
+  // Without a private /etc the agent shares the test's accounts, as a local sshd does.
+  void AddAgent(const std::string& name, const std::map<std::string, std::string>& env = {},
+                bool private_etc = true) {
     const fs::path d = dir_ / name;
     fs::create_directories(d);
     const Identity id = MakeServer(ca_, name + "-bootstrap");
     std::ofstream(d / "id-cert.pem") << id.cert_pem;
     std::ofstream(d / "id-key.pem") << id.key_pem;
     std::ofstream(d / "id-trust.pem") << ca_.cert_pem;
-    ASSERT_EQ(RunCommand({"cp", "-a", "/etc/.", (d / "etc").string()}), 0);
     Agent a{name, FreePort(), nullptr};
     a.process = std::make_unique<AgentProcess>(d, AgentConfig(d, a.port));
-    a.process->SetPrivateEtc(d / "etc");
+    if (private_etc) {
+      ASSERT_EQ(RunCommand({"cp", "-a", "/etc/.", (d / "etc").string()}), 0);
+      a.process->SetPrivateEtc(d / "etc");
+    }
     a.process->Start(env);
     agents_.push_back(std::move(a));
   }
@@ -313,6 +318,49 @@ TEST_F(FabricTest, GuardrailsRefuseWithTheBlockingStateOrOperation) {
   json resync = RotctlJson({"fabric", "resync-certs", "--wait"}, 1);
   EXPECT_EQ(Outcomes(resync)["silent"], "Failed");
   EXPECT_EQ(Outcomes(resync)["leaf1"], "Skipped");
+}
+
+TEST_F(FabricTest, LabKitRunsGreenAgainstALocalAgent) {
+  SshdProcess sshd(dir_ / "sshd");
+  sshd.Start();
+  AddAgent("lab1", {}, /*private_etc=*/false);
+  WriteInventory();
+  std::string out;
+  ASSERT_EQ(Rotctl({"ca", "init"}, &out), 0) << out;
+  const fs::path report = dir_ / "lab1-report.json";
+  ASSERT_EQ(Rotctl({"validate", "lab1", "--account", kAccount, "--ssh-address",
+                    "127.0.0.1:" + std::to_string(sshd.port()), "--report", report.string()},
+                   &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("7 passed, 0 failed, 0 skipped"), std::string::npos) << out;
+  const json j = json::parse(ReadText(report));
+  EXPECT_EQ(j["passed"], true);
+  std::vector<std::string> checks;
+  for (const auto& c : j["checks"]) {
+    checks.push_back(c["check"]);
+    EXPECT_EQ(c["result"], "pass") << c.dump();
+  }
+  EXPECT_EQ(checks, (std::vector<std::string>{"reach", "certificate-rotation",
+                                              "certificate-rollback-on-drop",
+                                              "version-already-exists", "password-rotation",
+                                              "password-rollback-on-drop", "state-reporting"}));
+  EXPECT_EQ(fs::status(report).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  // The report and the output hold no secret: the password lives only in the secret store.
+  std::string password;
+  std::getline(std::ifstream(dir_ / "rotctl-state" / "secrets" /
+                             ("validate-" + std::string(kAccount)) / "1"),
+               password);
+  ASSERT_FALSE(password.empty());
+  EXPECT_EQ(out.find(password), std::string::npos);
+  EXPECT_EQ(ReadText(report).find(password), std::string::npos);
+  // Against a device that is not there, the kit fails at once and says where.
+  WriteInventory();
+  std::ofstream(dir_ / "inventory.yaml", std::ios::app)
+      << "  - {name: gone, address: 127.0.0.1:" << FreePort() << "}\n";
+  EXPECT_EQ(Rotctl({"validate", "gone"}, &out), 1);
+  EXPECT_NE(out.find("reach"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL"), std::string::npos) << out;
 }
 
 }  // namespace
