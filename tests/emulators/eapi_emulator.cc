@@ -13,14 +13,20 @@
 //  - anything else is eAPI error 1002 (invalid input), naming the command.
 // Injected failures: each line of <state>/fail is a command prefix that fails with error 1000.
 // Violations (cleartext secrets) are appended to <state>/violations.
-// Usage: eapi_emulator --socket PATH --state DIR; prints "ready" once it listens.
+// Usage: eapi_emulator --socket PATH --state DIR [--https-cert F --https-key F
+// --https-password-file F] prints "https-port N" (with HTTPS, user admin) and "ready" once it
+// listens.
 #include <openssl/pem.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -374,7 +380,10 @@ json Handle(const json& req) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", results}};
 }
 
-void Serve(asio::local::stream_protocol::socket socket) {
+std::string https_authorization;  // "Basic ..." that HTTPS clients must send
+
+template <typename Stream>
+void Serve(Stream& socket, bool https) {
   boost::beast::flat_buffer buffer;
   boost::beast::error_code ec;
   for (;;) {
@@ -384,7 +393,9 @@ void Serve(asio::local::stream_protocol::socket socket) {
     http::response<http::string_body> resp{http::status::ok, req.version()};
     resp.set(http::field::content_type, "application/json");
     const json body = json::parse(req.body(), nullptr, false);
-    if (req.target() != "/command-api" || !body.is_object() || !body.contains("params")) {
+    if (https && req[http::field::authorization] != https_authorization) {
+      resp.result(http::status::unauthorized);
+    } else if (req.target() != "/command-api" || !body.is_object() || !body.contains("params")) {
       resp.result(http::status::bad_request);
     } else {
       resp.body() = Handle(body).dump();
@@ -413,14 +424,44 @@ void TimerLoop() {
   }
 }
 
+// eAPI over HTTPS on a loopback port, with HTTP basic authentication.
+void ServeHttps(const std::string& cert, const std::string& key, const std::string& password) {
+  static asio::io_context io;
+  static asio::ssl::context tls(asio::ssl::context::tls_server);
+  tls.use_certificate_chain_file(cert);
+  tls.use_private_key_file(key, asio::ssl::context::pem);
+  const std::string credentials = "admin:" + password;
+  std::string encoded(boost::beast::detail::base64::encoded_size(credentials.size()), '\0');
+  encoded.resize(
+      boost::beast::detail::base64::encode(encoded.data(), credentials.data(), credentials.size()));
+  https_authorization = "Basic " + encoded;
+  static asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  std::cout << "https-port " << acceptor.local_endpoint().port() << std::endl;
+  std::thread([] {
+    for (;;) {
+      asio::ip::tcp::socket socket(io);
+      acceptor.accept(socket);
+      std::thread([s = std::move(socket)]() mutable {
+        boost::beast::ssl_stream<asio::ip::tcp::socket> stream(std::move(s), tls);
+        boost::beast::error_code ec;
+        stream.handshake(asio::ssl::stream_base::server, ec);
+        if (!ec) Serve(stream, true);
+      }).detach();
+    }
+  }).detach();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string socket_path;
+  std::string socket_path, https_cert, https_key, https_password;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--socket") socket_path = argv[i + 1];
     if (a == "--state") state_dir = argv[i + 1];
+    if (a == "--https-cert") https_cert = argv[i + 1];
+    if (a == "--https-key") https_key = argv[i + 1];
+    if (a == "--https-password-file") https_password = ReadAll(argv[i + 1]);
   }
   if (socket_path.empty() || state_dir.empty()) {
     std::cerr << "usage: eapi_emulator --socket PATH --state DIR\n";
@@ -432,10 +473,11 @@ int main(int argc, char** argv) {
   asio::local::stream_protocol::acceptor acceptor(
       io, asio::local::stream_protocol::endpoint(socket_path));
   std::thread(TimerLoop).detach();
+  if (!https_cert.empty()) ServeHttps(https_cert, https_key, https_password);
   std::cout << "ready" << std::endl;
   for (;;) {
     asio::local::stream_protocol::socket socket(io);
     acceptor.accept(socket);
-    std::thread(Serve, std::move(socket)).detach();
+    std::thread([s = std::move(socket)]() mutable { Serve(s, false); }).detach();
   }
 }

@@ -33,6 +33,7 @@ EmulatorProcess::EmulatorProcess(const std::vector<std::string>& argv) {
     seen.append(buf, static_cast<size_t>(n));
   }
   close(out[0]);
+  output_ = seen;
   if (seen.find("ready\n") == std::string::npos) {
     throw std::runtime_error(argv[0] + " did not become ready");
   }

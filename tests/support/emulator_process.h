@@ -16,9 +16,12 @@ class EmulatorProcess {
   ~EmulatorProcess();
   EmulatorProcess(const EmulatorProcess&) = delete;
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
+  // What it printed up to "ready".
+  const std::string& output() const { return output_; }
 
  private:
   pid_t pid_ = -1;
+  std::string output_;
 };
 
 }  // namespace rotagent::testing

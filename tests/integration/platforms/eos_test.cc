@@ -209,5 +209,33 @@ TEST_F(EosTest, EapiFailuresAreNamedAndChangeNothing) {
   EXPECT_NE(Violations().find("cleartext secret for user admin"), std::string::npos);
 }
 
+TEST_F(EosTest, HttpsTransportAuthenticatesWithAPasswordFile) {
+  std::ofstream(dir_ / "https-cert.pem") << bootstrap_.cert_pem;
+  std::ofstream(dir_ / "https-key.pem") << bootstrap_.key_pem;
+  std::ofstream(dir_ / "ca.pem") << ca_.cert_pem;
+  std::ofstream(dir_ / "eapi-password") << "Eapi+secret1";
+  EmulatorProcess https({EAPI_EMULATOR_PATH, "--socket", (dir_ / "https.sock").string(), "--state",
+                         (dir_ / "eos-https").string(), "--https-cert",
+                         (dir_ / "https-cert.pem").string(), "--https-key",
+                         (dir_ / "https-key.pem").string(), "--https-password-file",
+                         (dir_ / "eapi-password").string()});
+  const std::string out = https.output();
+  const std::string port = out.substr(out.find("https-port ") + 11, out.find('\n') - 11);
+  platform::EosConfig c;
+  c.https_address = "localhost:" + port;
+  c.https_ca_file = (dir_ / "ca.pem").string();
+  c.https_user = "admin";
+  c.https_password_file = (dir_ / "eapi-password").string();
+  auto version = EapiClient(c).Run({"show version"});
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  EXPECT_EQ((*version)[0]["modelName"], "cEOS-emulated");
+  std::ofstream(dir_ / "wrong-password") << "nope";
+  c.https_password_file = (dir_ / "wrong-password").string();
+  auto refused = EapiClient(c).Run({"show version"});
+  EXPECT_EQ(refused.status().code(), Code::kPermissionDenied) << refused.status().message();
+  c.https_ca_file = (dir_ / "https-cert.pem").string();  // not the issuer: verification fails
+  EXPECT_EQ(EapiClient(c).Run({"show version"}).status().code(), Code::kUnavailable);
+}
+
 }  // namespace
 }  // namespace rotagent::testing
