@@ -48,7 +48,7 @@ void CheckAccount(const DriftSources& src, const std::string& id) {
   const std::optional<std::string> none;
   for (const Part& p :
        {Part{credentialz::kPassword, &want.password_hash, box.ok() ? &box->password_hash : &none,
-             "the password hash in /etc/shadow"},
+             "the password hash on the box"},
         Part{credentialz::kAuthorizedKeys, &want.authorized_keys,
              box.ok() ? &box->authorized_keys : &none, "the authorized keys file"},
         Part{credentialz::kAuthorizedPrincipals, &want.authorized_principals,

@@ -43,7 +43,7 @@ TEST_F(CredentialzTest, PasswordVersionIsReportedAndDriftIsDetected) {
   ASSERT_EQ(RunCommand({"chpasswd"}, "admin:Changed-By-Hand#2\n"), 0);
   ASSERT_TRUE(sub.WaitFor([&] { return sub.History(status).back() == "OutOfSync"; }));
   const std::string why = sub.History("rotagent:" + kPassword + "last-error").back();
-  EXPECT_EQ(why, "the password hash in /etc/shadow is not the committed version 'pw-g1'");
+  EXPECT_EQ(why, "the password hash on the box is not the committed version 'pw-g1'");
   EXPECT_EQ(agent_->Log().find("Changed-By-Hand"), std::string::npos);
 }
 

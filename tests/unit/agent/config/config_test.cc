@@ -70,5 +70,34 @@ TEST(ConfigTest, BreakGlassAccountsCanNeverBeManaged) {
   EXPECT_EQ(c->credentialz.accounts.at("admin"), "Admin");
 }
 
+TEST(ConfigTest, PlatformSectionsAreCheckedForTheirKind) {
+  const std::string head = "identity: {bootstrap: true}\n";
+  auto c = ParseConfig(head + "platform: {kind: junos}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("a.yaml:2: platform.kind: must be linux, eos or opengear"),
+            std::string::npos)
+      << c.status().message();
+  // EOS must not roll back by itself while the agent still waits for Finalize.
+  c = ParseConfig(head + "platform:\n  kind: eos\n  eos: {commit_timer: 300}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("platform.eos.commit_timer: must be longer than the "
+                                      "longest confirm_timeout (300 s)"),
+            std::string::npos)
+      << c.status().message();
+  c = ParseConfig(head + "platform:\n  kind: opengear\n  opengear: {login_proof: trust}\n",
+                  "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("platform.opengear.login_proof: must be ssh or readback"),
+            std::string::npos);
+  c = ParseConfig(head + "platform:\n  kind: eos\n  eos: {https: {address: sw:443}}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("platform.eos.https.user"), std::string::npos)
+      << c.status().message();
+  c = ParseConfig(head + "platform:\n  kind: eos\n  eos: {socket: /run/eapi.sock}\n", "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->platform.eos.socket, "/run/eapi.sock");
+  EXPECT_EQ(c->platform.eos.commit_timer_seconds, 660);
+}
+
 }  // namespace
 }  // namespace rotagent
