@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: deps configure build run test format lint clean
+.PHONY: deps configure build run test format lint package clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -21,6 +21,10 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# rotagent_<version>_<arch>.deb and rotagent-<version>.<arch>.rpm in $(BUILD_DIR).
+package: build
+	@cd $(BUILD_DIR) && cpack -G "DEB;RPM"
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

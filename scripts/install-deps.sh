@@ -8,6 +8,7 @@ packages=(
   libssh-dev libcrypt-dev libboost-dev
   libgtest-dev libgmock-dev clang-format clang-tidy
   openssl util-linux openssh-server openssh-client passwd
+  systemd dpkg-dev rpm
 )
 missing=()
 for p in "${packages[@]}"; do

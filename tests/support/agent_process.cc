@@ -26,6 +26,12 @@ AgentProcess::AgentProcess(fs::path dir, std::string config_yaml) : dir_(std::mo
   notify_ = std::make_unique<NotifySocket>(dir_ / "notify.sock");
 }
 
+AgentProcess::AgentProcess(fs::path dir, std::string binary, fs::path config)
+    : dir_(std::move(dir)), config_path_(std::move(config)), binary_(std::move(binary)) {
+  fs::create_directories(dir_);
+  notify_ = std::make_unique<NotifySocket>(dir_ / "notify.sock");
+}
+
 AgentProcess::~AgentProcess() {
   if (pid_ > 0) Stop(SIGKILL);
 }
@@ -51,7 +57,7 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
   std::vector<char*> cenv;
   for (auto& s : env_strings) cenv.push_back(s.data());
   cenv.push_back(nullptr);
-  const std::string bin = AgentBinary();
+  const std::string bin = binary_.empty() ? AgentBinary() : binary_;
   const std::string cfg = config_path_.string();
   const std::string log = (dir_ / "agent.log").string();
   const std::string etc = private_etc_.string();

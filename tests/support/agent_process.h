@@ -17,6 +17,8 @@ namespace rotagent::testing {
 class AgentProcess {
  public:
   AgentProcess(std::filesystem::path dir, std::string config_yaml);
+  // An installed agent: `binary` with the config file already at `config` (nothing is written).
+  AgentProcess(std::filesystem::path dir, std::string binary, std::filesystem::path config);
   ~AgentProcess();
 
   // Runs the agent in its own mount namespace with `etc` bind-mounted over /etc, so several
@@ -43,6 +45,7 @@ class AgentProcess {
   std::filesystem::path config_path_;
   std::unique_ptr<NotifySocket> notify_;
   std::filesystem::path private_etc_;
+  std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
