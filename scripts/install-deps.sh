@@ -6,7 +6,7 @@ packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsystemd-dev
   libssh-dev libcrypt-dev libboost-dev
-  libgtest-dev libgmock-dev clang-format clang-tidy
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy clang libclang-rt-14-dev
   openssl util-linux openssh-server openssh-client passwd
   systemd dpkg-dev rpm
 )

@@ -1,5 +1,7 @@
 #include "agent/state/path.h"
 
+#include <algorithm>
+
 namespace rotagent::state {
 namespace {
 
@@ -40,8 +42,17 @@ Path ParsePath(const std::string& text) {
     PathElem e;
     while (i < text.size() && text[i] != '/' && text[i] != '[') e.name += text[i++];
     while (i < text.size() && text[i] == '[') {
-      size_t eq = text.find('=', i), close = text.find(']', i);
-      e.keys[text.substr(i + 1, eq - i - 1)] = text.substr(eq + 1, close - eq - 1);
+      // An unclosed '[' ends the path and a key without '=' has an empty value: both leave an
+      // empty key name or value for CheckPattern to refuse.
+      const size_t close = text.find(']', i);
+      if (close == std::string::npos) {
+        e.keys[""] = "";
+        i = text.size();
+        break;
+      }
+      const size_t eq = std::min(text.find('=', i), close);
+      e.keys[text.substr(i + 1, eq - i - 1)] =
+          eq < close ? text.substr(eq + 1, close - eq - 1) : "";
       i = close + 1;
     }
     p.push_back(std::move(e));

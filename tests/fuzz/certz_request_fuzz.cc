@@ -8,7 +8,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gnsi::certz::v1::RotateCertificateRequest req;
   if (!req.ParseFromArray(data, static_cast<int>(size))) return 0;
-  if (req.has_generate_csr()) (void)rotagent::certz::SuiteFromProto(req.generate_csr().params().csr_suite());
+  if (req.has_generate_csr())
+    (void)rotagent::certz::SuiteFromProto(req.generate_csr().params().csr_suite());
   if (!req.has_certificates()) return 0;
   auto uploads = rotagent::certz::UploadFromProto(req.certificates());
   if (!uploads.ok()) return 0;

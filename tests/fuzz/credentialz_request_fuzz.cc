@@ -39,8 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (host.ParseFromString(bytes)) {
     if (host.has_ssh_ca_public_key()) (void)CaKeysFromProto(host.ssh_ca_public_key());
     if (host.has_server_keys()) (void)ServerKeysFromProto(*host.mutable_server_keys());
-    if (host.has_authentication_allowed()) (void)AuthMethodsFromProto(host.authentication_allowed());
-    if (host.has_authorized_principal_check()) (void)ToolFromProto(host.authorized_principal_check());
+    if (host.has_authentication_allowed())
+      (void)AuthMethodsFromProto(host.authentication_allowed());
+    if (host.has_authorized_principal_check())
+      (void)ToolFromProto(host.authorized_principal_check());
   }
   return 0;
 }

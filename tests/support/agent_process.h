@@ -39,6 +39,7 @@ class AgentProcess {
   const std::filesystem::path& dir() const { return dir_; }
   std::string Log() const;
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   std::filesystem::path dir_;

@@ -38,5 +38,14 @@ TEST(Tree, ReportsOnlyWhatChangedAndWhatDisappeared) {
   EXPECT_TRUE(t.Snapshot("other", ParsePath("/")).empty());
 }
 
+TEST(PathTest, MalformedKeysEndAndAreRefused) {
+  // Found by fuzz_gnmi_path: an unclosed '[' used to restart parsing from the start, forever.
+  for (const char* text : {"/a/b[k", "/a/b[k]", "/a/b[=v]", "/a/b[k=v][", "/a[k=v"}) {
+    const Path p = ParsePath(text);
+    EXPECT_FALSE(CheckPattern(p).ok()) << text;
+  }
+  EXPECT_TRUE(CheckPattern(ParsePath("/a/b[k=v]/c")).ok());
+}
+
 }  // namespace
 }  // namespace rotagent::state

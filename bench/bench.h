@@ -1,0 +1,50 @@
+// rotbench: whole-process benchmarks of rotagentd and rotctl on this machine. Each scenario adds
+// figures to the report, each with its target where the product has one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/support/pki.h"
+
+namespace rotagent::bench {
+
+struct Figure {
+  std::string name, unit;
+  double value = 0;
+  std::string target;  // e.g. "<= 3x floor"; empty: reported only
+  bool met = true;
+};
+
+struct Report {
+  std::vector<Figure> figures;
+  void Add(std::string name, double value, std::string unit, std::string target = "",
+           bool met = true) {
+    figures.push_back({std::move(name), std::move(unit), value, std::move(target), met});
+  }
+};
+
+// Milliseconds each call of `f` took.
+std::vector<double> Time(int n, const std::function<void(int)>& f);
+double Percentile(std::vector<double> v, double p);  // p in [0, 100]
+
+struct Pki {
+  testing::Identity ca, admin, server;
+  std::vector<testing::Identity> leaves;  // rotated through, one per version
+};
+Pki MakePki(int leaves);
+std::string Sha512Hash(const std::string& password);
+// Resident set size and CPU seconds (user+system) of a process, from /proc.
+double RssMiB(int pid);
+double CpuSeconds(int pid);
+// An agent config with certz profile gnsi served, credentialz account `account`, state in dir.
+std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port);
+
+void SingleDevice(Report& r, const std::string& scratch);
+void Fleet(Report& r, const std::string& scratch, const std::vector<int>& sizes);
+void HotSwap(Report& r, const std::string& scratch);
+void Footprint(Report& r, const std::string& scratch, int idle_seconds);
+
+}  // namespace rotagent::bench

@@ -1,0 +1,86 @@
+#include <crypt.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "bench/bench.h"
+
+namespace rotagent::bench {
+
+std::vector<double> Time(int n, const std::function<void(int)>& f) {
+  std::vector<double> out;
+  out.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    f(i);
+    out.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  return out;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * v.size()));
+  return v[i];
+}
+
+std::string Sha512Hash(const std::string& password) {
+  crypt_data data{};
+  return crypt_r(password.c_str(), "$6$rotbench$", &data);
+}
+
+double RssMiB(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+double CpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+Pki MakePki(int leaves) {
+  Pki p;
+  p.ca = testing::MakeCa("bench CA");
+  p.admin = testing::MakeLeaf(p.ca, "admin");
+  p.server = testing::MakeServer(p.ca, "bootstrap");
+  for (int i = 0; i < leaves; ++i) p.leaves.push_back(testing::MakeServer(p.ca, "leaf"));
+  return p;
+}
+
+std::string AgentConfig(const std::string& dir, int port, const std::string& account,
+                        int ssh_port) {
+  return "listen: 127.0.0.1:" + std::to_string(port) + "\nstate_dir: " + dir +
+         "/state\nlog_level: warn\n"
+         "identity: {cert: " +
+         dir + "/id-cert.pem, key: " + dir + "/id-key.pem, trust_bundle: " + dir +
+         "/id-trust.pem}\n"
+         "grpc_server: {ssl_profile: gnsi}\n"
+         "certz:\n  profiles: [{id: gnsi, role: server}]\n"
+         "credentialz:\n  accounts: [{name: " +
+         account +
+         ", role: Admin}]\n"
+         "authorization:\n"
+         "  gnsi.certz.v1.Certz: [\"CN=admin\"]\n"
+         "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
+         "  gnmi.gNMI: [\"CN=admin\"]\n"
+         "platform:\n  ssh: {address: 127.0.0.1:" +
+         std::to_string(ssh_port) + "}\n";
+}
+
+}  // namespace rotagent::bench

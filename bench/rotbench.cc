@@ -1,0 +1,64 @@
+// rotbench: runs every whole-process benchmark and prints each figure with its target, as a
+// table and as JSON (--json FILE). Needs root: accounts and agents live in private mount
+// namespaces. `--quick` shrinks the fleet and the idle measurement for a smoke run.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "bench/bench.h"
+#include "tests/support/account_sandbox.h"
+
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  using rotagent::bench::Report;
+  bool quick = false;
+  std::string json_path = "rotbench.json";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    if (a == "--json" && i + 1 < argc) json_path = argv[++i];
+    if (a == "--help") {
+      std::cout << "usage: rotbench [--quick] [--json FILE]   (as root)\n";
+      return 0;
+    }
+  }
+  const fs::path scratch = fs::temp_directory_path() / ("rotbench-" + std::to_string(getpid()));
+  fs::create_directories(scratch);
+  rotagent::testing::EnterAccountSandbox(scratch);
+  rotagent::testing::AddAccount("benchuser", "Bench+initial1", scratch / "home");
+  Report r;
+  try {
+    rotagent::bench::SingleDevice(r, scratch.string());
+    rotagent::bench::HotSwap(r, scratch.string());
+    rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60);
+    rotagent::bench::Fleet(r, scratch.string(),
+                           quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200});
+  } catch (const std::exception& e) {
+    std::cerr << "rotbench: " << e.what() << "\n";
+    return 1;
+  }
+  size_t width = 0;
+  for (const auto& f : r.figures) width = std::max(width, f.name.size());
+  nlohmann::json out = nlohmann::json::array();
+  bool all_met = true;
+  std::printf("%-*s  %12s  %-6s  %-16s  %s\n", static_cast<int>(width), "FIGURE", "VALUE", "UNIT",
+              "TARGET", "MET");
+  for (const auto& f : r.figures) {
+    std::printf("%-*s  %12.2f  %-6s  %-16s  %s\n", static_cast<int>(width), f.name.c_str(), f.value,
+                f.unit.c_str(), f.target.c_str(), f.target.empty() ? "" : (f.met ? "yes" : "NO"));
+    out.push_back({{"figure", f.name},
+                   {"value", f.value},
+                   {"unit", f.unit},
+                   {"target", f.target},
+                   {"met", f.met}});
+    all_met = all_met && f.met;
+  }
+  std::ofstream(json_path) << out.dump(2) << "\n";
+  std::cout << "JSON: " << json_path << "\n";
+  fs::remove_all(scratch);
+  return all_met ? 0 : 3;
+}

@@ -1,0 +1,127 @@
+// One agent over loopback TLS: certz rotations with an uploaded key and with on-device keys,
+// password rotations (hash sent, and plaintext hashed on the box and proven by an SSH login),
+// against the physical floor of the same bytes written and fsynced plus one TLS handshake.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent/tls/probe.h"
+#include "bench/bench.h"
+#include "tests/support/agent_process.h"
+#include "tests/support/certz_client.h"
+#include "tests/support/credentialz_client.h"
+#include "tests/support/sshd_process.h"
+
+namespace rotagent::bench {
+namespace fs = std::filesystem;
+using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): test support API
+
+namespace {
+
+constexpr int kRuns = 100;
+
+void Must(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error(what);
+}
+
+std::string Stats(Report& r, const std::string& name, const std::vector<double>& ms) {
+  r.Add(name + " p50", Percentile(ms, 50), "ms");
+  r.Add(name + " p99", Percentile(ms, 99), "ms");
+  return name;
+}
+
+}  // namespace
+
+void SingleDevice(Report& r, const std::string& scratch) {
+  const fs::path dir = fs::path(scratch) / "single";
+  fs::create_directories(dir);
+  Pki pki = MakePki(2);
+  std::ofstream(dir / "id-cert.pem") << pki.server.cert_pem;
+  std::ofstream(dir / "id-key.pem") << pki.server.key_pem;
+  std::ofstream(dir / "id-trust.pem") << pki.ca.cert_pem;
+  SshdProcess sshd(dir / "sshd");
+  sshd.Start();
+  AgentProcess agent(dir / "agent",
+                     AgentConfig(dir.string(), FreePort(), "benchuser", sshd.port()));
+  agent.Start();
+  auto certz = pb::Certz::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));
+  auto credz = cz::Credentialz::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));
+
+  // Floor: the bytes of one rotation written and fsynced, and one new TLS handshake.
+  const std::string bytes = pki.leaves[0].cert_pem + pki.leaves[0].key_pem + pki.ca.cert_pem;
+  const auto floor = Time(kRuns, [&](int) {
+    const int fd = open((dir / "floor").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    Must(write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()), "write");
+    fsync(fd);
+    close(fd);
+    Must(tls::ServedFingerprint("127.0.0.1", agent.port()).ok(), "handshake");
+  });
+  const double floor_p50 = Percentile(floor, 50);
+  r.Add("floor: write+fsync+TLS handshake p50", floor_p50, "ms");
+
+  int version = 0;
+  const auto upload = Time(kRuns, [&](int i) {
+    RotateStream s(*certz);
+    const Identity& leaf = pki.leaves[i % 2];
+    Must(s.Exchange(Upload(
+             "gnsi", {ChainEntity("b" + std::to_string(++version), 1700000000, {leaf.cert_pem},
+                                  leaf.key_pem),
+                      TrustEntity("b" + std::to_string(version), 1700000000, {pki.ca.cert_pem})})),
+         "upload");
+    Must(s.Send(Finalize("gnsi")) && s.Finish().ok(), "finalize");
+  });
+  Stats(r, "certz rotation, uploaded key", upload);
+  const double ratio = Percentile(upload, 50) / floor_p50;
+  r.Add("certz rotation p50 / floor p50", ratio, "x", "<= 3", ratio <= 3);
+
+  const struct {
+    const char* name;
+    pb::CSRSuite suite;
+  } suites[] = {
+      {"RSA-2048", pb::CSRSUITE_X509_KEY_TYPE_RSA_2048_SIGNATURE_ALGORITHM_SHA_2_256},
+      {"ECDSA P-256", pb::CSRSUITE_X509_KEY_TYPE_ECDSA_PRIME256V1_SIGNATURE_ALGORITHM_SHA_2_256},
+      {"Ed25519", pb::CSRSUITE_X509_KEY_TYPE_EDDSA_ED25519}};
+  for (const auto& suite : suites) {
+    const auto ms = Time(kRuns / 4, [&](int) {
+      RotateStream s(*certz);
+      pb::RotateCertificateRequest gen;
+      gen.set_ssl_profile_id("gnsi");
+      gen.mutable_generate_csr()->mutable_params()->set_csr_suite(suite.suite);
+      gen.mutable_generate_csr()->mutable_params()->set_common_name("localhost");
+      gen.mutable_generate_csr()->mutable_params()->mutable_san()->add_dns("localhost");
+      pb::RotateCertificateResponse resp;
+      Must(s.Exchange(gen, &resp), "generate_csr");
+      const std::string cert = SignCsr(
+          pki.ca, resp.generated_csr().certificate_signing_request().certificate_signing_request(),
+          "localhost");
+      Must(s.Exchange(Upload(
+               "gnsi", {ChainEntity("b" + std::to_string(++version), 1700000000, {cert}, "")})),
+           "upload");
+      Must(s.Send(Finalize("gnsi")) && s.Finish().ok(), "finalize");
+    });
+    Stats(r, std::string("certz rotation, on-device ") + suite.name + " key", ms);
+  }
+
+  const std::string hash = Sha512Hash("Bench+hash1");
+  const auto hashed = Time(kRuns, [&](int) {
+    auto s = OpenAccountStream(*credz);
+    Must(s->Exchange(HashedPassword("benchuser",
+                                    cz::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_SHA_2_512,
+                                    hash, "b" + std::to_string(++version))),
+         "password");
+    Must(s->Send(FinalizeAccounts()) && s->Finish().ok(), "finalize");
+  });
+  Stats(r, "password rotation, hash sent", hashed);
+  const auto plain = Time(kRuns / 4, [&](int i) {
+    auto s = OpenAccountStream(*credz);
+    Must(s->Exchange(PlaintextPassword("benchuser", "Bench+plain" + std::to_string(i),
+                                       "b" + std::to_string(++version))),
+         "password");
+    Must(s->Send(FinalizeAccounts()) && s->Finish().ok(), "finalize");
+  });
+  Stats(r, "password rotation, plaintext hashed on box + SSH proof", plain);
+}
+
+}  // namespace rotagent::bench
