@@ -42,9 +42,9 @@ double CpuSeconds(int pid);
 // An agent config with certz profile gnsi served, credentialz account `account`, state in dir.
 std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port);
 
-void SingleDevice(Report& r, const std::string& scratch);
+void SingleDevice(Report& r, const std::string& scratch, int runs);
 void Fleet(Report& r, const std::string& scratch, const std::vector<int>& sizes);
-void HotSwap(Report& r, const std::string& scratch);
-void Footprint(Report& r, const std::string& scratch, int idle_seconds);
+void HotSwap(Report& r, const std::string& scratch, int rotations);
+void Footprint(Report& r, const std::string& scratch, int idle_seconds, int rotations);
 
 }  // namespace rotagent::bench

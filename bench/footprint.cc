@@ -13,7 +13,7 @@ namespace rotagent::bench {
 namespace fs = std::filesystem;
 using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): test support API
 
-void Footprint(Report& r, const std::string& scratch, int idle_seconds) {
+void Footprint(Report& r, const std::string& scratch, int idle_seconds, int rotations) {
   const fs::path dir = fs::path(scratch) / "footprint";
   fs::create_directories(dir);
   Pki pki = MakePki(2);
@@ -46,13 +46,14 @@ void Footprint(Report& r, const std::string& scratch, int idle_seconds) {
       }
     }
   };
-  rotate(100);
+  rotate(rotations / 10);
   const double warm = RssMiB(agent->pid());
-  rotate(900);
+  rotate(rotations - rotations / 10);
   const double after = RssMiB(agent->pid());
-  r.Add("RSS after 1,000 rotations", after, "MiB");
-  r.Add("RSS growth from rotation 100 to 1,000", after - warm, "MiB", "< 2 (no growth)",
-        after - warm < 2);
+  const std::string n = std::to_string(rotations);
+  r.Add("RSS after " + n + " rotations", after, "MiB");
+  r.Add("RSS growth from rotation " + std::to_string(rotations / 10) + " to " + n, after - warm,
+        "MiB", "< 2 (no growth)", after - warm < 2);
 
   const double cpu0 = CpuSeconds(agent->pid());
   std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));  // measuring idleness itself

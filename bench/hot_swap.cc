@@ -15,7 +15,7 @@ namespace rotagent::bench {
 namespace fs = std::filesystem;
 using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): test support API
 
-void HotSwap(Report& r, const std::string& scratch) {
+void HotSwap(Report& r, const std::string& scratch, int rotations) {
   const fs::path dir = fs::path(scratch) / "hotswap";
   fs::create_directories(dir);
   Pki pki = MakePki(2);
@@ -41,7 +41,7 @@ void HotSwap(Report& r, const std::string& scratch) {
     });
   }
   auto certz = pb::Certz::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < rotations; ++i) {
     RotateStream s(*certz);
     const Identity& leaf = pki.leaves[i % 2];
     const std::string v = "h" + std::to_string(i);
@@ -59,10 +59,11 @@ void HotSwap(Report& r, const std::string& scratch) {
   const bool alive = sub.WaitFor(
       [&] {
         const auto h = sub.History(leaf);
-        return !h.empty() && h.back() == "h99";
+        return !h.empty() && h.back() == "h" + std::to_string(rotations - 1);
       },
       std::chrono::seconds(10));
-  r.Add("hot swap: new TLS connections during 100 rotations", handshakes, "");
+  r.Add("hot swap: new TLS connections during " + std::to_string(rotations) + " rotations",
+        handshakes, "");
   r.Add("hot swap: failed handshakes", failures, "", "0", failures == 0);
   r.Add("hot swap: interrupted Subscribe streams", alive ? 0 : 1, "", "0", alive);
 }

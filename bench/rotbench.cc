@@ -1,6 +1,6 @@
 // rotbench: runs every whole-process benchmark and prints each figure with its target, as a
 // table and as JSON (--json FILE). Needs root: accounts and agents live in private mount
-// namespaces. `--quick` shrinks the fleet and the idle measurement for a smoke run.
+// namespaces. `--quick` shrinks every count (and the idle measurement) for a smoke run.
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,9 +32,13 @@ int main(int argc, char** argv) {
   rotagent::testing::AddAccount("benchuser", "Bench+initial1", scratch / "home");
   Report r;
   try {
-    rotagent::bench::SingleDevice(r, scratch.string());
-    rotagent::bench::HotSwap(r, scratch.string());
-    rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60);
+    std::cerr << "rotbench: single device\n";
+    rotagent::bench::SingleDevice(r, scratch.string(), quick ? 10 : 100);
+    std::cerr << "rotbench: hot swap under load\n";
+    rotagent::bench::HotSwap(r, scratch.string(), quick ? 10 : 100);
+    std::cerr << "rotbench: footprint\n";
+    rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60, quick ? 50 : 1000);
+    std::cerr << "rotbench: fleet\n";
     rotagent::bench::Fleet(r, scratch.string(),
                            quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200});
   } catch (const std::exception& e) {

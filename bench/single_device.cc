@@ -20,8 +20,6 @@ using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): tes
 
 namespace {
 
-constexpr int kRuns = 100;
-
 void Must(bool ok, const std::string& what) {
   if (!ok) throw std::runtime_error(what);
 }
@@ -34,7 +32,7 @@ std::string Stats(Report& r, const std::string& name, const std::vector<double>&
 
 }  // namespace
 
-void SingleDevice(Report& r, const std::string& scratch) {
+void SingleDevice(Report& r, const std::string& scratch, int runs) {
   const fs::path dir = fs::path(scratch) / "single";
   fs::create_directories(dir);
   Pki pki = MakePki(2);
@@ -51,7 +49,7 @@ void SingleDevice(Report& r, const std::string& scratch) {
 
   // Floor: the bytes of one rotation written and fsynced, and one new TLS handshake.
   const std::string bytes = pki.leaves[0].cert_pem + pki.leaves[0].key_pem + pki.ca.cert_pem;
-  const auto floor = Time(kRuns, [&](int) {
+  const auto floor = Time(runs, [&](int) {
     const int fd = open((dir / "floor").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     Must(write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()), "write");
     fsync(fd);
@@ -62,7 +60,7 @@ void SingleDevice(Report& r, const std::string& scratch) {
   r.Add("floor: write+fsync+TLS handshake p50", floor_p50, "ms");
 
   int version = 0;
-  const auto upload = Time(kRuns, [&](int i) {
+  const auto upload = Time(runs, [&](int i) {
     RotateStream s(*certz);
     const Identity& leaf = pki.leaves[i % 2];
     Must(s.Exchange(Upload(
@@ -84,7 +82,7 @@ void SingleDevice(Report& r, const std::string& scratch) {
       {"ECDSA P-256", pb::CSRSUITE_X509_KEY_TYPE_ECDSA_PRIME256V1_SIGNATURE_ALGORITHM_SHA_2_256},
       {"Ed25519", pb::CSRSUITE_X509_KEY_TYPE_EDDSA_ED25519}};
   for (const auto& suite : suites) {
-    const auto ms = Time(kRuns / 4, [&](int) {
+    const auto ms = Time(std::max(4, runs / 4), [&](int) {
       RotateStream s(*certz);
       pb::RotateCertificateRequest gen;
       gen.set_ssl_profile_id("gnsi");
@@ -105,7 +103,7 @@ void SingleDevice(Report& r, const std::string& scratch) {
   }
 
   const std::string hash = Sha512Hash("Bench+hash1");
-  const auto hashed = Time(kRuns, [&](int) {
+  const auto hashed = Time(runs, [&](int) {
     auto s = OpenAccountStream(*credz);
     Must(s->Exchange(HashedPassword("benchuser",
                                     cz::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_SHA_2_512,
@@ -114,7 +112,7 @@ void SingleDevice(Report& r, const std::string& scratch) {
     Must(s->Send(FinalizeAccounts()) && s->Finish().ok(), "finalize");
   });
   Stats(r, "password rotation, hash sent", hashed);
-  const auto plain = Time(kRuns / 4, [&](int i) {
+  const auto plain = Time(std::max(4, runs / 4), [&](int i) {
     auto s = OpenAccountStream(*credz);
     Must(s->Exchange(PlaintextPassword("benchuser", "Bench+plain" + std::to_string(i),
                                        "b" + std::to_string(++version))),
