@@ -153,6 +153,15 @@ Status EosPlatform::PointProfile(const std::string& profile,
   return Status::Ok();
 }
 
+std::optional<EosPlatform::Pending> EosPlatform::Take(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return std::nullopt;
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  return p;
+}
+
 Status EosPlatform::StageCert(const CertInstall& c) {
   auto running = RunningConfig("management security");
   if (!running.ok()) return running.status();
@@ -179,14 +188,7 @@ Status EosPlatform::StageCert(const CertInstall& c) {
 }
 
 Status EosPlatform::CommitCert(const CertInstall& c) {
-  std::optional<Pending> p;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = pending_.find("cert:" + c.profile); it != pending_.end()) {
-      p = std::move(it->second);
-      pending_.erase(it);
-    }
-  }
+  std::optional<Pending> p = Take("cert:" + c.profile);
   if (p) {
     ROTAGENT_RETURN_IF_ERROR(eapi_
                                  .Run({"configure session " + p->session + " commit",
@@ -221,14 +223,7 @@ Status EosPlatform::CommitCert(const CertInstall& c) {
 
 Status EosPlatform::RollbackCert(const std::string& profile,
                                  const std::optional<CertInstall>& previous) {
-  std::optional<Pending> p;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = pending_.find("cert:" + profile); it != pending_.end()) {
-      p = std::move(it->second);
-      pending_.erase(it);
-    }
-  }
+  std::optional<Pending> p = Take("cert:" + profile);
   if (p) {
     ROTAGENT_RETURN_IF_ERROR(eapi_.Run({"configure session " + p->session + " abort"}).status());
     return DeleteFiles(p->new_files);
@@ -311,14 +306,7 @@ Status EosPlatform::StageAccount(const std::string& account, const AccountState&
 }
 
 Status EosPlatform::CommitAccount(const std::string& account, const AccountState& state) {
-  std::optional<Pending> p;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = pending_.find("user:" + account); it != pending_.end()) {
-      p = std::move(it->second);
-      pending_.erase(it);
-    }
-  }
+  std::optional<Pending> p = Take("user:" + account);
   if (p) {
     return eapi_
         .Run({"configure session " + p->session + " commit", "copy running-config startup-config"})
@@ -335,14 +323,7 @@ Status EosPlatform::CommitAccount(const std::string& account, const AccountState
 }
 
 Status EosPlatform::RestoreAccount(const std::string& account, const AccountState& state) {
-  std::optional<Pending> p;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = pending_.find("user:" + account); it != pending_.end()) {
-      p = std::move(it->second);
-      pending_.erase(it);
-    }
-  }
+  std::optional<Pending> p = Take("user:" + account);
   if (p) return eapi_.Run({"configure session " + p->session + " abort"}).status();
   ROTAGENT_RETURN_IF_ERROR(AbortStale("rotagent-user-" + Safe(account) + "-"));
   auto current = ReadAccount(account);

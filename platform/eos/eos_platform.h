@@ -50,6 +50,8 @@ class EosPlatform final : public Platform {
     std::vector<std::string> new_files;  // deleted on rollback
   };
 
+  // Removes and returns the pending change under `key`, if any.
+  std::optional<Pending> Take(const std::string& key);
   // Copies the version's files into the stores; returns the profile config that uses them.
   Result<SslProfileConfig> Import(const CertInstall& c, std::vector<std::string>& files) const;
   Result<std::string> RunningConfig(const std::string& section) const;
