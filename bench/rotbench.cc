@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bench/bench.h"
 #include "tests/support/account_sandbox.h"
@@ -16,13 +17,19 @@ int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   using rotagent::bench::Report;
   bool quick = false;
+  std::vector<int> fleet;  // empty: 50,100,200 (5,10 with --quick)
   std::string json_path = "rotbench.json";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
     if (a == "--json" && i + 1 < argc) json_path = argv[++i];
+    if (a == "--fleet" && i + 1 < argc) {
+      fleet.clear();
+      std::istringstream sizes(argv[++i]);
+      for (std::string n; std::getline(sizes, n, ',');) fleet.push_back(std::stoi(n));
+    }
     if (a == "--help") {
-      std::cout << "usage: rotbench [--quick] [--json FILE]   (as root)\n";
+      std::cout << "usage: rotbench [--quick] [--fleet N,N,...] [--json FILE]   (as root)\n";
       return 0;
     }
   }
@@ -39,8 +46,8 @@ int main(int argc, char** argv) {
     std::cerr << "rotbench: footprint\n";
     rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60, quick ? 50 : 1000);
     std::cerr << "rotbench: fleet\n";
-    rotagent::bench::Fleet(r, scratch.string(),
-                           quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200});
+    if (fleet.empty()) fleet = quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200};
+    rotagent::bench::Fleet(r, scratch.string(), fleet);
   } catch (const std::exception& e) {
     std::cerr << "rotbench: " << e.what() << "\n";
     return 1;
