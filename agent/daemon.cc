@@ -87,7 +87,7 @@ Status Daemon::Start() {
   ROTAGENT_RETURN_IF_ERROR(store_->Init().WithContext("state_dir " + config_.state_dir.string()));
   journal_ = std::make_unique<store::Journal>(config_.state_dir / "journal");
   ROTAGENT_RETURN_IF_ERROR(journal_->Init());
-  identity_ = std::make_unique<tls::ListenerIdentity>(config_.state_dir, *store_);
+  identity_ = std::make_unique<tls::ListenerIdentity>(*store_);
   engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_),
                                             *journal_, domains_);
   domains_[certz::kProfilesDomain] = {&store_->slots(), engine_.get()};

@@ -39,6 +39,11 @@ std::shared_ptr<const ClientVerifier::TrustSet> ClientVerifier::Current() const 
   return current_;
 }
 
+bool ClientVerifier::ChecksCrls() const {
+  auto set = Current();
+  return set && set->check_crls;
+}
+
 Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& chain_pem) const {
   auto set = Current();
   if (!set) return {Code::kUnavailable, "no trust bundle loaded"};

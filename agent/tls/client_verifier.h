@@ -19,6 +19,8 @@ class ClientVerifier {
   // Verifies a client leaf (PEM) with the intermediates it sent (PEM, may be empty or repeat the
   // leaf) for TLS client use. UNAUTHENTICATED with the reason.
   Status Check(const std::string& leaf_pem, const std::string& chain_pem = "") const;
+  // Whether the current set holds CRLs, i.e. Check() can refuse what the TLS layer accepted.
+  bool ChecksCrls() const;
 
  private:
   struct TrustSet {

@@ -1,7 +1,5 @@
 #include "agent/tls/listener_identity.h"
 
-#include <grpcpp/security/tls_certificate_verifier.h>
-#include <grpcpp/security/tls_credentials_options.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -9,47 +7,19 @@
 
 #include "agent/certz/x509.h"
 #include "agent/tls/probe.h"
-#include "common/atomic_file.h"
 #include "common/failpoint.h"
 
 namespace rotagent::tls {
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 constexpr const char* kDefaultProfile = "system_default_profile";
-// gRPC's file watcher re-reads the served files this often; the probe bounds the wait.
-constexpr unsigned kRefreshSeconds = 1;
+// The swap is live for the next handshake; the deadline only bounds a listener that hangs.
 constexpr auto kProbeDeadline = 10s;
-
-// Hands gRPC's handshakes to the shared verifier, whose trust set a rotation swaps.
-class VerifierRef final : public grpc::experimental::ExternalCertificateVerifier {
- public:
-  explicit VerifierRef(std::shared_ptr<ClientVerifier> v) : v_(std::move(v)) {}
-  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
-    // On a server, the "full chain" is what the client sent after its leaf.
-    grpc::string_ref leaf = request->peer_cert();
-    grpc::string_ref chain = request->peer_cert_full_chain();
-    Status s =
-        v_->Check(std::string(leaf.data(), leaf.size()), std::string(chain.data(), chain.size()));
-    if (!s.ok()) spdlog::warn("TLS client refused: {}", s.message());
-    *sync_status = s.ok() ? grpc::Status::OK
-                          : grpc::Status(static_cast<grpc::StatusCode>(s.code()), s.message());
-    return true;  // answered synchronously
-  }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
-
- private:
-  std::shared_ptr<ClientVerifier> v_;
-};
-
 }  // namespace
 
-ListenerIdentity::ListenerIdentity(fs::path state_dir, certz::ProfileStore& store)
-    : state_dir_(std::move(state_dir)),
-      store_(store),
-      verifier_(std::make_shared<ClientVerifier>()) {}
+ListenerIdentity::ListenerIdentity(certz::ProfileStore& store)
+    : store_(store), verifier_(std::make_shared<ClientVerifier>()), served_(verifier_) {}
 
 Status ListenerIdentity::Bind(const std::string& profile) {
   {
@@ -101,9 +71,8 @@ Status ListenerIdentity::Refresh(bool probe) {
     m = std::move(*r);
   }
   ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m->trust_pem, m->crl_pem));
+  served_.Swap(m->chain_pem, m->key_pem, m->trust_pem);
   Wipe(m->key_pem);
-  fs::path target = fs::relative(store_.SlotDir(profile, *slot), state_dir_);
-  ROTAGENT_RETURN_IF_ERROR(ReplaceSymlink(state_dir_ / "served", target));
   if (!probe || stopping_) return Status::Ok();
   Failpoint("listener.served_switched");
 
@@ -119,24 +88,14 @@ Status ListenerIdentity::Refresh(bool probe) {
       return Status::Ok();
     }
     if (got.ok()) seen = *got;
-    // Polls the listener itself: gRPC exposes no event for "the watcher reloaded".
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(5ms);  // the listener is busy or restarting its accept loop
   }
   return {Code::kUnavailable, "listener did not start serving profile '" + profile +
                                   "' within 10s (still serving " + seen + ")"};
 }
 
 std::shared_ptr<grpc::ServerCredentials> ListenerIdentity::Credentials() {
-  const std::string served = (state_dir_ / "served").string();
-  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      served + "/key.pem", served + "/chain.pem", kRefreshSeconds);
-  grpc::experimental::TlsServerCredentialsOptions options(provider);
-  options.watch_identity_key_cert_pairs();
-  // Client chains are checked by our verifier so trust bundle and CRLs swap with the identity.
-  options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
-  options.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<VerifierRef>(verifier_));
-  return grpc::experimental::TlsServerCredentials(options);
+  return served_.Credentials();
 }
 
 }  // namespace rotagent::tls

@@ -1,11 +1,10 @@
-// The identity of the agent's own gRPC listener. gRPC watches `<state>/served/{chain,key}.pem`;
-// `served` is a symlink to the live slot of the bound profile, swapped with one rename, so the
-// listener is never restarted and open connections keep their session.
+// The identity of the agent's own gRPC listener: the live slot of the bound profile, served from
+// memory. A rotation swaps it for the next handshake; the listener is never restarted and open
+// connections keep their session.
 #pragma once
 
 #include <grpcpp/security/server_credentials.h>
 
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,15 +12,16 @@
 #include "agent/certz/profile_store.h"
 #include "agent/certz/tls_serving.h"
 #include "agent/tls/client_verifier.h"
+#include "agent/tls/swappable_credentials.h"
 
 namespace rotagent::tls {
 
 class ListenerIdentity final : public certz::TlsServing {
  public:
-  ListenerIdentity(std::filesystem::path state_dir, certz::ProfileStore& store);
+  explicit ListenerIdentity(certz::ProfileStore& store);
 
   // Binds the listener to `profile` (falling back to system_default_profile while it holds no
-  // certificate) and points `served` at its live slot. Call before Credentials().
+  // certificate) and serves its live slot. Call before Credentials().
   Status Bind(const std::string& profile);
   std::shared_ptr<grpc::ServerCredentials> Credentials();
   // Where the listener can be probed, once the port is known.
@@ -30,15 +30,15 @@ class ListenerIdentity final : public certz::TlsServing {
   Status ProfileChanged(const std::string& profile) override;
   // The profile the listener is bound to.
   std::string Bound() const;
-  // The listener is shutting down: switch files but stop proving them with handshakes.
+  // The listener is shutting down: swap identities but stop proving them with handshakes.
   void Stopping();
 
  private:
   Status Refresh(bool probe);
 
-  std::filesystem::path state_dir_;
   certz::ProfileStore& store_;
   std::shared_ptr<ClientVerifier> verifier_;
+  SwappableIdentity served_;
   mutable std::mutex mu_;
   std::string bound_;
   std::string probe_host_;
