@@ -17,20 +17,41 @@ int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   using rotagent::bench::Report;
   bool quick = false;
+  std::string only;        // empty: every scenario
   std::vector<int> fleet;  // empty: 50,100,200 (5,10 with --quick)
   std::string json_path = "rotbench.json";
+  constexpr const char* kUsage =
+      "usage: rotbench [--quick] [--only single|hotswap|footprint|fleet]\n"
+      "                [--fleet N,N,...] [--json FILE]   (as root)\n";
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << "rotbench: " << why << "\n" << kUsage;
+    return 2;
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--quick") quick = true;
-    if (a == "--json" && i + 1 < argc) json_path = argv[++i];
-    if (a == "--fleet" && i + 1 < argc) {
+    const bool has_value = i + 1 < argc;
+    if (a == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--quick") {
+      quick = true;
+    } else if (a == "--json" && has_value) {
+      json_path = argv[++i];
+    } else if (a == "--only" && has_value) {
+      only = argv[++i];
+      if (only != "single" && only != "hotswap" && only != "footprint" && only != "fleet") {
+        return usage_error("--only: unknown scenario '" + only + "'");
+      }
+    } else if (a == "--fleet" && has_value) {
       fleet.clear();
       std::istringstream sizes(argv[++i]);
-      for (std::string n; std::getline(sizes, n, ',');) fleet.push_back(std::stoi(n));
-    }
-    if (a == "--help") {
-      std::cout << "usage: rotbench [--quick] [--fleet N,N,...] [--json FILE]   (as root)\n";
-      return 0;
+      for (std::string n; std::getline(sizes, n, ',');) {
+        const int size = std::atoi(n.c_str());
+        if (size <= 0) return usage_error("--fleet: '" + n + "' is not a device count");
+        fleet.push_back(size);
+      }
+    } else {
+      return usage_error("unknown or incomplete argument '" + a + "'");
     }
   }
   const fs::path scratch = fs::temp_directory_path() / ("rotbench-" + std::to_string(getpid()));
@@ -39,15 +60,24 @@ int main(int argc, char** argv) {
   rotagent::testing::AddAccount("benchuser", "Bench+initial1", scratch / "home");
   Report r;
   try {
-    std::cerr << "rotbench: single device\n";
-    rotagent::bench::SingleDevice(r, scratch.string(), quick ? 10 : 100);
-    std::cerr << "rotbench: hot swap under load\n";
-    rotagent::bench::HotSwap(r, scratch.string(), quick ? 10 : 100);
-    std::cerr << "rotbench: footprint\n";
-    rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60, quick ? 50 : 1000);
-    std::cerr << "rotbench: fleet\n";
-    if (fleet.empty()) fleet = quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200};
-    rotagent::bench::Fleet(r, scratch.string(), fleet);
+    auto wanted = [&](const char* name, const char* what) {
+      if (!only.empty() && only != name) return false;
+      std::cerr << "rotbench: " << what << "\n";
+      return true;
+    };
+    if (wanted("single", "single device")) {
+      rotagent::bench::SingleDevice(r, scratch.string(), quick ? 10 : 100);
+    }
+    if (wanted("hotswap", "hot swap under load")) {
+      rotagent::bench::HotSwap(r, scratch.string(), quick ? 10 : 100);
+    }
+    if (wanted("footprint", "footprint")) {
+      rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60, quick ? 50 : 1000);
+    }
+    if (wanted("fleet", "fleet")) {
+      if (fleet.empty()) fleet = quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200};
+      rotagent::bench::Fleet(r, scratch.string(), fleet);
+    }
   } catch (const std::exception& e) {
     std::cerr << "rotbench: " << e.what() << "\n";
     return 1;

@@ -48,33 +48,34 @@ Status FsyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
+Status WriteNewFile(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
+                    gid_t gid) {
+  Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (fd.get() < 0) return Internal(ErrnoText("cannot create", path));
+  Status s = Status::Ok();
+  // The umask may have narrowed the mode; never widened, but make it exact.
+  const bool chown_wanted = uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1);
+  if (fchmod(fd.get(), mode) != 0 || (chown_wanted && fchown(fd.get(), uid, gid) != 0)) {
+    s = Internal(ErrnoText("cannot set mode and owner of", path));
+  }
+  for (size_t off = 0; s.ok() && off < data.size();) {
+    ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = Internal(ErrnoText("cannot write", path));
+    if (n > 0) off += static_cast<size_t>(n);
+  }
+  if (s.ok() && (fsync(fd.get()) != 0 || close(fd.release()) != 0)) {
+    s = Internal(ErrnoText("cannot flush", path));
+  }
+  if (!s.ok()) unlink(path.c_str());
+  return s;
+}
+
 Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
                        gid_t gid) {
   fs::path tmp = path;
   tmp += TempSuffix();
-  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (fd.get() < 0) return Internal(ErrnoText("cannot create", tmp));
-  // The umask may have narrowed the mode; never widened, but make it exact.
-  const bool chown_wanted = uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1);
-  if (fchmod(fd.get(), mode) != 0 || (chown_wanted && fchown(fd.get(), uid, gid) != 0)) {
-    Status s = Internal(ErrnoText("cannot set mode and owner of", tmp));
-    unlink(tmp.c_str());
-    return s;
-  }
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      unlink(tmp.c_str());
-      return Internal(ErrnoText("cannot write", tmp));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fsync(fd.get()) != 0 || close(fd.release()) != 0) {
-    unlink(tmp.c_str());
-    return Internal(ErrnoText("cannot flush", tmp));
-  }
+  ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp, data, mode, uid, gid));
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     return Internal(ErrnoText("cannot rename into", path));

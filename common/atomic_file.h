@@ -17,6 +17,12 @@ namespace rotagent {
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode,
                        uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
 
+// Creates `path`, which must not exist, with `mode` (and owner), writes `data` and fsyncs it; the
+// directory entry is the caller's to make durable. For files inside a directory that is itself
+// published with one rename, so its entries need a single directory fsync.
+Status WriteNewFile(const std::filesystem::path& path, std::string_view data, mode_t mode,
+                    uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+
 // Creates `dir` (and missing parents) with exactly `mode`, fsyncing each parent that gained an
 // entry. Existing directories are left as they are.
 Status MakeDirs(const std::filesystem::path& dir, mode_t mode);

@@ -92,13 +92,11 @@ Status ProveServed(const Inventory& inv, const Device& device, const std::string
   return Status::Ok();
 }
 
-// Reads the device's state back: every credential rotctl just set must be reported at
-// `version` and InSync.
-Status ReadBack(const Inventory& inv, const Device& device,
+// Reads the device's state back over the rotation's own connection: every credential rotctl
+// just set must be reported at `version` and InSync.
+Status ReadBack(AgentLink& link, const Device& device,
                 const std::vector<std::pair<std::string, std::string>>& expected) {
-  auto link = AgentLink::Open(inv, device);
-  if (!link.ok()) return link.status();
-  auto status = FetchDeviceStatus(*link, device.name);
+  auto status = FetchDeviceStatus(link, device.name);
   if (!status.ok()) return status.status();
   for (const auto& [name, version] : expected) {
     const CredentialStatus* found = nullptr;
@@ -174,7 +172,7 @@ Status PushCertificates(const CertificatePush& push, const Device& device) {
     ROTAGENT_RETURN_IF_ERROR(PushProfile(push, profile, device, *link));
     expected.emplace_back("profiles/" + profile.id + "/chain", push.version);
   }
-  return ReadBack(*push.inv, device, expected);
+  return ReadBack(*link, device, expected);
 }
 
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
@@ -208,7 +206,7 @@ Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& p
   fin.mutable_finalize();
   if (!rw->Write(fin)) return rw.Error(what + " (finalize)");
   ROTAGENT_RETURN_IF_ERROR(rw.Close(what + " (finalize)"));
-  return ReadBack(inv, device, expected);
+  return ReadBack(*link, device, expected);
 }
 
 }  // namespace rotagent::ctl

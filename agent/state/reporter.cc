@@ -31,7 +31,7 @@ struct Credential {
   std::string name;  // domain/id/entity
   std::string type;
   store::EntityMeta meta;
-  std::string cert_pem;  // for certificates
+  const std::optional<LeafFacts>* leaf = nullptr;  // for certificates
 };
 
 const char* TypeOf(const std::string& domain, const std::string& entity, const std::string& role) {
@@ -60,6 +60,27 @@ void Reporter::Update(ReportSettings settings, std::map<std::string, std::string
   src_.account_roles = std::move(account_roles);
 }
 
+const Reporter::SlotFacts& Reporter::FactsOf(const store::SlotStore& store, const std::string& id,
+                                             const std::string& slot, bool certificate) {
+  const std::string key = store.SlotDir(id, slot).string();
+  if (auto used = used_facts_.find(key); used != used_facts_.end()) return used->second;
+  if (auto known = facts_.find(key); known != facts_.end()) {
+    return used_facts_[key] = std::move(known->second);
+  }
+  SlotFacts f;
+  if (auto m = store.ReadMeta(id, slot); m.ok()) f.meta = std::move(*m);
+  auto pem = certificate ? store.ReadOne(id, slot, "chain.pem") : std::optional<std::string>();
+  if (pem.ok() && *pem) {
+    auto certs = certz::ParseCertificates(**pem, certz::Encoding::kPem, "chain");
+    if (certs.ok() && !certs->empty()) {
+      X509* leaf = certs->front().get();
+      f.leaf = LeafFacts{certz::NotBefore(leaf), certz::NotAfter(leaf), certz::Fingerprint(leaf),
+                         certz::SubjectText(leaf)};
+    }
+  }
+  return used_facts_[key] = std::move(f);
+}
+
 void Reporter::Refresh() {
   std::lock_guard lock(mu_);
   Builder b;
@@ -74,14 +95,13 @@ void Reporter::Refresh() {
   const std::string bound = src_.bound_profile();
   for (const auto& id : src_.profiles->List()) {
     auto slot = src_.profiles->Get(id, store::Pointer::kCommitted);
+    static const SlotFacts kNone;
+    const SlotFacts& facts = slot ? FactsOf(src_.profiles->slots(), id, *slot, true) : kNone;
     certz::ProfileMaterial meta;
-    std::string chain;
-    if (slot) {
-      auto m = src_.profiles->ReadMeta(id, *slot);
-      if (m.ok()) meta = *m;
-      auto pem = src_.profiles->slots().ReadOne(id, *slot, "chain.pem");
-      if (pem.ok() && *pem) chain = **pem;
-    }
+    meta.chain = facts.meta.Meta("chain");
+    meta.trust = facts.meta.Meta("trust");
+    meta.crl = facts.meta.Meta("crl");
+    meta.auth_policy = facts.meta.Meta("auth_policy");
     const std::string role = src_.role_of(id);
     for (auto [entity, m] : {std::pair{"chain", &meta.chain},
                              {"trust", &meta.trust},
@@ -90,7 +110,7 @@ void Reporter::Refresh() {
       const std::string name = "profiles/" + id + "/" + entity;
       if (!m->present() && ledger.count(name) == 0) continue;
       creds.push_back({name, TypeOf("profiles", entity, role), *m,
-                       std::string(entity) == "chain" ? chain : ""});
+                       std::string(entity) == "chain" ? &facts.leaf : nullptr});
     }
     if (id != bound) continue;
     const std::string gs =
@@ -110,23 +130,17 @@ void Reporter::Refresh() {
       b.Add(kOc, gs + leaf + "-version", m->version);
       b.Add(kOc, gs + leaf + "-created-on", created(m->created_on));
     }
-    if (!chain.empty()) {
-      auto certs = certz::ParseCertificates(chain, certz::Encoding::kPem, "chain");
-      if (certs.ok() && !certs->empty()) {
-        b.Add(kOc, gs + "certificate-expires-on",
-              static_cast<uint64_t>(certz::NotAfter(certs->front().get())) * 1000000000ull);
-      }
+    if (facts.leaf) {
+      b.Add(kOc, gs + "certificate-expires-on",
+            static_cast<uint64_t>(facts.leaf->not_after) * 1000000000ull);
     }
   }
 
   // Accounts.
   for (const auto& id : src_.accounts->List()) {
     auto slot = src_.accounts->Get(id, store::Pointer::kCommitted);
-    store::Slot meta;
-    if (slot) {
-      auto m = src_.accounts->ReadMeta(id, *slot);
-      if (m.ok()) meta = *m;
-    }
+    static const SlotFacts kNone;
+    const store::Slot& meta = slot ? FactsOf(*src_.accounts, id, *slot, false).meta : kNone.meta;
     const std::string user = "/system/aaa/authentication/users/user[username=" + id + "]/state/";
     for (auto [entity, leaf] : {std::pair{"password", "password"},
                                 {"authorized_keys", "authorized-keys-list"},
@@ -138,15 +152,15 @@ void Reporter::Refresh() {
         b.Add(kOc, user + leaf + "-created-on", created(m.created_on));
       }
       if (m.present() || ledger.count(name) != 0) {
-        creds.push_back({name, TypeOf("accounts", entity, ""), m, ""});
+        creds.push_back({name, TypeOf("accounts", entity, ""), m, nullptr});
       }
     }
   }
 
   // SSH server.
   if (auto committed = src_.ssh->Get("host", store::Pointer::kCommitted)) {
-    auto m = src_.ssh->ReadMeta("host", *committed);
-    if (m.ok()) {
+    const store::Slot* m = &FactsOf(*src_.ssh, "host", *committed, false).meta;
+    {
       const std::string ssh = "/system/ssh-server/state/";
       for (auto [entity, leaf] : {std::pair{"trusted_user_ca_keys", "active-trusted-user-ca-keys"},
                                   {"host_keys", "active-host-key"}}) {
@@ -154,7 +168,7 @@ void Reporter::Refresh() {
         if (!e.present()) continue;
         b.Add(kOc, ssh + leaf + "-version", e.version);
         b.Add(kOc, ssh + leaf + "-created-on", created(e.created_on));
-        creds.push_back({std::string("ssh/host/") + entity, TypeOf("ssh", entity, ""), e, ""});
+        creds.push_back({std::string("ssh/host/") + entity, TypeOf("ssh", entity, ""), e, nullptr});
       }
     }
   }
@@ -172,22 +186,20 @@ void Reporter::Refresh() {
     b.Add(kRot, base + "synchronization-status", std::string(SyncStatusName(r.status)));
     if (!r.last_error.empty()) b.Add(kRot, base + "last-error", r.last_error);
     if (!r.attempted_version.empty()) b.Add(kRot, base + "attempted-version", r.attempted_version);
-    if (c.cert_pem.empty()) continue;
-    auto certs = certz::ParseCertificates(c.cert_pem, certz::Encoding::kPem, "chain");
-    if (!certs.ok() || certs->empty()) continue;
-    X509* leaf = certs->front().get();
-    const int64_t not_after = certz::NotAfter(leaf);
+    if (c.leaf == nullptr || !*c.leaf) continue;
+    const LeafFacts& leaf = **c.leaf;
+    const int64_t not_after = leaf.not_after;
     const int64_t days = (not_after - now) / 86400;
     const std::string expiry = not_after <= now                        ? "expired"
                                : days < settings_.expiry_critical_days ? "critical"
                                : days < settings_.expiry_warning_days  ? "warning"
                                                                        : "ok";
-    b.Add(kRot, base + "not-before", certz::FormatTime(certz::NotBefore(leaf)));
+    b.Add(kRot, base + "not-before", certz::FormatTime(leaf.not_before));
     b.Add(kRot, base + "expire-time", certz::FormatTime(not_after));
     b.Add(kRot, base + "days-to-expiry", static_cast<int64_t>(days));
     b.Add(kRot, base + "expiry-status", expiry);
-    b.Add(kRot, base + "fingerprint", certz::Fingerprint(leaf));
-    b.Add(kRot, base + "subject", certz::SubjectText(leaf));
+    b.Add(kRot, base + "fingerprint", leaf.fingerprint);
+    b.Add(kRot, base + "subject", leaf.subject);
     std::string& logged = expiry_logged_[c.name];
     if (logged != expiry && expiry != "ok") {
       spdlog::log(expiry == "warning" ? spdlog::level::warn : spdlog::level::err,
@@ -208,6 +220,8 @@ void Reporter::Refresh() {
   for (const auto& [account, role] : src_.account_roles) {
     b.Add(kRot, "/rotation/agent/state/managed-account[name=" + account + "]/role", role);
   }
+  facts_ = std::move(used_facts_);  // forget slots no longer committed
+  used_facts_.clear();
   tree_.Replace(std::move(b.leaves));
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "agent/certz/profile_store.h"
@@ -39,6 +40,12 @@ struct Sources {
   std::map<std::string, std::string> account_roles;
 };
 
+// A certificate's leaf as the state tree reports it.
+struct LeafFacts {
+  int64_t not_before = 0, not_after = 0;
+  std::string fingerprint, subject;
+};
+
 class Reporter {
  public:
   Reporter(Sources sources, ReportSettings settings, Tree& tree);
@@ -50,7 +57,18 @@ class Reporter {
   Sources src_;
   ReportSettings settings_;
   Tree& tree_;
+  // What Refresh() needs of a committed slot. A published slot never changes, so each is read
+  // and parsed once, not on every refresh.
+  struct SlotFacts {
+    store::Slot meta;               // entity metadata only
+    std::optional<LeafFacts> leaf;  // profiles: the chain's first certificate
+  };
+  const SlotFacts& FactsOf(const store::SlotStore& store, const std::string& id,
+                           const std::string& slot, bool certificate);
+
   std::map<std::string, std::string> expiry_logged_;  // credential -> last expiry status logged
+  std::map<std::string, SlotFacts> facts_;            // slot directory -> facts
+  std::map<std::string, SlotFacts> used_facts_;       // those the current refresh reads
 };
 
 }  // namespace rotagent::state

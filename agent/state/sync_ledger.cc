@@ -83,7 +83,7 @@ void SyncLedger::Staged(const std::string& domain, const std::string& id,
       r.status = SyncStatus::kSynchronizing;
       r.attempted_version = meta.version;
     }
-    Save();
+    // Not saved: after a crash, recovery replays Staged from the journal before resolving it.
   }
   Changed();
 }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -120,14 +122,20 @@ Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
   const std::string slot = NewSlotName();
   const fs::path slots = ItemDir(id) / "slots";
   const fs::path tmp = slots / (kTmpPrefix + slot);
-  ROTAGENT_RETURN_IF_ERROR(MakeDirs(tmp, kDirMode));
+  // The slot is built in a private directory and published with one rename, so each file needs
+  // its own fsync but the directory only one. A crash leaves a .tmp- directory that garbage
+  // collection removes.
+  if (mkdir(tmp.c_str(), kDirMode) != 0 || chmod(tmp.c_str(), kDirMode) != 0) {
+    return Internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  }
   json meta = json::object();
   for (const auto& [entity, m] : s.meta) meta[entity] = MetaJson(m);
   for (const auto& [name, data] : s.files) {
     if (!SafeName(name) || name == kMetaFile) return Internal("bad slot file name '" + name + "'");
-    ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(tmp / name, data, kFileMode));
+    ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp / name, data, kFileMode));
   }
-  ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(tmp / kMetaFile, meta.dump(), kFileMode));
+  ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp / kMetaFile, meta.dump(), kFileMode));
+  ROTAGENT_RETURN_IF_ERROR(FsyncDir(tmp));
   std::error_code ec;
   fs::rename(tmp, slots / slot, ec);
   if (ec) return Internal("cannot publish slot of " + id_label_ + " '" + id + "': " + ec.message());

@@ -11,12 +11,30 @@
 namespace rotagent::tls {
 namespace {
 
-// Captures the leaf and stops the handshake there: the probe needs no client identity.
-int CaptureLeaf(X509_STORE_CTX* ctx, void* arg) {
-  auto* out = static_cast<std::string*>(arg);
+// Captures the leaf into the connection's app data and stops the handshake there: the probe
+// needs no client identity.
+int CaptureLeaf(X509_STORE_CTX* ctx, void* /*arg*/) {
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* out = static_cast<std::string*>(SSL_get_app_data(ssl));
   X509* leaf = X509_STORE_CTX_get0_cert(ctx);
-  if (leaf != nullptr) *out = certz::Fingerprint(leaf);
+  if (leaf != nullptr && out != nullptr) *out = certz::Fingerprint(leaf);
   return 0;
+}
+
+// One context for every probe: building it costs more than the handshake.
+SSL_CTX* ProbeContext() {
+  static SSL_CTX* const ctx = [] {
+    SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_cert_verify_callback(c, CaptureLeaf, nullptr);
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+    // gRPC's TLS servers take P-256 key shares; offering it first avoids a HelloRetryRequest.
+    SSL_CTX_set1_groups_list(c, "P-256:X25519:P-384");
+    static const unsigned char kAlpn[] = {2, 'h', '2'};
+    SSL_CTX_set_alpn_protos(c, kAlpn, sizeof kAlpn);
+    return c;
+  }();
+  return ctx;
 }
 
 int Connect(const std::string& host, int port) {
@@ -43,13 +61,9 @@ Result<std::string> ServedFingerprint(const std::string& host, int port) {
   if (fd < 0)
     return Status(Code::kUnavailable,
                   "probe: cannot connect to " + host + ":" + std::to_string(port));
-  ossl::SslCtx ctx(SSL_CTX_new(TLS_client_method()));
   std::string fingerprint;
-  SSL_CTX_set_cert_verify_callback(ctx.get(), CaptureLeaf, &fingerprint);
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  static const unsigned char kAlpn[] = {2, 'h', '2'};
-  SSL_CTX_set_alpn_protos(ctx.get(), kAlpn, sizeof kAlpn);
-  ossl::Ssl ssl(SSL_new(ctx.get()));
+  ossl::Ssl ssl(SSL_new(ProbeContext()));
+  SSL_set_app_data(ssl.get(), &fingerprint);
   SSL_set_fd(ssl.get(), fd);
   SSL_connect(ssl.get());  // fails by design once the leaf is captured
   close(fd);

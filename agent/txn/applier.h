@@ -24,7 +24,8 @@ class Applier {
 class Observer {
  public:
   virtual ~Observer() = default;
-  // `changed`: the entities whose identity differs from what was committed.
+  // `changed`: the entities whose identity differs from what was committed. Recovery replays it
+  // from the journal before Committed or RolledBack, so it need not be made durable.
   virtual void Staged(const std::string& domain, const std::string& id,
                       const std::map<std::string, store::EntityMeta>& changed) = 0;
   virtual void Committed(const std::string& domain, const std::string& id) = 0;

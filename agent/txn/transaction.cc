@@ -15,6 +15,23 @@ Status RestoreItem(const Domain& d, const std::string& id, const std::string& sl
   return d.applier->Restore(id, slot);
 }
 
+// Tells the domain's observer which entities `candidate` changes against slot `previous`.
+void NotifyStaged(const Domain& d, const std::string& domain, const std::string& id,
+                  const store::Slot& candidate, const std::string& previous) {
+  if (d.observer == nullptr) return;
+  store::Slot before;
+  if (!previous.empty()) {
+    auto meta = d.store->ReadMeta(id, previous);
+    if (meta.ok()) before = std::move(*meta);
+  }
+  std::map<std::string, store::EntityMeta> changed;
+  for (const auto& [entity, meta] : candidate.meta) {
+    const store::EntityMeta old = before.Meta(entity);
+    if (meta.version != old.version || meta.created_on != old.created_on) changed[entity] = meta;
+  }
+  d.observer->Staged(domain, id, changed);
+}
+
 }  // namespace
 
 Transaction::Transaction(store::Journal& journal, const Domains& domains, std::string name)
@@ -47,26 +64,33 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
                           const store::Slot& slot) {
   if (finished_) return FailedPrecondition("the transaction has already finished");
   const Domain& d = DomainOf(domain);
-  store::JournalItem* item = Find(domain, id);
-  if (item == nullptr) {
-    entry_.items.push_back({domain, id, d.store->Get(id, Pointer::kCommitted).value_or(""), ""});
-    item = &entry_.items.back();
-    // Journaled before anything changes, so a crash from here on is rolled back at start.
-    if (Status s = WriteJournal(); !s.ok()) {
-      entry_.items.pop_back();
-      return s;
-    }
-    Failpoint("txn.journal_opened");
-  }
+  // The slot is written first: nothing refers to it until the journal does, and start-up garbage
+  // collection removes it if the agent dies before that.
   auto name = d.store->Write(id, slot);
   Status s = name.status();
+  std::string previous;
   if (s.ok()) {
-    item->candidate = *name;
+    store::JournalItem* item = Find(domain, id);
+    const bool opened = item == nullptr;
+    std::string replaced;
+    if (opened) {
+      entry_.items.push_back(
+          {domain, id, d.store->Get(id, Pointer::kCommitted).value_or(""), *name});
+      item = &entry_.items.back();
+    } else {
+      replaced = std::exchange(item->candidate, *name);
+    }
+    // Journaled before anything a reader or the box sees changes: a crash from here on is rolled
+    // back at start.
     s = WriteJournal();
+    if (!s.ok() && opened) entry_.items.pop_back();
+    if (!s.ok() && !opened) item->candidate = replaced;
+    if (s.ok()) previous = item->previous;
   }
+  if (s.ok()) Failpoint("txn.journal_opened");
   if (s.ok()) s = d.store->Set(id, Pointer::kLive, *name);
   Failpoint("txn.live_switched");
-  if (s.ok()) Notify(domain, d, id, slot, item->previous);
+  if (s.ok()) NotifyStaged(d, domain, id, slot, previous);
   if (s.ok()) s = d.applier->Stage(id, *name);
   Failpoint("txn.staged");
   if (!s.ok()) {
@@ -103,22 +127,6 @@ Status Transaction::Commit() {
   Failpoint("txn.journal_closed");
   for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
   return closed;
-}
-
-void Transaction::Notify(const std::string& domain, const Domain& d, const std::string& id,
-                         const store::Slot& candidate, const std::string& previous) {
-  if (d.observer == nullptr) return;
-  store::Slot before;
-  if (!previous.empty()) {
-    auto meta = d.store->ReadMeta(id, previous);
-    if (meta.ok()) before = std::move(*meta);
-  }
-  std::map<std::string, store::EntityMeta> changed;
-  for (const auto& [entity, meta] : candidate.meta) {
-    const store::EntityMeta old = before.Meta(entity);
-    if (meta.version != old.version || meta.created_on != old.created_on) changed[entity] = meta;
-  }
-  d.observer->Staged(domain, id, changed);
 }
 
 void Transaction::Rollback(const std::string& reason) {
@@ -159,6 +167,9 @@ Status Recover(store::Journal& journal, const Domains& domains) {
       ROTAGENT_RETURN_IF_ERROR(
           RestoreItem(d->second, i.id, e.committing ? i.candidate : i.previous));
       if (Observer* o = d->second.observer) {
+        // Observers keep staged state in memory only; give it back before resolving it.
+        auto candidate = d->second.store->ReadMeta(i.id, i.candidate);
+        if (candidate.ok()) NotifyStaged(d->second, i.domain, i.id, *candidate, i.previous);
         if (e.committing) {
           o->Committed(i.domain, i.id);
         } else {

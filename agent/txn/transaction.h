@@ -36,8 +36,6 @@ class Transaction {
   const Domain& DomainOf(const std::string& name) const;
   store::JournalItem* Find(const std::string& domain, const std::string& id);
   Status WriteJournal();
-  void Notify(const std::string& domain, const Domain& d, const std::string& id,
-              const store::Slot& candidate, const std::string& previous);
 
   store::Journal& journal_;
   const Domains& domains_;
