@@ -1,7 +1,8 @@
 // The .deb on a clean system: installed with dpkg inside a private mount namespace whose /usr,
 // /etc and /var are overlays (nothing reaches the host), it puts the default config in place,
 // never overwrites an operator's config on reinstall, ships a unit that systemd-analyze accepts
-// at the recorded exposure, and the unit's own command lines start the agent to READY.
+// at the recorded exposure, and the unit's own command lines start the agent to READY with the
+// shipped config.
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -9,10 +10,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 
 #include "tests/support/agent_process.h"
 #include "tests/support/certz_client.h"
-#include "tests/support/pki.h"
 #include "tests/support/run_command.h"
 
 namespace rotagent::testing {
@@ -63,13 +65,7 @@ TEST_F(PackageTest, InstallsOnACleanSystemKeepsTheConfigAndTheUnitStarts) {
             0)
       << out;
 
-  // The unit's ExecStartPre and ExecStart, once the operator provisioned the identity.
-  fs::create_directories("/etc/rotagent/identity");
-  const Identity ca = MakeCa("site CA");
-  const Identity id = MakeServer(ca, "switch-1");
-  std::ofstream("/etc/rotagent/identity/cert.pem") << id.cert_pem;
-  std::ofstream("/etc/rotagent/identity/key.pem") << id.key_pem;
-  std::ofstream("/etc/rotagent/identity/ca.pem") << ca.cert_pem;
+  // The unit's ExecStartPre and ExecStart with the shipped config, which bootstraps an identity.
   const std::string text = ReadText(unit);
   const auto line = [&](const std::string& key) {
     const size_t at = text.find("\n" + key + "=") + key.size() + 2;
@@ -87,6 +83,64 @@ TEST_F(PackageTest, InstallsOnACleanSystemKeepsTheConfigAndTheUnitStarts) {
   agent.Start();
   EXPECT_EQ(agent.port(), 9339);
   EXPECT_TRUE(fs::exists("/var/lib/rotagent/journal"));
+  EXPECT_EQ(fs::status("/var/lib/rotagent/bootstrap/admin-key.pem").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+// The same .deb under a real systemd: a container booted from an overlay of this machine's root
+// (the host is untouched) installs it, then unit_check.sh starts, reloads and stops the unit and
+// records what systemd says of it.
+TEST(UnitUnderSystemd, InstalledUnitStartsReloadsAndStops) {
+  const std::string deb_name = std::string("rotagent_") + ROTAGENT_VERSION + "_amd64.deb";
+  const fs::path deb = fs::path(PACKAGE_DIR) / deb_name;
+  ASSERT_TRUE(fs::exists(deb)) << deb;
+  const fs::path scratch =
+      fs::temp_directory_path() / ("rotagent-boot-" + std::to_string(getpid()));
+  fs::remove_all(scratch);
+  for (const char* d : {"up", "root", "in", "out"}) fs::create_directories(scratch / d);
+  ASSERT_EQ(unshare(CLONE_NEWNS), 0) << "needs root";
+  ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  ASSERT_EQ(mount("tmpfs", (scratch / "up").c_str(), "tmpfs", 0, nullptr), 0);
+  fs::create_directories(scratch / "up/upper");
+  fs::create_directories(scratch / "up/work");
+  const std::string opts = "lowerdir=/,upperdir=" + (scratch / "up/upper").string() +
+                           ",workdir=" + (scratch / "up/work").string();
+  ASSERT_EQ(mount("overlay", (scratch / "root").c_str(), "overlay", 0, opts.c_str()), 0);
+  fs::copy_file(deb, scratch / "in" / deb_name);
+  fs::copy_file(UNIT_CHECK_SCRIPT, scratch / "in/unit_check.sh");
+  std::ofstream(scratch / "root/etc/systemd/system/unit-check.service")
+      << "[Service]\nType=oneshot\nExecStart=/check/in/unit_check.sh " << deb_name << "\n";
+
+  std::string out;
+  const int rc = RunCommand({"timeout", "120", "systemd-nspawn", "--quiet", "--register=no",
+                             "--keep-unit", "--link-journal=no", "-D", (scratch / "root").string(),
+                             "--bind-ro=" + (scratch / "in").string() + ":/check/in",
+                             "--bind=" + (scratch / "out").string() + ":/check/out", "--boot",
+                             "--console=pipe", "systemd.unit=unit-check.service"},
+                            "", &out);
+  std::map<std::string, std::string> facts;
+  std::ifstream in(scratch / "out/facts");
+  for (std::string line; std::getline(in, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) facts[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  const std::string log = ReadText(scratch / "out/log");
+  umount2((scratch / "root").c_str(), MNT_DETACH);
+  umount2((scratch / "up").c_str(), MNT_DETACH);
+  fs::remove_all(scratch);
+
+  ASSERT_EQ(facts["done"], "yes") << "systemd-nspawn exit " << rc << ": " << out << "\n" << log;
+  EXPECT_EQ(facts["installed"], "yes") << log;
+  EXPECT_EQ(facts["started_active"], "active/running") << log;
+  EXPECT_EQ(facts["status_text"], "listening on :::9339") << log;
+  EXPECT_EQ(facts["reloaded_same_pid"], "yes") << log;
+  EXPECT_EQ(facts["reloaded_active"], "active") << log;
+  EXPECT_NE(facts["security"].find("Overall exposure level for rotagentd.service"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(facts["stopped"], "inactive/success") << log;
+  // Recorded for the README: the score systemd gives the running unit.
+  std::cout << "systemd-analyze security (live): " << facts["security"] << "\n";
 }
 
 }  // namespace
