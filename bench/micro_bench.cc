@@ -19,12 +19,12 @@ void BM_BuildCandidate(benchmark::State& state) {
   uploads[0].kind = certz::EntityUpload::Kind::kChain;
   uploads[0].version = "v1";
   uploads[0].created_on = 1700000000;
-  uploads[0].certs = {{leaf.cert_pem, certz::Encoding::kPem}};
-  uploads[0].key = {leaf.key_pem, certz::Encoding::kPem};
+  uploads[0].certs = {{leaf.cert_pem, x509::Encoding::kPem}};
+  uploads[0].key = {leaf.key_pem, x509::Encoding::kPem};
   uploads[1].kind = certz::EntityUpload::Kind::kTrustChain;
   uploads[1].version = "v1";
   uploads[1].created_on = 1700000000;
-  uploads[1].certs = {{ca.cert_pem, certz::Encoding::kPem}};
+  uploads[1].certs = {{ca.cert_pem, x509::Encoding::kPem}};
   certz::CandidateContext ctx;
   ctx.now = time(nullptr);
   for (auto _ : state) benchmark::DoNotOptimize(certz::BuildCandidate(uploads, ctx));

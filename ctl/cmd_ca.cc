@@ -2,6 +2,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/x509.h"
 #include "ctl/cli.h"
 #include "ctl/lab_ca.h"
 
@@ -17,9 +18,9 @@ int CaCommand(const Inventory& inv, const Options& o) {
   if (!ca.ok()) return Fail(ca.status());
   const nlohmann::json j = {{"directory", inv.ca_dir.string()},
                             {"certificate", LabCa::CertPath(inv.ca_dir).string()},
-                            {"subject", SubjectName(ca->cert())},
-                            {"sha256Fingerprint", Sha256Fingerprint(ca->cert())},
-                            {"notAfter", NotAfter(ca->cert())}};
+                            {"subject", x509::SubjectText(ca->cert())},
+                            {"sha256Fingerprint", x509::Fingerprint(ca->cert())},
+                            {"notAfter", x509::FormatTime(x509::NotAfter(ca->cert()))}};
   if (o.json()) {
     std::cout << j.dump(2) << "\n";
   } else {

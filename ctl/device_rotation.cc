@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "common/x509.h"
 #include "ctl/agent_link.h"
 #include "ctl/device_status.h"
 
@@ -73,7 +74,7 @@ pb::RotateCertificateRequest Upload(const CertificatePush& push, const std::stri
   auto* trust = req.mutable_certificates()->add_entities();
   trust->set_version(push.version);
   trust->set_created_on(now);
-  auto certs = SplitCertificates(push.trust_bundle_pem, "trust bundle");
+  auto certs = x509::SplitPemCertificates(push.trust_bundle_pem, "trust bundle");
   pb::CertificateChain* node = trust->mutable_trust_bundle();
   for (size_t i = 0; certs.ok() && i < certs->size(); ++i) {
     SetCertificate(node->mutable_certificate(), (*certs)[i]);

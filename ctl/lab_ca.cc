@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/atomic_file.h"
+#include "common/x509.h"
 #include "common/x509_issuer.h"
 
 namespace rotagent::ctl {
@@ -15,59 +16,7 @@ namespace {
 constexpr const char* kKeyFile = "ca-key.pem";
 constexpr const char* kCertFile = "ca-cert.pem";
 
-std::string KeyPem(EVP_PKEY* key) {
-  ossl::Bio bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
-  return ossl::BioString(bio.get());
-}
-
 }  // namespace
-
-std::string CertificatePem(X509* cert) {
-  ossl::Bio bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_X509(bio.get(), cert);
-  return ossl::BioString(bio.get());
-}
-
-std::string Sha256Fingerprint(X509* cert) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  X509_digest(cert, EVP_sha256(), md, &n);
-  std::string out;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned int i = 0; i < n; ++i) {
-    if (i > 0) out += ':';
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
-  }
-  return out;
-}
-
-std::string NotAfter(X509* cert) {
-  tm t{};
-  ASN1_TIME_to_tm(X509_get0_notAfter(cert), &t);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &t);
-  return buf;
-}
-
-std::string SubjectName(X509* cert) {
-  ossl::Bio bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
-  return ossl::BioString(bio.get());
-}
-
-Result<std::vector<std::string>> SplitCertificates(const std::string& pem,
-                                                   const std::string& what) {
-  ossl::Bio bio = ossl::MemBio(pem);
-  std::vector<std::string> out;
-  while (ossl::X509Ptr c{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
-    out.push_back(CertificatePem(c.get()));
-  }
-  ERR_clear_error();  // the loop ends on "no start line"
-  if (out.empty()) return InvalidArgument(what + " holds no PEM certificate");
-  return out;
-}
 
 fs::path LabCa::CertPath(const fs::path& dir) { return dir / kCertFile; }
 
@@ -81,11 +30,11 @@ Status LabCa::Init(const fs::path& dir, const std::string& common_name, int days
       x509::Issue({.common_name = common_name, .is_ca = true, .lifetime = int64_t{days} * 86400},
                   nullptr, nullptr);
   if (!ca.ok()) return ca.status();
-  std::string key = KeyPem(ca->key.get());
+  std::string key = x509::KeyToPem(ca->key.get());
   Status s = WriteFileAtomic(dir / kKeyFile, key, 0600);
   Wipe(key);
   ROTAGENT_RETURN_IF_ERROR(s);
-  return WriteFileAtomic(dir / kCertFile, CertificatePem(ca->cert.get()), 0644);
+  return WriteFileAtomic(dir / kCertFile, x509::CertToPem(ca->cert.get()), 0644);
 }
 
 Result<LabCa> LabCa::Load(const fs::path& dir) {
@@ -126,7 +75,7 @@ Result<std::string> LabCa::Sign(const std::string& csr_pem, const LeafSpec& spec
                               .lifetime = int64_t{spec.days} * 86400},
                              cert_.get(), key_.get());
   if (!cert.ok()) return cert.status();
-  return CertificatePem(cert->get());
+  return x509::CertToPem(cert->get());
 }
 
 }  // namespace rotagent::ctl

@@ -40,11 +40,4 @@ class LabCa {
   std::string cert_pem_;
 };
 
-// PEM blocks of every certificate in `pem`, in order.
-Result<std::vector<std::string>> SplitCertificates(const std::string& pem, const std::string& what);
-std::string CertificatePem(X509* cert);
-std::string Sha256Fingerprint(X509* cert);  // AA:BB:...
-std::string NotAfter(X509* cert);           // RFC 3339
-std::string SubjectName(X509* cert);        // one-line, RFC 2253
-
 }  // namespace rotagent::ctl

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::authz {
 namespace {
@@ -32,7 +32,7 @@ std::vector<std::string> IdentitiesOf(X509* cert) {
 }  // namespace
 
 Status Authorizer::Check(const std::string& service, const std::string& peer_pem) const {
-  auto certs = certz::ParseCertificates(peer_pem, certz::Encoding::kPem, "peer certificate");
+  auto certs = x509::ParseCertificates(peer_pem, x509::Encoding::kPem, "peer certificate");
   if (!certs.ok()) return {Code::kUnauthenticated, "no verified client certificate"};
   std::vector<std::string> ids = IdentitiesOf(certs->front().get());
   auto it = rules_.find(service);
@@ -43,7 +43,7 @@ Status Authorizer::Check(const std::string& service, const std::string& peer_pem
       }
     }
   }
-  std::string who = ids.empty() ? certz::SubjectText(certs->front().get()) : ids.front();
+  std::string who = ids.empty() ? x509::SubjectText(certs->front().get()) : ids.front();
   return {Code::kPermissionDenied, "client '" + who + "' is not allowed to call " + service +
                                        " (see authorization." + service + " in the agent config)"};
 }

@@ -87,7 +87,7 @@ Result<std::vector<ossl::X509Ptr>> ParseBlobs(const std::vector<Blob>& blobs,
   for (size_t i = 0; i < blobs.size(); ++i) {
     std::string item = what + " certificate " + std::to_string(i);
     ROTAGENT_RETURN_IF_ERROR(CheckSize(blobs[i].data, limits, item));
-    auto certs = ParseCertificates(blobs[i].data, blobs[i].encoding, item);
+    auto certs = x509::ParseCertificates(blobs[i].data, blobs[i].encoding, item);
     if (!certs.ok()) return certs.status();
     for (auto& c : *certs) out.push_back(std::move(c));
   }
@@ -103,17 +103,17 @@ struct Parsed {
 Result<Parsed> ParseMaterial(const ProfileMaterial& m) {
   Parsed p;
   if (!m.chain_pem.empty()) {
-    auto c = ParseCertificates(m.chain_pem, Encoding::kPem, "stored certificate chain");
+    auto c = x509::ParseCertificates(m.chain_pem, x509::Encoding::kPem, "stored certificate chain");
     if (!c.ok()) return c.status();
     p.chain = std::move(*c);
   }
   if (!m.trust_pem.empty()) {
-    auto t = ParseCertificates(m.trust_pem, Encoding::kPem, "stored trust bundle");
+    auto t = x509::ParseCertificates(m.trust_pem, x509::Encoding::kPem, "stored trust bundle");
     if (!t.ok()) return t.status();
     p.trust = std::move(*t);
   }
   if (!m.crl_pem.empty()) {
-    auto r = ParseCrls(m.crl_pem, Encoding::kPem, "stored CRL bundle");
+    auto r = x509::ParseCrls(m.crl_pem, x509::Encoding::kPem, "stored CRL bundle");
     if (!r.ok()) return r.status();
     p.crls = std::move(*r);
   }
@@ -223,14 +223,14 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
                                                       " certificates");
         }
         ROTAGENT_RETURN_IF_ERROR(CheckNoRepeats(*certs, what));
-        next.trust_pem = CertsToPem(*certs);
+        next.trust_pem = x509::CertsToPem(*certs);
         break;
       }
       case EntityUpload::Kind::kTrustPkcs7: {
         ROTAGENT_RETURN_IF_ERROR(CheckSize(e.pkcs7, ctx.limits, what));
-        auto certs = ParsePkcs7(e.pkcs7, what);
+        auto certs = x509::ParsePkcs7(e.pkcs7, what);
         if (!certs.ok()) return certs.status();
-        next.trust_pem = CertsToPem(*certs);
+        next.trust_pem = x509::CertsToPem(*certs);
         break;
       }
       case EntityUpload::Kind::kCrlBundle: {
@@ -242,11 +242,11 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
         for (size_t j = 0; j < e.crls.size(); ++j) {
           std::string item = what + " CRL " + std::to_string(j);
           ROTAGENT_RETURN_IF_ERROR(CheckSize(e.crls[j].data, ctx.limits, item));
-          auto parsed = ParseCrls(e.crls[j].data, e.crls[j].encoding, item);
+          auto parsed = x509::ParseCrls(e.crls[j].data, e.crls[j].encoding, item);
           if (!parsed.ok()) return parsed.status();
           for (auto& c : *parsed) crls.push_back(std::move(c));
         }
-        next.crl_pem = CrlsToPem(crls);
+        next.crl_pem = x509::CrlsToPem(crls);
         break;
       }
       case EntityUpload::Kind::kAuthPolicy:
@@ -267,7 +267,7 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
         ossl::Pkey key;
         if (e.key) {
           ROTAGENT_RETURN_IF_ERROR(CheckSize(e.key->data, ctx.limits, what + " private key"));
-          auto parsed = ParsePrivateKey(e.key->data, e.key->encoding, what + " private key");
+          auto parsed = x509::ParsePrivateKey(e.key->data, e.key->encoding, what + " private key");
           if (!parsed.ok()) return parsed.status();
           key = std::move(*parsed);
         } else if (ctx.generated_key != nullptr) {
@@ -284,9 +284,9 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
         ROTAGENT_RETURN_IF_ERROR(CheckKeyMatches(leaf, key.get(), what));
         for (const auto& c : *chain)
           ROTAGENT_RETURN_IF_ERROR(CheckValidity(c.get(), ctx.now, what));
-        next.chain_pem = CertsToPem(*chain);
+        next.chain_pem = x509::CertsToPem(*chain);
         Wipe(next.key_pem);
-        next.key_pem = KeyToPem(key.get());
+        next.key_pem = x509::KeyToPem(key.get());
         break;
       }
       case EntityUpload::Kind::kExisting:
@@ -307,18 +307,18 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
     X509* leaf = parsed->chain.front().get();
     if (parsed->trust.empty()) {
       return FailedPrecondition("the profile has no trust bundle to verify certificate " +
-                                SubjectText(leaf) + "; upload one with the certificate");
+                                x509::SubjectText(leaf) + "; upload one with the certificate");
     }
     Status v =
         VerifyChain(leaf, Intermediates(parsed->chain), parsed->trust, parsed->crls, ctx.now);
     if (!v.ok()) {
       if (changed[idx(EntityType::kCertificateChain)]) {
-        return InvalidArgument("certificate " + SubjectText(leaf) +
+        return InvalidArgument("certificate " + x509::SubjectText(leaf) +
                                " does not verify against the trust bundle: " + v.message());
       }
       return FailedPrecondition(
           "the new trust bundle or CRLs would no longer validate the profile's certificate " +
-          SubjectText(leaf) + ": " + v.message());
+          x509::SubjectText(leaf) + ": " + v.message());
     }
   }
   return next;

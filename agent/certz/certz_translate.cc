@@ -46,18 +46,19 @@ CsrSubject SubjectFromProto(const pb::CSRParams& p) {
 
 namespace {
 
-Result<Encoding> EncodingOf(const pb::Certificate& c, const std::string& data,
-                            const std::string& what) {
+Result<x509::Encoding> EncodingOf(const pb::Certificate& c, const std::string& data,
+                                  const std::string& what) {
   if (c.type() != pb::CERTIFICATE_TYPE_X509) {
     return InvalidArgument(what + ": type must be CERTIFICATE_TYPE_X509");
   }
   switch (c.encoding()) {
     case pb::CERTIFICATE_ENCODING_PEM:
-      return Encoding::kPem;
+      return x509::Encoding::kPem;
     case pb::CERTIFICATE_ENCODING_DER:
-      return Encoding::kDer;
+      return x509::Encoding::kDer;
     case pb::CERTIFICATE_ENCODING_CRT:  // CRT files hold either form
-      return data.find("-----BEGIN") != std::string::npos ? Encoding::kPem : Encoding::kDer;
+      return data.find("-----BEGIN") != std::string::npos ? x509::Encoding::kPem
+                                                          : x509::Encoding::kDer;
     default:
       return InvalidArgument(what + ": encoding must be PEM, DER or CRT");
   }
@@ -105,8 +106,8 @@ Status ChainFromProto(const pb::CertificateChain& chain, const std::string& what
         }
       } else if (c.has_raw_private_key() || !c.private_key().empty()) {
         const std::string& key = c.has_raw_private_key() ? c.raw_private_key() : c.private_key();
-        out.key = Blob{
-            key, c.encoding() == pb::CERTIFICATE_ENCODING_DER ? Encoding::kDer : Encoding::kPem};
+        out.key = Blob{key, c.encoding() == pb::CERTIFICATE_ENCODING_DER ? x509::Encoding::kDer
+                                                                         : x509::Encoding::kPem};
       }
     }
     node = node->has_parent() ? &node->parent() : nullptr;
@@ -164,8 +165,9 @@ Result<std::vector<EntityUpload>> UploadFromProto(const pb::UploadRequest& req) 
         }
         for (int j = 0; j < list.size(); ++j) {
           const auto& crl = list[j];
-          Encoding enc =
-              crl.encoding() == pb::CERTIFICATE_ENCODING_DER ? Encoding::kDer : Encoding::kPem;
+          x509::Encoding enc = crl.encoding() == pb::CERTIFICATE_ENCODING_DER
+                                   ? x509::Encoding::kDer
+                                   : x509::Encoding::kPem;
           u.crls.push_back({crl.certificate_revocation_list(), enc});
         }
         break;

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "agent/certz/material.h"
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::certz {
 
 struct Blob {
   std::string data;
-  Encoding encoding = Encoding::kPem;
+  x509::Encoding encoding = x509::Encoding::kPem;
 };
 
 struct EntityUpload {

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::certz {
 
@@ -38,21 +38,24 @@ Status CheckKeyPolicy(EVP_PKEY* key, const KeyPolicy& policy, const std::string&
 Status CheckKeyMatches(X509* cert, EVP_PKEY* key, const std::string& what) {
   if (X509_check_private_key(cert, key) != 1) {
     ERR_clear_error();
-    return InvalidArgument(what + ": private key does not match certificate " + SubjectText(cert));
+    return InvalidArgument(what + ": private key does not match certificate " +
+                           x509::SubjectText(cert));
   }
   return Status::Ok();
 }
 
 Status CheckValidity(X509* cert, int64_t now, const std::string& what) {
-  int64_t nb = NotBefore(cert);
-  int64_t na = NotAfter(cert);
+  int64_t nb = x509::NotBefore(cert);
+  int64_t na = x509::NotAfter(cert);
   if (now < nb) {
-    return InvalidArgument(what + ": certificate " + SubjectText(cert) + " is not yet valid (now " +
-                           FormatTime(now) + ", notBefore " + FormatTime(nb) + ")");
+    return InvalidArgument(what + ": certificate " + x509::SubjectText(cert) +
+                           " is not yet valid (now " + x509::FormatTime(now) + ", notBefore " +
+                           x509::FormatTime(nb) + ")");
   }
   if (now > na) {
-    return InvalidArgument(what + ": certificate " + SubjectText(cert) + " has expired (now " +
-                           FormatTime(now) + ", notAfter " + FormatTime(na) + ")");
+    return InvalidArgument(what + ": certificate " + x509::SubjectText(cert) +
+                           " has expired (now " + x509::FormatTime(now) + ", notAfter " +
+                           x509::FormatTime(na) + ")");
   }
   return Status::Ok();
 }
@@ -60,8 +63,8 @@ Status CheckValidity(X509* cert, int64_t now, const std::string& what) {
 Status CheckNoRepeats(const std::vector<ossl::X509Ptr>& chain, const std::string& what) {
   std::set<std::string> seen;
   for (const auto& c : chain) {
-    if (!seen.insert(Fingerprint(c.get())).second) {
-      return InvalidArgument(what + ": certificate " + SubjectText(c.get()) +
+    if (!seen.insert(x509::Fingerprint(c.get())).second) {
+      return InvalidArgument(what + ": certificate " + x509::SubjectText(c.get()) +
                              " appears twice (parent loop)");
     }
   }

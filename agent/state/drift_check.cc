@@ -1,8 +1,8 @@
 #include "agent/state/drift_check.h"
 
-#include "agent/certz/x509.h"
 #include "agent/credentialz/slots.h"
 #include "common/ossl.h"
+#include "common/x509.h"
 
 namespace rotagent::state {
 namespace {
@@ -22,8 +22,8 @@ void CheckProfile(const DriftSources& src, const std::string& id) {
     auto chain = src.profiles->slots().ReadOne(id, *slot, "chain.pem");
     auto served = src.served_fingerprint();
     if (chain.ok() && *chain && served.ok()) {
-      auto certs = certz::ParseCertificates(**chain, certz::Encoding::kPem, "chain");
-      if (certs.ok() && !certs->empty() && certz::Fingerprint(certs->front().get()) != *served) {
+      auto certs = x509::ParseCertificates(**chain, x509::Encoding::kPem, "chain");
+      if (certs.ok() && !certs->empty() && x509::Fingerprint(certs->front().get()) != *served) {
         why = "the listener serves certificate " + *served + ", not the committed version '" +
               meta->chain.version + "'";
       }

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::state {
 namespace {
@@ -71,17 +71,18 @@ const Reporter::SlotFacts& Reporter::FactsOf(const store::SlotStore& store, cons
   if (auto m = store.ReadMeta(id, slot); m.ok()) f.meta = std::move(*m);
   auto pem = certificate ? store.ReadOne(id, slot, "chain.pem") : std::optional<std::string>();
   if (pem.ok() && *pem) {
-    auto certs = certz::ParseCertificates(**pem, certz::Encoding::kPem, "chain");
+    auto certs = x509::ParseCertificates(**pem, x509::Encoding::kPem, "chain");
     if (certs.ok() && !certs->empty()) {
       X509* leaf = certs->front().get();
-      f.leaf = LeafFacts{certz::NotBefore(leaf), certz::NotAfter(leaf), certz::Fingerprint(leaf),
-                         certz::SubjectText(leaf)};
+      f.leaf = LeafFacts{x509::NotBefore(leaf), x509::NotAfter(leaf), x509::Fingerprint(leaf),
+                         x509::SubjectText(leaf)};
     }
   }
   return used_facts_[key] = std::move(f);
 }
 
 void Reporter::Refresh() {
+  static const SlotFacts kNone;  // an item with nothing committed yet
   std::lock_guard lock(mu_);
   Builder b;
   const auto created = [this](uint64_t v) -> uint64_t {
@@ -95,7 +96,6 @@ void Reporter::Refresh() {
   const std::string bound = src_.bound_profile();
   for (const auto& id : src_.profiles->List()) {
     auto slot = src_.profiles->Get(id, store::Pointer::kCommitted);
-    static const SlotFacts kNone;
     const SlotFacts& facts = slot ? FactsOf(src_.profiles->slots(), id, *slot, true) : kNone;
     certz::ProfileMaterial meta;
     meta.chain = facts.meta.Meta("chain");
@@ -139,7 +139,6 @@ void Reporter::Refresh() {
   // Accounts.
   for (const auto& id : src_.accounts->List()) {
     auto slot = src_.accounts->Get(id, store::Pointer::kCommitted);
-    static const SlotFacts kNone;
     const store::Slot& meta = slot ? FactsOf(*src_.accounts, id, *slot, false).meta : kNone.meta;
     const std::string user = "/system/aaa/authentication/users/user[username=" + id + "]/state/";
     for (auto [entity, leaf] : {std::pair{"password", "password"},
@@ -159,17 +158,15 @@ void Reporter::Refresh() {
 
   // SSH server.
   if (auto committed = src_.ssh->Get("host", store::Pointer::kCommitted)) {
-    const store::Slot* m = &FactsOf(*src_.ssh, "host", *committed, false).meta;
-    {
-      const std::string ssh = "/system/ssh-server/state/";
-      for (auto [entity, leaf] : {std::pair{"trusted_user_ca_keys", "active-trusted-user-ca-keys"},
-                                  {"host_keys", "active-host-key"}}) {
-        const store::EntityMeta e = m->Meta(entity);
-        if (!e.present()) continue;
-        b.Add(kOc, ssh + leaf + "-version", e.version);
-        b.Add(kOc, ssh + leaf + "-created-on", created(e.created_on));
-        creds.push_back({std::string("ssh/host/") + entity, TypeOf("ssh", entity, ""), e, nullptr});
-      }
+    const store::Slot& m = FactsOf(*src_.ssh, "host", *committed, false).meta;
+    const std::string ssh = "/system/ssh-server/state/";
+    for (auto [entity, leaf] : {std::pair{"trusted_user_ca_keys", "active-trusted-user-ca-keys"},
+                                {"host_keys", "active-host-key"}}) {
+      const store::EntityMeta e = m.Meta(entity);
+      if (!e.present()) continue;
+      b.Add(kOc, ssh + leaf + "-version", e.version);
+      b.Add(kOc, ssh + leaf + "-created-on", created(e.created_on));
+      creds.push_back({std::string("ssh/host/") + entity, TypeOf("ssh", entity, ""), e, nullptr});
     }
   }
 
@@ -194,8 +191,8 @@ void Reporter::Refresh() {
                                : days < settings_.expiry_critical_days ? "critical"
                                : days < settings_.expiry_warning_days  ? "warning"
                                                                        : "ok";
-    b.Add(kRot, base + "not-before", certz::FormatTime(leaf.not_before));
-    b.Add(kRot, base + "expire-time", certz::FormatTime(not_after));
+    b.Add(kRot, base + "not-before", x509::FormatTime(leaf.not_before));
+    b.Add(kRot, base + "expire-time", x509::FormatTime(not_after));
     b.Add(kRot, base + "days-to-expiry", static_cast<int64_t>(days));
     b.Add(kRot, base + "expiry-status", expiry);
     b.Add(kRot, base + "fingerprint", leaf.fingerprint);
@@ -204,7 +201,7 @@ void Reporter::Refresh() {
     if (logged != expiry && expiry != "ok") {
       spdlog::log(expiry == "warning" ? spdlog::level::warn : spdlog::level::err,
                   "credential {} ({}): certificate {} in {} days (not after {})", c.name, c.type,
-                  expiry == "expired" ? "expired" : "expires", days, certz::FormatTime(not_after));
+                  expiry == "expired" ? "expired" : "expires", days, x509::FormatTime(not_after));
     }
     logged = expiry;
   }

@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
-#include "agent/certz/x509.h"
 #include "common/atomic_file.h"
+#include "common/x509.h"
 #include "common/x509_issuer.h"
 
 namespace rotagent::tls {
@@ -21,11 +21,11 @@ bool IsIp(const std::string& s) {
 }
 
 Status WriteIssued(const fs::path& dir, const std::string& name, const Issued& i) {
-  std::string key = certz::KeyToPem(i.key.get());
+  std::string key = x509::KeyToPem(i.key.get());
   Status s = WriteFileAtomic(dir / (name + "-key.pem"), key, 0600);
   Wipe(key);
   ROTAGENT_RETURN_IF_ERROR(s);
-  return WriteFileAtomic(dir / (name + "-cert.pem"), certz::CertToPem(i.cert.get()), 0644);
+  return WriteFileAtomic(dir / (name + "-cert.pem"), x509::CertToPem(i.cert.get()), 0644);
 }
 
 certz::ProfileMaterial Material(std::string chain, std::string key, std::string trust) {
@@ -77,14 +77,14 @@ Result<certz::ProfileMaterial> LoadIdentityFiles(const std::string& cert, const 
   for (const auto* r : {&c, &k, &t}) {
     if (!r->ok()) return r->status().WithContext("identity");
   }
-  auto certs = certz::ParseCertificates(*c, certz::Encoding::kPem, "identity.cert " + cert);
+  auto certs = x509::ParseCertificates(*c, x509::Encoding::kPem, "identity.cert " + cert);
   if (!certs.ok()) return certs.status();
-  auto pkey = certz::ParsePrivateKey(*k, certz::Encoding::kPem, "identity.key " + key);
+  auto pkey = x509::ParsePrivateKey(*k, x509::Encoding::kPem, "identity.key " + key);
   if (!pkey.ok()) return pkey.status();
   if (X509_check_private_key(certs->front().get(), pkey->get()) != 1) {
     return InvalidArgument("identity.key does not match identity.cert");
   }
-  auto trust = certz::ParseCertificates(*t, certz::Encoding::kPem, "identity.trust_bundle");
+  auto trust = x509::ParseCertificates(*t, x509::Encoding::kPem, "identity.trust_bundle");
   if (!trust.ok()) return trust.status();
   return Material(std::move(*c), std::move(*k), std::move(*t));
 }

@@ -3,7 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::tls {
 namespace {
@@ -18,11 +18,11 @@ int IgnoreMissingCrl(int ok, X509_STORE_CTX* ctx) {
 Status ClientVerifier::Update(const std::string& trust_pem, const std::string& crl_pem) {
   auto set = std::make_shared<TrustSet>();
   set->store.reset(X509_STORE_new());
-  auto certs = certz::ParseCertificates(trust_pem, certz::Encoding::kPem, "trust bundle");
+  auto certs = x509::ParseCertificates(trust_pem, x509::Encoding::kPem, "trust bundle");
   if (!certs.ok()) return certs.status();
   for (const auto& c : *certs) X509_STORE_add_cert(set->store.get(), c.get());
   if (!crl_pem.empty()) {
-    auto crls = certz::ParseCrls(crl_pem, certz::Encoding::kPem, "CRL bundle");
+    auto crls = x509::ParseCrls(crl_pem, x509::Encoding::kPem, "CRL bundle");
     if (!crls.ok()) return crls.status();
     for (const auto& c : *crls) X509_STORE_add_crl(set->store.get(), c.get());
     X509_STORE_set_flags(set->store.get(), X509_V_FLAG_CRL_CHECK);
@@ -47,11 +47,11 @@ bool ClientVerifier::ChecksCrls() const {
 Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& chain_pem) const {
   auto set = Current();
   if (!set) return {Code::kUnavailable, "no trust bundle loaded"};
-  auto certs = certz::ParseCertificates(leaf_pem, certz::Encoding::kPem, "client certificate");
+  auto certs = x509::ParseCertificates(leaf_pem, x509::Encoding::kPem, "client certificate");
   if (!certs.ok()) return {Code::kUnauthenticated, certs.status().message()};
   std::vector<ossl::X509Ptr> sent;
   if (!chain_pem.empty()) {
-    auto parsed = certz::ParseCertificates(chain_pem, certz::Encoding::kPem, "client chain");
+    auto parsed = x509::ParseCertificates(chain_pem, x509::Encoding::kPem, "client chain");
     if (parsed.ok()) sent = std::move(*parsed);
   }
   STACK_OF(X509)* untrusted = sk_X509_new_null();

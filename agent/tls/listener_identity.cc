@@ -5,9 +5,9 @@
 #include <chrono>
 #include <thread>
 
-#include "agent/certz/x509.h"
 #include "agent/tls/probe.h"
 #include "common/failpoint.h"
+#include "common/x509.h"
 
 namespace rotagent::tls {
 using namespace std::chrono_literals;
@@ -76,9 +76,9 @@ Status ListenerIdentity::Refresh(bool probe) {
   if (!probe || stopping_) return Status::Ok();
   Failpoint("listener.served_switched");
 
-  auto leaf = certz::ParseCertificates(m->chain_pem, certz::Encoding::kPem, "served chain");
+  auto leaf = x509::ParseCertificates(m->chain_pem, x509::Encoding::kPem, "served chain");
   if (!leaf.ok()) return leaf.status();
-  const std::string want = certz::Fingerprint(leaf->front().get());
+  const std::string want = x509::Fingerprint(leaf->front().get());
   auto deadline = std::chrono::steady_clock::now() + kProbeDeadline;
   std::string seen;
   while (std::chrono::steady_clock::now() < deadline) {

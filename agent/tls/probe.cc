@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "agent/certz/x509.h"
 #include "common/ossl.h"
+#include "common/x509.h"
 
 namespace rotagent::tls {
 namespace {
@@ -18,7 +18,7 @@ int CaptureLeaf(X509_STORE_CTX* ctx, void* /*arg*/) {
       static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* out = static_cast<std::string*>(SSL_get_app_data(ssl));
   X509* leaf = X509_STORE_CTX_get0_cert(ctx);
-  if (leaf != nullptr && out != nullptr) *out = certz::Fingerprint(leaf);
+  if (leaf != nullptr && out != nullptr) *out = x509::Fingerprint(leaf);
   return 0;
 }
 

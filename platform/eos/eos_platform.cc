@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/ossl.h"
+#include "common/x509.h"
 #include "platform/ssh_probe.h"
 
 namespace rotagent::platform::eos {
@@ -38,18 +39,6 @@ std::vector<std::string> Files(const SslProfileConfig& p) {
   if (!p.certificate.empty()) out.push_back("certificate:" + p.certificate);
   if (!p.key.empty()) out.push_back("sslkey:" + p.key);
   for (const auto& t : p.trust) out.push_back("certificate:" + t);
-  return out;
-}
-
-Result<std::vector<std::string>> SplitPem(const std::string& pem) {
-  ossl::Bio bio = ossl::MemBio(pem);
-  std::vector<std::string> out;
-  while (ossl::X509Ptr c{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
-    ossl::Bio o(BIO_new(BIO_s_mem()));
-    PEM_write_bio_X509(o.get(), c.get());
-    out.push_back(ossl::BioString(o.get()));
-  }
-  (void)ossl::LastError();  // the loop ends on "no start line"
   return out;
 }
 
@@ -105,7 +94,7 @@ Result<SslProfileConfig> EosPlatform::Import(const CertInstall& c,
   // EOS trusts one certificate per file: the bundle is split into the work directory first.
   std::vector<fs::path> scratch;
   if (auto trust = ReadFile(c.slot_dir / "trust.pem"); trust.ok()) {
-    auto certs = SplitPem(*trust);
+    auto certs = x509::SplitPemCertificates(*trust, "trust bundle of profile " + c.profile);
     if (!certs.ok()) return certs.status();
     ROTAGENT_RETURN_IF_ERROR(MakeDirs(config_.work_dir, 0700));
     for (size_t i = 0; i < certs->size(); ++i) {

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "agent/certz/validate.h"
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 #include "tests/integration/certz_fixture.h"
 
 namespace rotagent::testing {
@@ -43,8 +43,8 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   ASSERT_TRUE(committed);
   EXPECT_EQ(Fingerprint(committed->chain_pem), served);
   EXPECT_EQ(committed->chain.version, served == new_fp ? "v2" : "v1");
-  auto cert = certz::ParseCertificates(committed->chain_pem, certz::Encoding::kPem, "chain");
-  auto key = certz::ParsePrivateKey(committed->key_pem, certz::Encoding::kPem, "key");
+  auto cert = x509::ParseCertificates(committed->chain_pem, x509::Encoding::kPem, "chain");
+  auto key = x509::ParsePrivateKey(committed->key_pem, x509::Encoding::kPem, "key");
   ASSERT_TRUE(cert.ok() && key.ok());
   EXPECT_TRUE(certz::CheckKeyMatches(cert->front().get(), key->get(), "committed").ok());
   // The files installed for other services agree too.

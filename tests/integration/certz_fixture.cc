@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::testing {
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 #include "tests/integration/certz_fixture.h"
 
 namespace rotagent::testing {

@@ -5,15 +5,15 @@
 
 #include <stdexcept>
 
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 namespace rotagent::testing {
 namespace {
 
 Identity Wrap(x509::Issued i) {
   Identity id;
-  id.cert_pem = certz::CertToPem(i.cert.get());
-  id.key_pem = certz::KeyToPem(i.key.get());
+  id.cert_pem = x509::CertToPem(i.cert.get());
+  id.key_pem = x509::KeyToPem(i.key.get());
   id.cert = std::move(i.cert);
   id.key = std::move(i.key);
   return id;
@@ -55,7 +55,7 @@ std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::s
       x509::IssueFor(X509_REQ_get0_pubkey(req.get()),
                      {.common_name = cn, .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}},
                      ca.cert.get(), ca.key.get()));
-  return certz::CertToPem(cert.get());
+  return x509::CertToPem(cert.get());
 }
 
 std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revoked) {
@@ -83,12 +83,12 @@ std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revo
 
 std::string RsaKeyPem(int bits) {
   ossl::Pkey k(EVP_RSA_gen(static_cast<unsigned>(bits)));
-  return certz::KeyToPem(k.get());
+  return x509::KeyToPem(k.get());
 }
 
 std::string Fingerprint(const std::string& cert_pem) {
-  auto certs = Must(certz::ParseCertificates(cert_pem, certz::Encoding::kPem, "fixture"));
-  return certz::Fingerprint(certs.front().get());
+  auto certs = Must(x509::ParseCertificates(cert_pem, x509::Encoding::kPem, "fixture"));
+  return x509::Fingerprint(certs.front().get());
 }
 
 }  // namespace rotagent::testing

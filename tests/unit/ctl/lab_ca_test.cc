@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "agent/certz/csr.h"
+#include "common/x509.h"
 
 namespace rotagent::ctl {
 namespace {
@@ -39,7 +40,7 @@ TEST_F(LabCaTest, KeyIsPrivateAndNeverOverwritten) {
   EXPECT_EQ(again.code(), Code::kAlreadyExists);
   auto ca = LabCa::Load(dir_);
   ASSERT_TRUE(ca.ok());
-  EXPECT_EQ(SubjectName(ca->cert()), "CN=test lab CA");
+  EXPECT_EQ(x509::SubjectText(ca->cert()), "CN=test lab CA");
 }
 
 TEST_F(LabCaTest, SignsWithTheNamesItWasAskedForNotTheRequests) {
@@ -73,12 +74,6 @@ TEST_F(LabCaTest, RefusesWhatIsNotASignedRequest) {
   auto signed_pem = ca->Sign(ossl::BioString(out.get()), {.common_name = "leaf1"});
   EXPECT_EQ(signed_pem.status().code(), Code::kInvalidArgument);
   EXPECT_NE(signed_pem.status().message().find("signature does not verify"), std::string::npos);
-}
-
-TEST(SplitCertificates, NamesAnEmptyBundle) {
-  auto none = SplitCertificates("garbage", "trust_bundle");
-  ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.status().message(), "trust_bundle holds no PEM certificate");
 }
 
 }  // namespace

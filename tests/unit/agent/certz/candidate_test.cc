@@ -23,8 +23,8 @@ class CandidateTest : public ::testing::Test {
     e.kind = EntityUpload::Kind::kChain;
     e.version = version;
     e.created_on = 42;
-    e.certs.push_back({leaf.cert_pem, Encoding::kPem});
-    e.key = Blob{leaf.key_pem, Encoding::kPem};
+    e.certs.push_back({leaf.cert_pem, x509::Encoding::kPem});
+    e.key = Blob{leaf.key_pem, x509::Encoding::kPem};
     return e;
   }
   EntityUpload Trust(const std::string& pem, const std::string& version = "t1") {
@@ -32,7 +32,7 @@ class CandidateTest : public ::testing::Test {
     e.kind = EntityUpload::Kind::kTrustChain;
     e.version = version;
     e.created_on = 43;
-    e.certs.push_back({pem, Encoding::kPem});
+    e.certs.push_back({pem, x509::Encoding::kPem});
     return e;
   }
   Result<ProfileMaterial> Build(std::vector<EntityUpload> u) { return BuildCandidate(u, ctx_); }
@@ -61,16 +61,16 @@ TEST_F(CandidateTest, MultiPemTrustBundleIsAccepted) {
   u.push_back(Trust(other.cert_pem + ca_.cert_pem));
   auto m = BuildCandidate(u, ctx_);
   ASSERT_TRUE(m.ok()) << m.status().message();
-  EXPECT_EQ(ParseCertificates(m->trust_pem, Encoding::kPem, "t")->size(), 2u);
+  EXPECT_EQ(x509::ParseCertificates(m->trust_pem, x509::Encoding::kPem, "t")->size(), 2u);
 }
 
 TEST_F(CandidateTest, DerEncodingIsAccepted) {
-  auto certs = ParseCertificates(leaf_.cert_pem, Encoding::kPem, "x");
+  auto certs = x509::ParseCertificates(leaf_.cert_pem, x509::Encoding::kPem, "x");
   unsigned char* der = nullptr;
   int n = i2d_X509(certs->front().get(), &der);
   EntityUpload chain = Chain(leaf_);
   chain.certs[0] =
-      Blob{std::string(reinterpret_cast<char*>(der), static_cast<size_t>(n)), Encoding::kDer};
+      Blob{std::string(reinterpret_cast<char*>(der), static_cast<size_t>(n)), x509::Encoding::kDer};
   OPENSSL_free(der);
   std::vector<EntityUpload> u;
   u.push_back(std::move(chain));
@@ -124,7 +124,7 @@ TEST_F(CandidateTest, ActiveVersionNeedsForce) {
 }
 
 TEST_F(CandidateTest, Pkcs7BundleIsAccepted) {
-  auto certs = ParseCertificates(ca_.cert_pem, Encoding::kPem, "x");
+  auto certs = x509::ParseCertificates(ca_.cert_pem, x509::Encoding::kPem, "x");
   ossl::Pkcs7 p7(PKCS7_new());
   PKCS7_set_type(p7.get(), NID_pkcs7_signed);
   PKCS7_content_new(p7.get(), NID_pkcs7_data);

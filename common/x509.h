@@ -10,7 +10,7 @@
 #include "common/ossl.h"
 #include "common/status.h"
 
-namespace rotagent::certz {
+namespace rotagent::x509 {
 
 enum class Encoding { kPem, kDer };
 
@@ -23,6 +23,9 @@ Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std:
 Result<std::vector<ossl::X509Crl>> ParseCrls(std::string_view data, Encoding enc,
                                              const std::string& what);
 
+// Each certificate of a PEM bundle as its own PEM block, in order.
+Result<std::vector<std::string>> SplitPemCertificates(std::string_view pem,
+                                                      const std::string& what);
 std::string CertToPem(X509* cert);
 std::string CertsToPem(const std::vector<ossl::X509Ptr>& certs);
 std::string CrlsToPem(const std::vector<ossl::X509Crl>& crls);
@@ -37,4 +40,4 @@ int64_t NotBefore(X509* cert);  // seconds since the epoch
 int64_t NotAfter(X509* cert);
 std::string FormatTime(int64_t epoch_seconds);  // RFC 3339, UTC
 
-}  // namespace rotagent::certz
+}  // namespace rotagent::x509

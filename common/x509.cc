@@ -1,4 +1,4 @@
-#include "agent/certz/x509.h"
+#include "common/x509.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -7,7 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
-namespace rotagent::certz {
+namespace rotagent::x509 {
 namespace {
 
 bool LooksLikePem(std::string_view data) {
@@ -128,6 +128,15 @@ Result<std::vector<ossl::X509Crl>> ParseCrls(std::string_view data, Encoding enc
   return out;
 }
 
+Result<std::vector<std::string>> SplitPemCertificates(std::string_view pem,
+                                                      const std::string& what) {
+  auto certs = ParseCertificates(pem, Encoding::kPem, what);
+  if (!certs.ok()) return certs.status();
+  std::vector<std::string> out;
+  for (const auto& c : *certs) out.push_back(CertToPem(c.get()));
+  return out;
+}
+
 std::string CertToPem(X509* cert) {
   ossl::Bio bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509(bio.get(), cert);
@@ -185,4 +194,4 @@ std::string FormatTime(int64_t epoch_seconds) {
   return buf;
 }
 
-}  // namespace rotagent::certz
+}  // namespace rotagent::x509
