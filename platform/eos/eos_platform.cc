@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <set>
 
 #include "common/atomic_file.h"
 #include "common/ossl.h"
@@ -63,15 +64,24 @@ Status EosPlatform::Apply(const std::string& session, const std::vector<std::str
   return Status::Ok();
 }
 
-Status EosPlatform::AbortStale(const std::string& prefix) const {
+Result<std::set<std::string>> EosPlatform::PendingSessions() const {
   auto sessions = eapi_.Run({"show configuration sessions"});
   if (!sessions.ok()) return sessions.status();
   const nlohmann::json all = (*sessions)[0].value("sessions", nlohmann::json::object());
+  std::set<std::string> pending;
   for (auto it = all.begin(); it != all.end(); ++it) {
-    if (it.key().rfind(prefix, 0) == 0 && it->value("state", "") == "pendingCommitTimer") {
-      spdlog::info("eos: aborting session {} left pending by an earlier run", it.key());
-      ROTAGENT_RETURN_IF_ERROR(eapi_.Run({"configure session " + it.key() + " abort"}).status());
-    }
+    if (it->value("state", "") == "pendingCommitTimer") pending.insert(it.key());
+  }
+  return pending;
+}
+
+Status EosPlatform::AbortStale(const std::string& prefix) const {
+  auto pending = PendingSessions();
+  if (!pending.ok()) return pending.status();
+  for (const auto& name : *pending) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    spdlog::info("eos: aborting session {} left pending by an earlier run", name);
+    ROTAGENT_RETURN_IF_ERROR(eapi_.Run({"configure session " + name + " abort"}).status());
   }
   return Status::Ok();
 }
@@ -190,11 +200,9 @@ Status EosPlatform::CommitCert(const CertInstall& c) {
   }
   // After a restart: confirm the session if EOS still waits on it, else make sure the profile
   // holds this version.
-  auto sessions = eapi_.Run({"show configuration sessions"});
-  if (!sessions.ok()) return sessions.status();
-  const auto all = (*sessions)[0].value("sessions", nlohmann::json::object());
-  if (auto s = all.find(CertSession(c));
-      s != all.end() && s->value("state", "") == "pendingCommitTimer") {
+  auto pending = PendingSessions();
+  if (!pending.ok()) return pending.status();
+  if (pending->count(CertSession(c)) != 0) {
     return eapi_
         .Run({"configure session " + CertSession(c) + " commit",
               "copy running-config startup-config"})

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "platform/eos/eapi_client.h"
 #include "platform/eos/running_config.h"
@@ -57,6 +58,8 @@ class EosPlatform final : public Platform {
   Result<std::string> RunningConfig(const std::string& section) const;
   // Applies `body` in session `session`: under the commit timer, or committed outright.
   Status Apply(const std::string& session, const std::vector<std::string>& body, bool timer) const;
+  // Names of the configuration sessions waiting on their commit timer.
+  Result<std::set<std::string>> PendingSessions() const;
   // Aborts sessions of ours still waiting on their commit timer whose names start with
   // `prefix`: after an agent restart the in-memory record of them is gone.
   Status AbortStale(const std::string& prefix) const;
