@@ -16,11 +16,14 @@ TEST(ClientVerifierTest, AcceptsTrustedRefusesUntrustedAndRevoked) {
   auto stranger = testing::MakeLeaf(other_ca, "stranger");
   ClientVerifier v;
   EXPECT_EQ(v.Check(good.cert_pem).code(), Code::kUnavailable);
+  EXPECT_FALSE(v.ChecksCrls());
   ASSERT_TRUE(v.Update(ca.cert_pem, "").ok());
+  EXPECT_FALSE(v.ChecksCrls());  // nothing for the per-call check to add to the handshake's
   EXPECT_TRUE(v.Check(good.cert_pem).ok()) << v.Check(good.cert_pem).message();
   EXPECT_TRUE(v.Check(good2.cert_pem, ca.cert_pem + good2.cert_pem).ok());
   EXPECT_EQ(v.Check(stranger.cert_pem).code(), Code::kUnauthenticated);
   ASSERT_TRUE(v.Update(ca.cert_pem, testing::MakeCrl(ca, {&revoked})).ok());
+  EXPECT_TRUE(v.ChecksCrls());
   EXPECT_TRUE(v.Check(good.cert_pem).ok());
   Status r = v.Check(revoked.cert_pem);
   EXPECT_EQ(r.code(), Code::kUnauthenticated);
