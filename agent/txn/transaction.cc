@@ -72,19 +72,18 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
   if (s.ok()) {
     store::JournalItem* item = Find(domain, id);
     const bool opened = item == nullptr;
-    std::string replaced;
     if (opened) {
       entry_.items.push_back(
           {domain, id, d.store->Get(id, Pointer::kCommitted).value_or(""), *name});
       item = &entry_.items.back();
     } else {
-      replaced = std::exchange(item->candidate, *name);
+      item->candidate = *name;
     }
     // Journaled before anything a reader or the box sees changes: a crash from here on is rolled
-    // back at start.
+    // back at start. On failure the rollback below restores each item to its `previous`; an item
+    // this call opened has nothing to restore.
     s = WriteJournal();
     if (!s.ok() && opened) entry_.items.pop_back();
-    if (!s.ok() && !opened) item->candidate = replaced;
     if (s.ok()) previous = item->previous;
   }
   if (s.ok()) Failpoint("txn.journal_opened");
