@@ -1,0 +1,7 @@
+// Entry point of the network attack tests: every test drives a real rotagentd on loopback.
+#include <gtest/gtest.h>
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
