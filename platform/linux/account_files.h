@@ -1,5 +1,6 @@
 // Per-user SSH files (authorized_keys, authorized_principals) at paths from templates, with the
-// ownership and modes sshd's StrictModes demands.
+// ownership and modes sshd's StrictModes demands. Every read and write goes through
+// common/safe_path, so the account cannot redirect it (docs/security-local-files.md).
 #pragma once
 
 #include <sys/types.h>
@@ -8,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "common/safe_path.h"
 #include "common/status.h"
 
 namespace rotagent::platform {
@@ -25,12 +27,19 @@ Result<LocalUser> LookupUser(const std::string& name);
 // Expands %u (user), %h (home) and %% in a path template.
 std::filesystem::path ExpandUserPath(const std::string& tmpl, const LocalUser& user);
 
+// Who may own the directories on the way to one of `user`'s files: root or the account, and
+// directories the agent makes below the home are the account's.
+PathOwner OwnerOf(const LocalUser& user);
+
 // Writes `content` (nullopt removes the file). A file under the user's home is owned by the user
-// (directory 0700, file 0600); anywhere else by root (0755 directories, 0644 file). A symlinked
-// parent directory is refused, so a user cannot redirect the agent's write.
+// (directories made for it 0700, file 0600); anywhere else by root (0755 directories, 0644 file).
+// A symlink, hard link, FIFO or directory on the way, or a directory owned by another user, is
+// refused with FAILED_PRECONDITION and nothing changes.
 Status WriteUserFile(const std::filesystem::path& path, const std::optional<std::string>& content,
                      const LocalUser& user);
-// The file's content, nullopt if absent; anything but a regular file (a symlink) is refused.
-Result<std::optional<std::string>> ReadOptionalFile(const std::filesystem::path& path);
+// The file's content, nullopt if absent; reached and checked as WriteUserFile does (`owner`
+// defaults to root only).
+Result<std::optional<std::string>> ReadOptionalFile(const std::filesystem::path& path,
+                                                    const PathOwner& owner = {});
 
 }  // namespace rotagent::platform

@@ -130,7 +130,7 @@ Result<AccountState> LinuxPlatform::ReadAccount(const std::string& account) cons
   const SshConfig& c = config_.ssh;
   for (auto [tmpl, field] : {std::pair{&c.authorized_keys_file, &state.authorized_keys},
                              {&c.authorized_principals_file, &state.authorized_principals}}) {
-    auto text = ReadOptionalFile(ExpandUserPath(*tmpl, *user));
+    auto text = ReadOptionalFile(ExpandUserPath(*tmpl, *user), OwnerOf(*user));
     if (!text.ok()) return text.status();
     *field = std::move(*text);
   }

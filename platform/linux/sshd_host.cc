@@ -64,10 +64,12 @@ void RemoveStaleFiles(const std::optional<SshHostState>& s, const SshConfig& c) 
 }
 
 Result<pid_t> SshdPid(const SshConfig& c) {
-  auto text = ReadFile(c.pid_file);
-  if (!text.ok()) return Unavailable("sshd is not running: cannot read " + c.pid_file.string());
+  // Through root's directories only: a pid someone else could write would be signalled as root.
+  auto text = ReadOptionalFile(c.pid_file);
+  if (!text.ok()) return text.status();
+  if (!*text) return Unavailable("sshd is not running: cannot read " + c.pid_file.string());
   try {
-    return static_cast<pid_t>(std::stol(*text));
+    return static_cast<pid_t>(std::stol(**text));
   } catch (const std::exception&) {
     return Unavailable(c.pid_file.string() + " holds no pid");
   }
