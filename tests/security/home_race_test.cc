@@ -224,6 +224,12 @@ struct Snapshot {
   bool operator==(const Snapshot&) const = default;
 };
 
+// Owner, mode and size only: the stand-ins' bytes stay out of the test output.
+std::ostream& operator<<(std::ostream& os, const Snapshot& s) {
+  return os << "uid " << s.uid << " gid " << s.gid << " mode " << std::oct << s.mode << std::dec
+            << ", " << s.content.size() << " bytes";
+}
+
 Snapshot Snap(const fs::path& p) {
   struct stat st {};
   if (lstat(p.c_str(), &st) != 0) return {0, 0, 0, "<missing>"};
@@ -294,7 +300,8 @@ class HomeRaceTest : public CredentialzTest {
 
   void ExpectStandinsIntact() {
     for (const auto& [path, before] : standins_) {
-      EXPECT_TRUE(Snap(path) == before) << path << " changed";
+      const Snapshot now = Snap(path);
+      EXPECT_TRUE(now == before) << path << " changed from " << before << " to " << now;
     }
   }
 
@@ -354,13 +361,15 @@ class HomeRaceTest : public CredentialzTest {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
     auto rw = stub_->RotateAccountCredentials(&ctx);
     cz::RotateAccountCredentialsResponse resp;
-    const bool staged =
-        rw->Write(Keys(round)) && rw->Read(&resp) && rw->Write(Names(round)) && rw->Read(&resp);
+    // Keys only, principals only, or both in one stream.
+    const bool keys = round % 3 != 1, names = round % 3 != 0;
+    const bool staged = (!keys || (rw->Write(Keys(round)) && rw->Read(&resp))) &&
+                        (!names || (rw->Write(Names(round)) && rw->Read(&resp)));
     attacker_->Pause();
     if (staged) {
       ++tally.landed;
-      ExpectLanded("round-" + std::to_string(round) + "\n");
-      ExpectLanded("p-" + std::to_string(round) + "\n");
+      if (keys) ExpectLanded("round-" + std::to_string(round) + "\n");
+      if (names) ExpectLanded("p-" + std::to_string(round) + "\n");
       attacker_->Resume();
       ctx.TryCancel();  // dropped: the agent rolls back while the attacker races on
       (void)rw->Finish();
