@@ -1,6 +1,7 @@
 #include "common/safe_path.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,19 +239,20 @@ Result<std::optional<std::string>> SafeReadFile(const fs::path& path, const Path
     return FailedPrecondition(path.string() + " is larger than " +
                               std::to_string(kMaxSafeFileSize >> 20) + " MiB");
   }
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = read(fd.get(), buf, sizeof buf);
+  // Read straight into a string sized once, so a key leaves no stray copies behind.
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n = read(fd.get(), out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status(Internal(Errno("cannot read", path)));
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxSafeFileSize) {
-      return FailedPrecondition(path.string() + " grew past " +
-                                std::to_string(kMaxSafeFileSize >> 20) + " MiB while read");
+    if (n < 0) {
+      OPENSSL_cleanse(out.data(), out.size());
+      return Status(Internal(Errno("cannot read", path)));
     }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
   }
+  out.resize(got);  // shrank while read: what was there
   return std::optional<std::string>(std::move(out));
 }
 

@@ -7,6 +7,7 @@
 #include "common/atomic_file.h"
 #include "common/failpoint.h"
 #include "common/ossl.h"
+#include "common/safe_path.h"
 #include "platform/linux/account_files.h"
 #include "platform/linux/hook_runner.h"
 #include "platform/linux/shadow.h"
@@ -26,7 +27,9 @@ Status CopyOne(const fs::path& from, const std::string& to, mode_t mode) {
     if (data.status().code() != Code::kNotFound) return data.status();
     *data = "";  // an absent entity installs as an empty file, so stale material is not left
   }
-  Status s = WriteFileAtomic(to, *data, mode);
+  // Root's file, reached through directory fds: a target under a directory someone else can
+  // write is refused rather than followed (docs/security-local-files.md).
+  Status s = SafeWriteFile(to, *data, mode, 0, 0);
   Wipe(*data);
   return s.WithContext("installing " + to);
 }
@@ -80,10 +83,13 @@ Status LinuxPlatform::RollbackCert(const std::string& profile,
   if (previous) {
     ROTAGENT_RETURN_IF_ERROR(Install(*t, *previous));
   } else {
-    std::error_code ec;
+    Status removed = Status::Ok();
     for (const auto& p : {t->key_path, t->cert_path, t->trust_bundle_path, t->crl_path}) {
-      if (!p.empty()) fs::remove(p, ec);
+      if (p.empty()) continue;
+      Status s = SafeRemoveFile(p);
+      if (removed.ok()) removed = s.WithContext("removing " + p);
     }
+    ROTAGENT_RETURN_IF_ERROR(removed);
   }
   return Hook(t->rollback_hook, "rollback", profile, previous ? &*previous : nullptr, *t);
 }
