@@ -131,6 +131,10 @@ bool BelowRoot(const fs::path& p, const fs::path& root) {
 Result<UniqueFd> MakeDir(int parent, const std::string& name, const fs::path& shown,
                          const PathOwner& o) {
   const bool made = mkdirat(parent, name.c_str(), 0700) == 0;
+  if (!made && errno == ENOENT) {
+    return FailedPrecondition(shown.parent_path().string() +
+                              " was removed while the agent used it");
+  }
   if (!made && errno != EEXIST) return Status(Internal(Errno("cannot create directory", shown)));
   UniqueFd fd(openat(parent, name.c_str(), kDirFlags));
   if (fd.get() < 0) return OpenError(parent, name, shown);
@@ -277,9 +281,13 @@ Status SafeWriteFile(const fs::path& path, std::string_view data, mode_t mode, u
   if (s.ok() && fsync(fd.get()) != 0) s = Internal(Errno("cannot flush", path));
   if (s.ok()) s = ExistingFile(dir, name, path).status();  // a precise refusal beats EISDIR
   if (s.ok() && renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) {
-    s = errno == EISDIR
-            ? FailedPrecondition(path.string() + " is a directory where a file should be")
-            : Internal(Errno("cannot rename into", path));
+    if (errno == EISDIR) {
+      s = FailedPrecondition(path.string() + " is a directory where a file should be");
+    } else if (errno == ENOENT) {
+      s = FailedPrecondition(path.string() + ": the new file was removed before it was renamed");
+    } else {
+      s = Internal(Errno("cannot rename into", path));
+    }
   }
   if (!s.ok()) {
     unlinkat(dir, tmp.c_str(), 0);
