@@ -1,4 +1,5 @@
-// Which client identities may call which gRPC service, from config's `authorization` map.
+// Which client identities may call which gRPC method, from config's `authorization` map (keys as
+// in methods.h: a full method, "/<service>/*", or a bare service name for the whole service).
 #pragma once
 
 #include <map>
@@ -14,8 +15,9 @@ class Authorizer {
   explicit Authorizer(std::map<std::string, std::vector<std::string>> rules)
       : rules_(std::move(rules)) {}
 
-  // `peer_pem` is the verified client leaf. PERMISSION_DENIED names the identity and service.
-  Status Check(const std::string& service, const std::string& peer_pem) const;
+  // `method` is the full method name ("/gnmi.gNMI/Set"); `peer_pem` the verified client leaf.
+  // PERMISSION_DENIED names the identity and the method.
+  Status Check(const std::string& method, const std::string& peer_pem) const;
 
  private:
   std::map<std::string, std::vector<std::string>> rules_;

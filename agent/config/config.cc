@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/authz/methods.h"
 #include "agent/state/admin_state.h"
 #include "common/atomic_file.h"
 #include "common/yaml_reader.h"
@@ -25,17 +26,20 @@ certz:
     - id: gnsi
       role: server
 authorization:
-  gnsi.certz.v1.Certz: ["CN=rotagent-admin"]
-  gnsi.credentialz.v1.Credentialz: ["CN=rotagent-admin"]
-  gnmi.gNMI: ["CN=rotagent-admin"]
+  "/gnsi.certz.v1.Certz/*": ["CN=rotagent-admin"]
+  "/gnsi.credentialz.v1.Credentialz/*": ["CN=rotagent-admin"]
+  "/gnmi.gNMI/*": ["CN=rotagent-admin"]
 platform:
   kind: linux
 )";
 
 void ParseCredentialz(const Reader& r, const YAML::Node& cr, Config& c) {
-  r.AllowKeys(cr, "credentialz", {"confirm_timeout", "accounts", "break_glass_accounts"});
+  r.AllowKeys(cr, "credentialz",
+              {"confirm_timeout", "idle_timeout", "accounts", "break_glass_accounts"});
   c.credentialz.confirm_timeout_seconds =
       r.Int(At(cr, "confirm_timeout"), "credentialz.confirm_timeout", 300, 1, 86400);
+  c.credentialz.idle_timeout_seconds =
+      r.Int(At(cr, "idle_timeout"), "credentialz.idle_timeout", 60, 1, 86400);
   if (At(cr, "break_glass_accounts").IsDefined()) {
     c.credentialz.break_glass_accounts =
         r.List(At(cr, "break_glass_accounts"), "credentialz.break_glass_accounts");
@@ -237,10 +241,19 @@ Config Parse(const std::string& text, const std::string& source) {
 
   const YAML::Node cz = At(root, "certz");
   r.AllowKeys(cz, "certz",
-              {"confirm_timeout", "min_rsa_bits", "min_ec_bits", "allow_ed25519",
-               "max_entity_bytes", "profiles"});
+              {"confirm_timeout", "idle_timeout", "expired_crl", "min_rsa_bits", "min_ec_bits",
+               "allow_ed25519", "max_entity_bytes", "profiles"});
   c.certz.confirm_timeout_seconds =
       r.Int(At(cz, "confirm_timeout"), "certz.confirm_timeout", 300, 1, 86400);
+  c.certz.idle_timeout_seconds = r.Int(At(cz, "idle_timeout"), "certz.idle_timeout", 60, 1, 86400);
+  const std::string expired_crl = r.Str(At(cz, "expired_crl"), "certz.expired_crl", "keep");
+  if (expired_crl != "keep" && expired_crl != "enforce") {
+    r.Fail(At(cz, "expired_crl"), "certz.expired_crl",
+           "must be 'keep' (go on checking revocation with it) or 'enforce' (refuse the CA's "
+           "clients), got '" +
+               expired_crl + "'");
+  }
+  c.certz.keep_expired_crl = expired_crl == "keep";
   c.certz.key_policy.min_rsa_bits =
       r.Int(At(cz, "min_rsa_bits"), "certz.min_rsa_bits", 2048, 1024, 16384);
   c.certz.key_policy.min_ec_bits = r.Int(At(cz, "min_ec_bits"), "certz.min_ec_bits", 256, 256, 521);
@@ -255,10 +268,13 @@ Config Parse(const std::string& text, const std::string& source) {
 
   const YAML::Node az = At(root, "authorization");
   if (az.IsDefined() && !az.IsNull()) {
-    if (!az.IsMap()) r.Fail(az, "authorization", "expected a mapping of service to identities");
+    if (!az.IsMap()) r.Fail(az, "authorization", "expected a mapping of method to identities");
     for (const auto& kv : az) {
-      auto service = kv.first.as<std::string>();
-      c.authorization[service] = r.List(kv.second, "authorization." + service);
+      auto key = kv.first.as<std::string>();
+      if (Status s = authz::CheckRuleKey(key); !s.ok()) {
+        r.Fail(kv.first, "authorization." + key, s.message());
+      }
+      c.authorization[key] = r.List(kv.second, "authorization." + key);
     }
   }
 

@@ -34,7 +34,11 @@ struct Config {
   std::string server_profile = "system_default_profile";
 
   struct Certz {
-    int confirm_timeout_seconds = 300;
+    int confirm_timeout_seconds = 300;  // from taking the rotation lock to finalize
+    int idle_timeout_seconds = 60;      // a stream silent this long is ended and rolled back
+    // An installed CRL past its nextUpdate: keep checking revocation with it (true), or refuse
+    // every client of its CA until a fresh one is installed (false, "enforce").
+    bool keep_expired_crl = true;
     certz::KeyPolicy key_policy;
     certz::SizeLimits limits;
     std::vector<ProfileConfig> profiles;
@@ -42,6 +46,7 @@ struct Config {
 
   struct Credentialz {
     int confirm_timeout_seconds = 300;
+    int idle_timeout_seconds = 60;
     // Accounts credentialz may rotate, by name, with the role each plays (for reports).
     std::map<std::string, std::string> accounts;
     // Never rotatable, whatever `accounts` says: the way back in when all else fails.
@@ -58,7 +63,8 @@ struct Config {
     std::string grpc_server_name = "rotagent";
   } state;
 
-  // gRPC service name -> client identities allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
+  // gRPC method ("/gnmi.gNMI/Set"), service ("/gnmi.gNMI/*" or "gnmi.gNMI") -> client identities
+  // allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
   std::map<std::string, std::vector<std::string>> authorization;
 
   platform::PlatformConfig platform;

@@ -42,6 +42,33 @@ Identity MakeLeaf(const Identity& ca, const std::string& cn, int64_t not_before_
                                ca.cert.get(), ca.key.get())));
 }
 
+Identity MakeLeafWithRawNames(const Identity& ca, const std::vector<std::string>& common_names,
+                              const std::vector<std::string>& dns_names) {
+  Identity id = MakeLeaf(ca, "placeholder");
+  ossl::X509Name name(X509_NAME_new());
+  for (const auto& cn : common_names) {
+    X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(cn.data()),
+                               static_cast<int>(cn.size()), -1, 0);
+  }
+  X509_set_subject_name(id.cert.get(), name.get());
+  if (!dns_names.empty()) {
+    X509_delete_ext(id.cert.get(), X509_get_ext_by_NID(id.cert.get(), NID_subject_alt_name, -1));
+    ossl::GeneralNames sans(GENERAL_NAMES_new());
+    for (const auto& dns : dns_names) {
+      GENERAL_NAME* n = GENERAL_NAME_new();
+      ASN1_IA5STRING* v = ASN1_IA5STRING_new();
+      ASN1_STRING_set(v, dns.data(), static_cast<int>(dns.size()));
+      GENERAL_NAME_set0_value(n, GEN_DNS, v);
+      sk_GENERAL_NAME_push(sans.get(), n);
+    }
+    X509_add1_ext_i2d(id.cert.get(), NID_subject_alt_name, sans.get(), 0, X509V3_ADD_REPLACE);
+  }
+  X509_sign(id.cert.get(), ca.key.get(), EVP_sha256());
+  id.cert_pem = x509::CertToPem(id.cert.get());
+  return id;
+}
+
 Identity MakeServer(const Identity& ca, const std::string& cn) { return MakeLeaf(ca, cn); }
 
 std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::string& cn) {
@@ -58,12 +85,13 @@ std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::s
   return x509::CertToPem(cert.get());
 }
 
-std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revoked) {
+std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revoked,
+                    int64_t next_update_offset) {
   ossl::X509Crl crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get()));
-  ASN1_TIME* now = ASN1_TIME_adj(nullptr, time(nullptr), -60, 0);
-  ASN1_TIME* next = ASN1_TIME_adj(nullptr, time(nullptr), 7, 0);
+  ASN1_TIME* now = ASN1_TIME_adj(nullptr, time(nullptr), 0, -120);
+  ASN1_TIME* next = ASN1_TIME_adj(nullptr, time(nullptr), 0, static_cast<long>(next_update_offset));
   X509_CRL_set1_lastUpdate(crl.get(), now);
   X509_CRL_set1_nextUpdate(crl.get(), next);
   for (const Identity* r : revoked) {

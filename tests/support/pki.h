@@ -17,11 +17,17 @@ struct Identity {
 Identity MakeCa(const std::string& cn);
 Identity MakeLeaf(const Identity& ca, const std::string& cn, int64_t not_before_offset = -300,
                   int64_t lifetime = 86400 * 30);
+// A client leaf whose subject holds exactly `common_names` (raw bytes: may hold a NUL, may be
+// several) and whose subjectAltName holds `dns_names` (raw bytes), for identity-parsing attacks.
+Identity MakeLeafWithRawNames(const Identity& ca, const std::vector<std::string>& common_names,
+                              const std::vector<std::string>& dns_names = {});
 Identity MakeServer(const Identity& ca, const std::string& cn = "rotagentd");
 // Signs a PEM CSR's public key with `ca` as a server/client leaf.
 std::string SignCsr(const Identity& ca, const std::string& csr_pem, const std::string& cn);
-// A PEM CRL issued by `ca` revoking `revoked`.
-std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revoked);
+// A PEM CRL issued by `ca` revoking `revoked`, whose nextUpdate is `next_update_offset` seconds
+// from now (negative: already expired).
+std::string MakeCrl(const Identity& ca, const std::vector<const Identity*>& revoked,
+                    int64_t next_update_offset = int64_t{7} * 86400);
 std::string RsaKeyPem(int bits);
 std::string Fingerprint(const std::string& cert_pem);
 

@@ -42,6 +42,48 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_NE(c.status().message().find("a.yaml:"), std::string::npos);
 }
 
+TEST(ConfigTest, AuthorizationKeysAreServedMethodsOrServices) {
+  auto c = ParseConfig(
+      "identity: {bootstrap: true}\nauthorization:\n  /gnmi.gNMI/Get: [\"CN=t\"]\n"
+      "  /gnmi.gNMI/*: [\"CN=a\"]\n  gnsi.certz.v1.Certz: [\"CN=a\"]\n",
+      "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->authorization.at("/gnmi.gNMI/Get"), std::vector<std::string>{"CN=t"});
+  c = ParseConfig("identity: {bootstrap: true}\nauthorization:\n  /gnmi.gNMI/Sett: [\"CN=t\"]\n",
+                  "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(
+      c.status().message().find(
+          "a.yaml:3: authorization./gnmi.gNMI/Sett: '/gnmi.gNMI/Sett' is not a served method"),
+      std::string::npos)
+      << c.status().message();
+  c = ParseConfig("identity: {bootstrap: true}\nauthorization:\n  gnmi.Gnmi: [\"CN=t\"]\n",
+                  "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("'gnmi.Gnmi' is not a served service"), std::string::npos)
+      << c.status().message();
+}
+
+TEST(ConfigTest, IdleTimeoutsAndExpiredCrlPolicy) {
+  Config d = DefaultConfig();
+  EXPECT_EQ(d.certz.idle_timeout_seconds, 60);
+  EXPECT_EQ(d.credentialz.idle_timeout_seconds, 60);
+  EXPECT_TRUE(d.certz.keep_expired_crl);
+  auto c = ParseConfig(
+      "identity: {bootstrap: true}\ncertz: {idle_timeout: 2, expired_crl: enforce}\n"
+      "credentialz: {idle_timeout: 3}\n",
+      "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->certz.idle_timeout_seconds, 2);
+  EXPECT_EQ(c->credentialz.idle_timeout_seconds, 3);
+  EXPECT_FALSE(c->certz.keep_expired_crl);
+  c = ParseConfig("identity: {bootstrap: true}\ncertz: {expired_crl: ignore}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("certz.expired_crl: must be 'keep'"), std::string::npos);
+  c = ParseConfig("identity: {bootstrap: true}\ncertz: {idle_timeout: 0}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+}
+
 TEST(ConfigTest, HooksMustBeAbsolute) {
   auto c = ParseConfig(
       "identity: {bootstrap: true}\ncertz:\n  profiles:\n    - id: p\n      hooks: {stage: "
