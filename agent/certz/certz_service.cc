@@ -17,29 +17,27 @@ constexpr const char* kService = "gnsi.certz.v1.Certz";
 
 CertzService::CertzService(Engine& engine,
                            std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
-                           std::function<int()> confirm_timeout_seconds)
-    : engine_(engine),
-      authorizer_(std::move(authorizer)),
-      confirm_timeout_seconds_(std::move(confirm_timeout_seconds)) {}
+                           std::function<StreamTimeouts()> timeouts)
+    : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
 
-Status CertzService::Authorize(grpc::ServerContext* ctx) const {
-  return authorizer_()->Check(kService, PeerCertificatePem(ctx));
+Status CertzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
+  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
 }
 
 grpc::Status CertzService::Rotate(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "Rotate"); !s.ok()) return ToGrpc(s);
   pb::RotateCertificateRequest req;
   if (!stream->Read(&req)) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "stream closed before any request"};
   }
   const std::string profile = req.ssl_profile_id();
   if (profile.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "ssl_profile_id is empty"};
-  auto rotation = engine_.Begin(profile);
+  auto rotation = engine_.Begin(profile, CallerOf(ctx), [ctx] { return !ctx->IsCancelled(); });
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
-  ConfirmTimer timer(ctx);
+  StreamWatch watch(ctx, timeouts_());
   spdlog::info("certz Rotate on profile '{}' from {}", profile, ctx->peer());
 
   // Any return before Finalize destroys `rotation`, which rolls back what was staged.
@@ -71,7 +69,6 @@ grpc::Status CertzService::Rotate(
         pb::RotateCertificateResponse resp;
         resp.mutable_certificates();
         if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
-        timer.Arm(confirm_timeout_seconds_());
         break;
       }
       case pb::RotateCertificateRequest::kFinalizeRotation:
@@ -82,22 +79,27 @@ grpc::Status CertzService::Rotate(
                 "request holds none of generate_csr, certificates, finalize_rotation"};
     }
     req.Clear();
+    watch.Waiting();
     if (!stream->Read(&req)) {
-      rot.Rollback(timer.fired() ? "no finalize_rotation within the confirm timeout"
-                                 : "the stream ended before finalize_rotation");
-      if (timer.fired()) {
+      const std::string why = watch.Why();
+      rot.Rollback(why.empty() ? "the stream ended before finalize_rotation" : why);
+      if (watch.fired() == StreamWatch::Fired::kConfirm) {
         return {grpc::StatusCode::DEADLINE_EXCEEDED,
                 "no finalize_rotation within the confirm timeout; the rotation was rolled back"};
+      }
+      if (watch.fired() == StreamWatch::Fired::kIdle) {
+        return {grpc::StatusCode::DEADLINE_EXCEEDED, why + "; the rotation was rolled back"};
       }
       return {grpc::StatusCode::ABORTED,
               "stream ended before finalize_rotation; the rotation was rolled back"};
     }
+    watch.Received();
   }
 }
 
 grpc::Status CertzService::AddProfile(grpc::ServerContext* ctx, const pb::AddProfileRequest* req,
                                       pb::AddProfileResponse* /*resp*/) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "AddProfile"); !s.ok()) return ToGrpc(s);
   if (req->ssl_profile_id() == kDefaultProfile) {
     return {grpc::StatusCode::ALREADY_EXISTS, "system_default_profile always exists"};
   }
@@ -107,14 +109,14 @@ grpc::Status CertzService::AddProfile(grpc::ServerContext* ctx, const pb::AddPro
 grpc::Status CertzService::DeleteProfile(grpc::ServerContext* ctx,
                                          const pb::DeleteProfileRequest* req,
                                          pb::DeleteProfileResponse* /*resp*/) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
-  return ToGrpc(engine_.DeleteProfile(req->ssl_profile_id()));
+  if (Status s = Authorize(ctx, "DeleteProfile"); !s.ok()) return ToGrpc(s);
+  return ToGrpc(engine_.DeleteProfile(req->ssl_profile_id(), CallerOf(ctx)));
 }
 
 grpc::Status CertzService::GetProfileList(grpc::ServerContext* ctx,
                                           const pb::GetProfileListRequest* /*req*/,
                                           pb::GetProfileListResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "GetProfileList"); !s.ok()) return ToGrpc(s);
   for (const auto& id : engine_.ListProfiles()) resp->add_ssl_profile_ids(id);
   return grpc::Status::OK;
 }
@@ -122,7 +124,7 @@ grpc::Status CertzService::GetProfileList(grpc::ServerContext* ctx,
 grpc::Status CertzService::CanGenerateCSR(grpc::ServerContext* ctx,
                                           const pb::CanGenerateCSRRequest* req,
                                           pb::CanGenerateCSRResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "CanGenerateCSR"); !s.ok()) return ToGrpc(s);
   resp->set_can_generate(SuiteFromProto(req->params().csr_suite()).ok());
   return grpc::Status::OK;
 }
@@ -130,7 +132,7 @@ grpc::Status CertzService::CanGenerateCSR(grpc::ServerContext* ctx,
 grpc::Status CertzService::GetIntegrityManifest(grpc::ServerContext* ctx,
                                                 const pb::GetIntegrityManifestRequest* /*req*/,
                                                 pb::GetIntegrityManifestResponse* /*resp*/) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "GetIntegrityManifest"); !s.ok()) return ToGrpc(s);
   return {grpc::StatusCode::UNIMPLEMENTED, "this device has no TPM integrity manifest"};
 }
 

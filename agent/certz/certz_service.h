@@ -8,16 +8,17 @@
 
 #include "agent/authz/authorizer.h"
 #include "agent/certz/engine.h"
+#include "agent/rotate_stream.h"
 #include "gnsi/certz/v1/certz.grpc.pb.h"
 
 namespace rotagent::certz {
 
 class CertzService final : public gnsi::certz::v1::Certz::Service {
  public:
-  // `authorizer` and `confirm_timeout_seconds` are read per call, so a config reload applies to
+  // `authorizer` and `timeouts` are read per call, so a config reload applies to
   // new streams at once.
   CertzService(Engine& engine, std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
-               std::function<int()> confirm_timeout_seconds);
+               std::function<StreamTimeouts()> timeouts);
 
   grpc::Status Rotate(
       grpc::ServerContext* ctx,
@@ -39,11 +40,12 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
                                     gnsi::certz::v1::GetIntegrityManifestResponse* resp) override;
 
  private:
-  Status Authorize(grpc::ServerContext* ctx) const;
+  // `method` is the RPC's name within the service, e.g. "Set".
+  Status Authorize(grpc::ServerContext* ctx, const char* method) const;
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
-  std::function<int()> confirm_timeout_seconds_;
+  std::function<StreamTimeouts()> timeouts_;
 };
 
 }  // namespace rotagent::certz

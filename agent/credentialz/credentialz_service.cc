@@ -12,13 +12,13 @@ namespace {
 constexpr const char* kService = "gnsi.credentialz.v1.Credentialz";
 
 // Why a stream that ended without Finalize failed; the caller's rotation rolls back as it goes.
-grpc::Status EndOfStream(Rotation& rot, ConfirmTimer& timer) {
+grpc::Status EndOfStream(Rotation& rot, StreamWatch& watch) {
   const bool staged = rot.staged();
-  rot.Rollback(timer.fired() ? "no finalize within the confirm timeout"
-                             : "the stream ended before finalize");
-  if (timer.fired()) {
+  const std::string why = watch.Why();
+  rot.Rollback(why.empty() ? "the stream ended before finalize" : why);
+  if (watch.fired() != StreamWatch::Fired::kNo) {
     return {grpc::StatusCode::DEADLINE_EXCEEDED,
-            "no finalize within the confirm timeout; every change of this stream was rolled back"};
+            why + "; every change of this stream was rolled back"};
   }
   return {grpc::StatusCode::ABORTED,
           staged ? "stream ended before finalize; every change of this stream was rolled back"
@@ -29,28 +29,29 @@ grpc::Status EndOfStream(Rotation& rot, ConfirmTimer& timer) {
 
 CredentialzService::CredentialzService(
     Engine& engine, std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
-    std::function<int()> confirm_timeout_seconds)
-    : engine_(engine),
-      authorizer_(std::move(authorizer)),
-      confirm_timeout_seconds_(std::move(confirm_timeout_seconds)) {}
+    std::function<StreamTimeouts()> timeouts)
+    : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
 
-Status CredentialzService::Authorize(grpc::ServerContext* ctx) const {
-  return authorizer_()->Check(kService, PeerCertificatePem(ctx));
+Status CredentialzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
+  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
 }
 
 grpc::Status CredentialzService::RotateAccountCredentials(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateAccountCredentialsResponse,
                              pb::RotateAccountCredentialsRequest>* stream) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
-  auto rotation = engine_.Begin("RotateAccountCredentials");
+  if (Status s = Authorize(ctx, "RotateAccountCredentials"); !s.ok()) return ToGrpc(s);
+  auto rotation = engine_.Begin("RotateAccountCredentials", [ctx] { return !ctx->IsCancelled(); });
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
-  ConfirmTimer timer(ctx);
+  StreamWatch watch(ctx, timeouts_());
   spdlog::info("credentialz RotateAccountCredentials from {}", ctx->peer());
   pb::RotateAccountCredentialsRequest req;
   // Any return before Finalize destroys `rotation`, which rolls back what was staged.
-  while (stream->Read(&req)) {
+  while (true) {
+    watch.Waiting();
+    if (!stream->Read(&req)) break;
+    watch.Received();
     pb::RotateAccountCredentialsResponse resp;
     Status s;
     switch (req.request_case()) {
@@ -83,23 +84,25 @@ grpc::Status CredentialzService::RotateAccountCredentials(
     req.Clear();
     if (!s.ok()) return ToGrpc(s);
     if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
-    timer.Arm(confirm_timeout_seconds_());
   }
-  return EndOfStream(rot, timer);
+  return EndOfStream(rot, watch);
 }
 
 grpc::Status CredentialzService::RotateHostParameters(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateHostParametersResponse, pb::RotateHostParametersRequest>*
         stream) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
-  auto rotation = engine_.Begin("RotateHostParameters");
+  if (Status s = Authorize(ctx, "RotateHostParameters"); !s.ok()) return ToGrpc(s);
+  auto rotation = engine_.Begin("RotateHostParameters", [ctx] { return !ctx->IsCancelled(); });
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
-  ConfirmTimer timer(ctx);
+  StreamWatch watch(ctx, timeouts_());
   spdlog::info("credentialz RotateHostParameters from {}", ctx->peer());
   pb::RotateHostParametersRequest req;
-  while (stream->Read(&req)) {
+  while (true) {
+    watch.Waiting();
+    if (!stream->Read(&req)) break;
+    watch.Received();
     pb::RotateHostParametersResponse resp;
     Status s;
     switch (req.request_case()) {
@@ -158,15 +161,14 @@ grpc::Status CredentialzService::RotateHostParameters(
     req.Clear();
     if (!s.ok()) return ToGrpc(s);
     if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
-    timer.Arm(confirm_timeout_seconds_());
   }
-  return EndOfStream(rot, timer);
+  return EndOfStream(rot, watch);
 }
 
 grpc::Status CredentialzService::CanGenerateKey(grpc::ServerContext* ctx,
                                                 const pb::CanGenerateKeyRequest* req,
                                                 pb::CanGenerateKeyResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "CanGenerateKey"); !s.ok()) return ToGrpc(s);
   resp->set_can_generate(KeyGenFromProto(req->key_params()).ok());
   return grpc::Status::OK;
 }
@@ -174,7 +176,7 @@ grpc::Status CredentialzService::CanGenerateKey(grpc::ServerContext* ctx,
 grpc::Status CredentialzService::GetPublicKeys(grpc::ServerContext* ctx,
                                                const pb::GetPublicKeysRequest* /*req*/,
                                                pb::GetPublicKeysResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "GetPublicKeys"); !s.ok()) return ToGrpc(s);
   auto keys = engine_.PublicKeys();
   if (!keys.ok()) return ToGrpc(keys.status());
   for (const auto& line : *keys) *resp->add_public_keys() = PublicKeyToProto(line);

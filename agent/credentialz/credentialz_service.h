@@ -7,6 +7,7 @@
 
 #include "agent/authz/authorizer.h"
 #include "agent/credentialz/engine.h"
+#include "agent/rotate_stream.h"
 #include "gnsi/credentialz/v1/credentialz.grpc.pb.h"
 
 namespace rotagent::credentialz {
@@ -15,7 +16,7 @@ class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Serv
  public:
   CredentialzService(Engine& engine,
                      std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
-                     std::function<int()> confirm_timeout_seconds);
+                     std::function<StreamTimeouts()> timeouts);
 
   grpc::Status RotateAccountCredentials(
       grpc::ServerContext* ctx,
@@ -35,11 +36,12 @@ class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Serv
                              gnsi::credentialz::v1::GetPublicKeysResponse* resp) override;
 
  private:
-  Status Authorize(grpc::ServerContext* ctx) const;
+  // `method` is the RPC's name within the service, e.g. "Set".
+  Status Authorize(grpc::ServerContext* ctx, const char* method) const;
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
-  std::function<int()> confirm_timeout_seconds_;
+  std::function<StreamTimeouts()> timeouts_;
 };
 
 }  // namespace rotagent::credentialz

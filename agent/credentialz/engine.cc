@@ -112,14 +112,13 @@ void Engine::UpdateSettings(Settings settings) {
   settings_ = std::move(settings);
 }
 
-Result<std::unique_ptr<Rotation>> Engine::Begin(const char* rpc) {
+Result<std::unique_ptr<Rotation>> Engine::Begin(const char* rpc, std::function<bool()> open) {
   ROTAGENT_RETURN_IF_ERROR(admit_());
-  std::unique_lock lock(rotation_mu_, std::try_to_lock);
-  if (!lock) {
-    return Status(Code::kAborted,
-                  "another credentialz Rotate (account or host) is in progress; one at a time");
-  }
-  return std::make_unique<Rotation>(*this, std::move(lock), rpc);
+  auto hold = gate_.Enter(std::move(open),
+                          "another credentialz Rotate (account or host) is in progress; one at a "
+                          "time");
+  if (!hold.ok()) return hold.status();
+  return std::make_unique<Rotation>(*this, std::move(*hold), rpc);
 }
 
 Result<std::vector<std::string>> Engine::PublicKeys() const {
@@ -136,9 +135,9 @@ Result<std::vector<std::string>> Engine::PublicKeys() const {
   return platform_.NativeHostPublicKeys();
 }
 
-Rotation::Rotation(Engine& engine, std::unique_lock<std::mutex> lock, const char* rpc)
+Rotation::Rotation(Engine& engine, RotationGate::Hold hold, const char* rpc)
     : engine_(engine),
-      lock_(std::move(lock)),
+      hold_(std::move(hold)),
       txn_(engine.journal_, engine.domains_, "credentialz"),
       rpc_(rpc) {}
 

@@ -13,6 +13,7 @@
 
 #include "agent/credentialz/password.h"
 #include "agent/credentialz/ssh_key.h"
+#include "agent/rotation_gate.h"
 #include "agent/store/entity_meta.h"
 #include "agent/store/journal.h"
 #include "agent/txn/transaction.h"
@@ -58,7 +59,11 @@ class Engine;
 // One Rotate stream. Destroying it before Finalize rolls back everything it staged.
 class Rotation {
  public:
-  Rotation(Engine& engine, std::unique_lock<std::mutex> lock, const char* rpc);
+  Rotation(Engine& engine, RotationGate::Hold hold, const char* rpc);
+  // The stream has ended: what is left is the rollback, which a next Rotate waits for.
+  ~Rotation() { hold_.Closing(); }
+  Rotation(const Rotation&) = delete;
+  Rotation& operator=(const Rotation&) = delete;
 
   // Every update is validated before anything changes; then all are staged together.
   Status SetPasswords(std::vector<PasswordUpdate>& updates, bool force_overwrite);
@@ -74,7 +79,10 @@ class Rotation {
   Status SetPrincipalCheck(const std::optional<std::string>& tool);
 
   Status Finalize();
-  void Rollback(const std::string& reason) { txn_.Rollback(reason); }
+  void Rollback(const std::string& reason) {
+    hold_.Closing();
+    txn_.Rollback(reason);
+  }
   bool staged() const { return txn_.staged(); }
 
  private:
@@ -95,8 +103,8 @@ class Rotation {
   Status ReplaceHostKeys(std::vector<platform::HostKey> keys, const store::EntityMeta& meta);
 
   Engine& engine_;
-  std::unique_lock<std::mutex> lock_;
-  txn::Transaction txn_;  // after lock_, so it rolls back while the lock is held
+  RotationGate::Hold hold_;
+  txn::Transaction txn_;  // after hold_, so it rolls back while the gate is held
   const char* rpc_;
 };
 
@@ -106,8 +114,10 @@ class Engine {
          store::Journal& journal, const txn::Domains& domains, Settings settings);
   ~Engine();
 
-  // ABORTED while another credentialz Rotate runs.
-  Result<std::unique_ptr<Rotation>> Begin(const char* rpc);
+  // ABORTED while another credentialz Rotate runs with its stream open (one whose stream ended
+  // is waited for while it rolls back); `open` says whether this caller's stream is open.
+  Result<std::unique_ptr<Rotation>> Begin(
+      const char* rpc, std::function<bool()> open = [] { return true; });
   void UpdateSettings(Settings settings);
   // Asked before every rotation; a refusal (e.g. the admin state) is returned as is.
   void SetAdmission(std::function<Status()> admit) { admit_ = std::move(admit); }
@@ -130,7 +140,7 @@ class Engine {
   std::unique_ptr<txn::Applier> account_applier_, ssh_applier_;
   mutable std::mutex settings_mu_;
   Settings settings_;
-  std::mutex rotation_mu_;
+  RotationGate gate_;
   std::function<Status()> admit_ = [] { return Status::Ok(); };
 };
 

@@ -125,14 +125,14 @@ GnmiService::GnmiService(state::Tree& tree, Writers writers,
                          std::function<std::shared_ptr<const authz::Authorizer>()> authorizer)
     : tree_(tree), writers_(std::move(writers)), authorizer_(std::move(authorizer)) {}
 
-Status GnmiService::Authorize(grpc::ServerContext* ctx) const {
-  return authorizer_()->Check(kService, PeerCertificatePem(ctx));
+Status GnmiService::Authorize(grpc::ServerContext* ctx, const char* method) const {
+  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
 }
 
 grpc::Status GnmiService::Capabilities(grpc::ServerContext* ctx,
                                        const gnmi::CapabilityRequest* /*req*/,
                                        gnmi::CapabilityResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "Capabilities"); !s.ok()) return ToGrpc(s);
   for (auto [name, org, version] :
        {std::tuple{"openconfig-system", "OpenConfig working group", "2.1.0"},
         {"openconfig-gnsi-certz", "OpenConfig working group", "0.7.0"},
@@ -152,7 +152,7 @@ grpc::Status GnmiService::Capabilities(grpc::ServerContext* ctx,
 
 grpc::Status GnmiService::Get(grpc::ServerContext* ctx, const gnmi::GetRequest* req,
                               gnmi::GetResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "Get"); !s.ok()) return ToGrpc(s);
   if (Status s = CheckEncoding(req->encoding()); !s.ok()) return ToGrpc(s);
   if (req->path_size() == 0) return {grpc::StatusCode::INVALID_ARGUMENT, "Get names no path"};
   for (const auto& path : req->path()) {
@@ -181,53 +181,14 @@ grpc::Status GnmiService::Get(grpc::ServerContext* ctx, const gnmi::GetRequest* 
 
 grpc::Status GnmiService::Set(grpc::ServerContext* ctx, const gnmi::SetRequest* req,
                               gnmi::SetResponse* resp) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
-  if (req->delete__size() > 0) {
-    return {grpc::StatusCode::INVALID_ARGUMENT,
-            "delete is not supported: admin-state and certificate-id always have a value"};
-  }
-  // Validate every change before applying any: a Set is one transaction.
-  std::vector<std::pair<std::function<Status(const std::string&)>*, std::string>> changes;
-  std::vector<std::pair<const gnmi::Update*, gnmi::UpdateResult::Operation>> all;
-  for (const auto& u : req->replace()) all.emplace_back(&u, gnmi::UpdateResult::REPLACE);
-  for (const auto& u : req->update()) all.emplace_back(&u, gnmi::UpdateResult::UPDATE);
-  for (const auto& u : req->union_replace())
-    all.emplace_back(&u, gnmi::UpdateResult::UNION_REPLACE);
-  if (all.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "Set holds no update"};
-  for (const auto& [u, op] : all) {
-    auto p = Resolve(req->prefix(), u->path());
-    if (!p.ok()) return ToGrpc(p.status());
-    const std::string where = state::PathString(p->path);
-    auto value = StringOf(u->val());
-    if (!value.ok()) return ToGrpc(value.status().WithContext(where));
-    if (p->origin == "rotagent" && where == "/rotation/agent/config/admin-state") {
-      changes.emplace_back(&writers_.admin_state, *value);
-    } else if (p->origin == "openconfig" && p->path.size() == 5 &&
-               p->path[2].name == "grpc-server" && p->path[3].name == "config" &&
-               p->path[4].name == "certificate-id" &&
-               state::PathString({p->path[0], p->path[1]}) == "/system/grpc-servers") {
-      changes.emplace_back(&writers_.certificate_id, *value);
-    } else {
-      return {grpc::StatusCode::UNIMPLEMENTED,
-              where +
-                  " is not writable; writable are /rotation/agent/config/admin-state and "
-                  "/system/grpc-servers/grpc-server[name]/config/certificate-id"};
-    }
-    auto* r = resp->add_response();
-    *r->mutable_path() = u->path();
-    r->set_op(op);
-  }
-  for (auto& [writer, value] : changes) {
-    if (Status s = (*writer)(value); !s.ok()) return ToGrpc(s);
-  }
-  resp->set_timestamp(NowNs());
-  return grpc::Status::OK;
+  if (Status s = Authorize(ctx, "Set"); !s.ok()) return ToGrpc(s);
+  return ToGrpc(ApplySet(*req, writers_, CallerOf(ctx), resp));
 }
 
 grpc::Status GnmiService::Subscribe(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<gnmi::SubscribeResponse, gnmi::SubscribeRequest>* stream) {
-  if (Status s = Authorize(ctx); !s.ok()) return ToGrpc(s);
+  if (Status s = Authorize(ctx, "Subscribe"); !s.ok()) return ToGrpc(s);
   gnmi::SubscribeRequest req;
   if (!stream->Read(&req)) return {grpc::StatusCode::INVALID_ARGUMENT, "no subscribe request"};
   if (!req.has_subscribe()) {

@@ -7,15 +7,11 @@
 #include <memory>
 
 #include "agent/authz/authorizer.h"
+#include "agent/gnmi/gnmi_set.h"
 #include "agent/state/tree.h"
 #include "gnmi/gnmi.grpc.pb.h"
 
 namespace rotagent::gnmi_service {
-
-struct Writers {
-  std::function<Status(const std::string&)> admin_state;     // enabled, maintenance, ...
-  std::function<Status(const std::string&)> certificate_id;  // profile to serve
-};
 
 class GnmiService final : public gnmi::gNMI::Service {
  public:
@@ -33,7 +29,8 @@ class GnmiService final : public gnmi::gNMI::Service {
       grpc::ServerReaderWriter<gnmi::SubscribeResponse, gnmi::SubscribeRequest>* stream) override;
 
  private:
-  Status Authorize(grpc::ServerContext* ctx) const;
+  // `method` is the RPC's name within the service, e.g. "Set".
+  Status Authorize(grpc::ServerContext* ctx, const char* method) const;
 
   state::Tree& tree_;
   Writers writers_;

@@ -1,0 +1,57 @@
+// Admits one rotation at a time. A Rotate that finds the gate held by a stream that has already
+// ended (cancelled, half-closed, failed: only its rollback is left) waits for that rollback,
+// bounded, instead of failing; only a rotation whose stream is still open answers ABORTED.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "common/status.h"
+
+namespace rotagent {
+
+class RotationGate {
+ public:
+  // How long a newcomer waits for an open holder's stream to show it has ended (its Read wakes a
+  // moment after the client cancels, on another connection), and for a rollback to finish.
+  static constexpr std::chrono::milliseconds kEndGrace{1000};
+  static constexpr std::chrono::milliseconds kRollbackWait{10000};
+
+  // The gate while held. Destroying it opens the gate.
+  class Hold {
+   public:
+    Hold() = default;
+    Hold(Hold&& other) noexcept : gate_(std::exchange(other.gate_, nullptr)) {}
+    Hold& operator=(Hold&& other) noexcept;
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+    ~Hold() { Release(); }
+    // The holder's stream has ended; what remains is its rollback, which newcomers wait for.
+    void Closing();
+
+   private:
+    friend class RotationGate;
+    explicit Hold(RotationGate* gate) : gate_(gate) {}
+    void Release();
+    RotationGate* gate_ = nullptr;
+  };
+
+  // `open` says whether the caller's stream is still open (e.g. not cancelled); it is asked by
+  // later callers while this one holds the gate. ABORTED with `busy` when an open rotation holds
+  // it.
+  Result<Hold> Enter(std::function<bool()> open, const std::string& busy);
+  // Waits without bound (start-up work that must not fail because a rotation runs).
+  Hold EnterWaiting();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  bool closing_ = false;
+  std::function<bool()> open_;
+};
+
+}  // namespace rotagent
