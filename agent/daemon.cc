@@ -70,8 +70,10 @@ std::string Daemon::Role(const std::string& profile) const {
 void Daemon::ApplySettings(const Config& c) {
   std::lock_guard lock(mu_);
   authorizer_ = std::make_shared<const authz::Authorizer>(c.authorization);
-  confirm_timeout_seconds_ = c.certz.confirm_timeout_seconds;
-  credz_confirm_timeout_seconds_ = c.credentialz.confirm_timeout_seconds;
+  certz_timeouts_ = {c.certz.confirm_timeout_seconds, c.certz.idle_timeout_seconds};
+  credz_timeouts_ = {c.credentialz.confirm_timeout_seconds, c.credentialz.idle_timeout_seconds};
+  keep_expired_crl_ = c.certz.keep_expired_crl;
+  if (identity_) identity_->verifier().SetKeepExpiredCrl(c.certz.keep_expired_crl);
 }
 
 std::shared_ptr<const authz::Authorizer> Daemon::Authorizer() const {
@@ -88,6 +90,12 @@ Status Daemon::Start() {
   journal_ = std::make_unique<store::Journal>(config_.state_dir / "journal");
   ROTAGENT_RETURN_IF_ERROR(journal_->Init());
   identity_ = std::make_unique<tls::ListenerIdentity>(*store_);
+  guard_ = std::make_unique<certz::ListenerGuard>(
+      *store_, [this] { return identity_->Bound(); },
+      [this] {
+        std::lock_guard lock(mu_);
+        return keep_expired_crl_;
+      });
   engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_),
                                             *journal_, domains_);
   domains_[certz::kProfilesDomain] = {&store_->slots(), engine_.get()};
@@ -110,6 +118,10 @@ Status Daemon::Start() {
   for (auto& [name, d] : domains_) d.observer = ledger_.get();
   engine_->SetAdmission([this] { return admin_->Admit(); });
   credz_->SetAdmission([this] { return admin_->Admit(); });
+  engine_->SetLockoutCheck(
+      [this](const Caller& caller, const std::string& profile, const certz::ProfileMaterial* next) {
+        return guard_->CheckChange(caller, profile, next);
+      });
   ApplySettings(config_);
 
   auto material = config_.identity.cert.empty()
@@ -134,25 +146,30 @@ Status Daemon::Start() {
   reporter_->Refresh();
   gnmi_service_ = std::make_unique<gnmi_service::GnmiService>(
       *tree_,
-      gnmi_service::Writers{[this](const std::string& v) {
-                              Status s = admin_->Set(v);
-                              if (s.ok()) reporter_->Refresh();
-                              return s;
-                            },
-                            [this](const std::string& p) { return BindListener(p); }},
+      gnmi_service::Writers{
+          {[](const std::string& v, const Caller&) { return state::AdminState::Check(v); },
+           [this](const std::string& v) {
+             Status s = admin_->Set(v);
+             if (s.ok()) reporter_->Refresh();
+             return s;
+           },
+           [this] { return admin_->Get(); }},
+          {[this](const std::string& p, const Caller& caller) { return CheckBinding(p, caller); },
+           [this](const std::string& p) { return BindListener(p); },
+           [this] { return identity_->Bound(); }}},
       [this] { return Authorizer(); });
 
   certz_service_ = std::make_unique<certz::CertzService>(
       *engine_, [this] { return Authorizer(); },
       [this] {
         std::lock_guard lock(mu_);
-        return confirm_timeout_seconds_;
+        return certz_timeouts_;
       });
   credz_service_ = std::make_unique<credentialz::CredentialzService>(
       *credz_, [this] { return Authorizer(); },
       [this] {
         std::lock_guard lock(mu_);
-        return credz_confirm_timeout_seconds_;
+        return credz_timeouts_;
       });
   grpc::ServerBuilder builder;
   int port = 0;
@@ -183,14 +200,23 @@ Status Daemon::Start() {
   return Status::Ok();
 }
 
-Status Daemon::BindListener(const std::string& profile) {
+Status Daemon::CheckBinding(const std::string& profile, const Caller& caller) const {
   ROTAGENT_RETURN_IF_ERROR(certz::ProfileStore::CheckProfileId(profile));
   if (!store_->Exists(profile)) return NotFound("profile '" + profile + "' does not exist");
   if (Role(profile) != "server") {
     return FailedPrecondition("profile '" + profile +
                               "' has role client; only a server profile can be served");
   }
-  ROTAGENT_RETURN_IF_ERROR(identity_->Bind(profile));
+  return guard_->CheckBinding(caller, profile);
+}
+
+Status Daemon::BindListener(const std::string& profile) {
+  ROTAGENT_RETURN_IF_ERROR(CheckBinding(profile, Caller{}));
+  const std::string before = identity_->Bound();
+  if (Status s = identity_->Bind(profile); !s.ok()) {
+    (void)identity_->Bind(before);  // a failed Set changes nothing
+    return s;
+  }
   ROTAGENT_RETURN_IF_ERROR(
       WriteFileAtomic(config_.state_dir / "grpc-server-profile", profile, 0600));
   spdlog::info("listener now serves profile '{}'", profile);

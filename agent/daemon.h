@@ -13,6 +13,7 @@
 #include "agent/authz/authorizer.h"
 #include "agent/certz/certz_service.h"
 #include "agent/certz/engine.h"
+#include "agent/certz/listener_guard.h"
 #include "agent/config/config.h"
 #include "agent/credentialz/credentialz_service.h"
 #include "agent/credentialz/engine.h"
@@ -38,6 +39,8 @@ class Daemon {
  private:
   void Reload();
   Status BindListener(const std::string& profile);
+  // Whether the listener may be bound to `profile` by `caller` (exists, server role, no lockout).
+  Status CheckBinding(const std::string& profile, const Caller& caller) const;
   // Drift and expiry every state.check_interval, until Run() ends.
   void CheckLoop();
   void StopChecker();
@@ -52,6 +55,7 @@ class Daemon {
   txn::Domains domains_;
   std::unique_ptr<certz::ProfileStore> store_;
   std::unique_ptr<tls::ListenerIdentity> identity_;
+  std::unique_ptr<certz::ListenerGuard> guard_;
   std::unique_ptr<certz::Engine> engine_;
   std::unique_ptr<certz::CertzService> certz_service_;
   std::unique_ptr<store::SlotStore> accounts_, ssh_;
@@ -72,8 +76,8 @@ class Daemon {
 
   mutable std::mutex mu_;  // guards config_ after Start, and the reloadable settings below
   std::shared_ptr<const authz::Authorizer> authorizer_;
-  int confirm_timeout_seconds_ = 300;
-  int credz_confirm_timeout_seconds_ = 300;
+  StreamTimeouts certz_timeouts_, credz_timeouts_;
+  bool keep_expired_crl_ = true;
   Config::Identity identity_config_;
 };
 

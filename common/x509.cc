@@ -184,6 +184,11 @@ std::string SubjectText(X509* cert) { return NameText(X509_get_subject_name(cert
 std::string IssuerText(X509* cert) { return NameText(X509_get_issuer_name(cert)); }
 int64_t NotBefore(X509* cert) { return AsnTimeToEpoch(X509_get0_notBefore(cert)); }
 int64_t NotAfter(X509* cert) { return AsnTimeToEpoch(X509_get0_notAfter(cert)); }
+std::string CrlIssuerText(X509_CRL* crl) { return NameText(X509_CRL_get_issuer(crl)); }
+int64_t CrlNextUpdate(X509_CRL* crl) {
+  const ASN1_TIME* t = X509_CRL_get0_nextUpdate(crl);
+  return t == nullptr ? 0 : AsnTimeToEpoch(t);
+}
 
 std::string FormatTime(int64_t epoch_seconds) {
   std::time_t t = epoch_seconds;

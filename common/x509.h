@@ -39,5 +39,7 @@ std::string IssuerText(X509* cert);
 int64_t NotBefore(X509* cert);  // seconds since the epoch
 int64_t NotAfter(X509* cert);
 std::string FormatTime(int64_t epoch_seconds);  // RFC 3339, UTC
+std::string CrlIssuerText(X509_CRL* crl);
+int64_t CrlNextUpdate(X509_CRL* crl);  // seconds since the epoch; 0 without a nextUpdate
 
 }  // namespace rotagent::x509

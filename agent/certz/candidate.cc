@@ -176,6 +176,13 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
     if (e.kind == EntityUpload::Kind::kExisting) {
       if (e.existing_profile.empty()) return InvalidArgument(what + ": ssl_profile_id is empty");
       if (!e.existing_type) return InvalidArgument(what + ": entity_type is unspecified");
+      // The device identity stays where it is: copying it would hand its key (or the trust that
+      // only the bootstrap CA holds) to a profile a controller can rotate and serve.
+      if (e.existing_profile == "system_default_profile") {
+        return FailedPrecondition(what +
+                                  ": system_default_profile is the device's immutable identity "
+                                  "and cannot be copied into another profile");
+      }
     }
     EntityType type = TypeOf(e);
     auto idx = static_cast<size_t>(type);
@@ -244,6 +251,7 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
           ROTAGENT_RETURN_IF_ERROR(CheckSize(e.crls[j].data, ctx.limits, item));
           auto parsed = x509::ParseCrls(e.crls[j].data, e.crls[j].encoding, item);
           if (!parsed.ok()) return parsed.status();
+          ROTAGENT_RETURN_IF_ERROR(CheckCrlCurrent(*parsed, ctx.now, item));
           for (auto& c : *parsed) crls.push_back(std::move(c));
         }
         next.crl_pem = x509::CrlsToPem(crls);

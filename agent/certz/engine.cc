@@ -74,20 +74,25 @@ Status Engine::Restore(const std::string& profile, const std::string& slot) {
   return platform.ok() ? serving : platform;
 }
 
+namespace {
+constexpr const char* kBusy = "a certz Rotate is in progress; retry when it ends";
+}  // namespace
+
 Status Engine::AddProfile(const std::string& id) {
-  std::unique_lock lock(rotation_mu_, std::try_to_lock);
-  if (!lock) return {Code::kAborted, "a certz Rotate is in progress; retry when it ends"};
+  auto hold = gate_.Enter(nullptr, kBusy);
+  if (!hold.ok()) return hold.status();
   return store_.Create(id);
 }
 
-Status Engine::DeleteProfile(const std::string& id) {
+Status Engine::DeleteProfile(const std::string& id, const Caller& caller) {
   ROTAGENT_RETURN_IF_ERROR(ProfileStore::CheckProfileId(id));
   if (id == kDefaultProfile) {
     return FailedPrecondition("system_default_profile is immutable and cannot be deleted");
   }
-  std::unique_lock lock(rotation_mu_, std::try_to_lock);
-  if (!lock) return {Code::kAborted, "a certz Rotate is in progress; retry when it ends"};
+  auto hold = gate_.Enter(nullptr, kBusy);
+  if (!hold.ok()) return hold.status();
   if (!store_.Exists(id)) return NotFound("profile '" + id + "' does not exist");
+  ROTAGENT_RETURN_IF_ERROR(lockout_(caller, id, nullptr));
   ROTAGENT_RETURN_IF_ERROR(platform_.RollbackCert(id, std::nullopt));
   ROTAGENT_RETURN_IF_ERROR(store_.Remove(id));
   return serving_.ProfileChanged(id);
@@ -95,22 +100,23 @@ Status Engine::DeleteProfile(const std::string& id) {
 
 std::vector<std::string> Engine::ListProfiles() const { return store_.List(); }
 
-Result<std::unique_ptr<Rotation>> Engine::Begin(const std::string& profile) {
+Result<std::unique_ptr<Rotation>> Engine::Begin(const std::string& profile, Caller caller,
+                                                std::function<bool()> open) {
   ROTAGENT_RETURN_IF_ERROR(ProfileStore::CheckProfileId(profile));
   if (profile == kDefaultProfile) {
     return FailedPrecondition("system_default_profile is immutable; add a profile and rotate it");
   }
   ROTAGENT_RETURN_IF_ERROR(admit_());
-  std::unique_lock lock(rotation_mu_, std::try_to_lock);
-  if (!lock) return Status(Code::kAborted, "another certz Rotate is in progress");
+  auto hold = gate_.Enter(std::move(open), "another certz Rotate is in progress");
+  if (!hold.ok()) return hold.status();
   if (!store_.Exists(profile)) {
     return NotFound("profile '" + profile + "' does not exist; create it with AddProfile");
   }
-  return std::make_unique<Rotation>(*this, profile, std::move(lock));
+  return std::make_unique<Rotation>(*this, profile, std::move(*hold), std::move(caller));
 }
 
 Status Engine::SetDefaultIdentity(ProfileMaterial m) {
-  std::lock_guard lock(rotation_mu_);
+  RotationGate::Hold hold = gate_.EnterWaiting();
   if (!store_.Exists(kDefaultProfile)) ROTAGENT_RETURN_IF_ERROR(store_.Create(kDefaultProfile));
   auto current = store_.Committed(kDefaultProfile);
   if (current && current->chain_pem == m.chain_pem && current->trust_pem == m.trust_pem &&
@@ -126,11 +132,12 @@ Status Engine::SetDefaultIdentity(ProfileMaterial m) {
   return Status::Ok();
 }
 
-Rotation::Rotation(Engine& engine, std::string profile, std::unique_lock<std::mutex> lock)
+Rotation::Rotation(Engine& engine, std::string profile, RotationGate::Hold hold, Caller caller)
     : engine_(engine),
       profile_(std::move(profile)),
-      lock_(std::move(lock)),
-      txn_(engine.journal_, engine.domains_, "certz") {}
+      hold_(std::move(hold)),
+      txn_(engine.journal_, engine.domains_, "certz"),
+      caller_(std::move(caller)) {}
 
 Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubject& subject) {
   if (txn_.finished()) return FailedPrecondition("rotation already finished");
@@ -173,6 +180,10 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
   auto next = BuildCandidate(entities, ctx);
   if (base) Wipe(base->key_pem);
   if (!next.ok()) return next.status();
+  if (Status s = engine_.lockout_(caller_, profile_, &*next); !s.ok()) {
+    Wipe(next->key_pem);
+    return s;
+  }
   StampRotation(base.value_or(ProfileMaterial{}), *next, ctx.now);
   store::Slot slot = ProfileStore::ToSlot(*next);
   Wipe(next->key_pem);

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "agent/caller.h"
 #include "agent/certz/candidate.h"
 #include "agent/certz/csr.h"
 #include "agent/certz/profile_store.h"
 #include "agent/certz/tls_serving.h"
+#include "agent/rotation_gate.h"
 #include "agent/txn/transaction.h"
 #include "platform/platform.h"
 
@@ -31,7 +33,11 @@ class Engine;
 // One Rotate stream's transaction. Destroying it before Finalize rolls everything back.
 class Rotation {
  public:
-  Rotation(Engine& engine, std::string profile, std::unique_lock<std::mutex> lock);
+  Rotation(Engine& engine, std::string profile, RotationGate::Hold hold, Caller caller);
+  // The stream has ended: what is left is the rollback, which a next Rotate waits for.
+  ~Rotation() { hold_.Closing(); }
+  Rotation(const Rotation&) = delete;
+  Rotation& operator=(const Rotation&) = delete;
 
   const std::string& profile() const { return profile_; }
   // Generates a key on the device and returns a PEM CSR; the key stays here until upload.
@@ -39,14 +45,18 @@ class Rotation {
   // Validates, stages and proves the candidate live. On failure, nothing is left changed.
   Status Upload(const std::vector<EntityUpload>& entities, bool force_overwrite);
   Status Finalize();
-  void Rollback(const std::string& reason) { txn_.Rollback(reason); }
+  void Rollback(const std::string& reason) {
+    hold_.Closing();
+    txn_.Rollback(reason);
+  }
   bool staged() const { return txn_.staged(); }
 
  private:
   Engine& engine_;
   std::string profile_;
-  std::unique_lock<std::mutex> lock_;
-  txn::Transaction txn_;  // declared after lock_, so it rolls back while the lock is held
+  RotationGate::Hold hold_;
+  txn::Transaction txn_;  // declared after hold_, so it rolls back while the gate is held
+  Caller caller_;
   ossl::Pkey generated_key_;
 };
 
@@ -59,16 +69,26 @@ class Engine : public txn::Applier {
          EngineSettings settings, store::Journal& journal, const txn::Domains& domains);
 
   Status AddProfile(const std::string& id);
-  Status DeleteProfile(const std::string& id);
+  // FAILED_PRECONDITION for the profile the listener serves (the lockout check refuses it).
+  Status DeleteProfile(const std::string& id, const Caller& caller = {});
   std::vector<std::string> ListProfiles() const;
-  // ABORTED while another rotation runs; NOT_FOUND / FAILED_PRECONDITION for a bad profile.
-  Result<std::unique_ptr<Rotation>> Begin(const std::string& profile);
+  // ABORTED while another open rotation runs (one whose stream ended is waited for; `open` says
+  // whether this caller's stream is still open); NOT_FOUND / FAILED_PRECONDITION for a bad
+  // profile.
+  Result<std::unique_ptr<Rotation>> Begin(
+      const std::string& profile, Caller caller = {},
+      std::function<bool()> open = [] { return true; });
   // Installs system_default_profile's material (bootstrap or vendor files) if it differs.
   Status SetDefaultIdentity(ProfileMaterial m);
 
   void UpdateSettings(EngineSettings settings);
   // Asked before every rotation; a refusal (e.g. the admin state) is returned as is.
   void SetAdmission(std::function<Status()> admit) { admit_ = std::move(admit); }
+  // Asked before `profile` changes to `next` (nullptr: deleted): FAILED_PRECONDITION if the
+  // listener would then no longer admit `caller`.
+  using LockoutCheck = std::function<Status(const Caller& caller, const std::string& profile,
+                                            const ProfileMaterial* next)>;
+  void SetLockoutCheck(LockoutCheck check) { lockout_ = std::move(check); }
 
   // txn::Applier for the profiles domain.
   Status Stage(const std::string& profile, const std::string& slot) override;
@@ -88,8 +108,11 @@ class Engine : public txn::Applier {
   const txn::Domains& domains_;
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
-  std::mutex rotation_mu_;  // held by the one open Rotation, and by profile changes
+  RotationGate gate_;  // held by the one open Rotation, and by profile changes
   std::function<Status()> admit_ = [] { return Status::Ok(); };
+  LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
+    return Status::Ok();
+  };
 };
 
 }  // namespace rotagent::certz

@@ -102,6 +102,19 @@ Status VerifyChain(X509* leaf, const std::vector<ossl::X509Ptr>& intermediates,
   return InvalidArgument(std::string(X509_verify_cert_error_string(err)));
 }
 
+Status CheckCrlCurrent(const std::vector<ossl::X509Crl>& crls, int64_t now,
+                       const std::string& what) {
+  for (const auto& crl : crls) {
+    const int64_t next = x509::CrlNextUpdate(crl.get());
+    if (next != 0 && next < now) {
+      return FailedPrecondition(what + ": CRL of " + x509::CrlIssuerText(crl.get()) +
+                                " has expired (nextUpdate " + x509::FormatTime(next) + ", now " +
+                                x509::FormatTime(now) + "); upload a current CRL");
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckCrlIssuers(const std::vector<ossl::X509Crl>& crls,
                        const std::vector<ossl::X509Ptr>& trust, const std::string& what) {
   for (size_t i = 0; i < crls.size(); ++i) {

@@ -34,6 +34,10 @@ Status CheckNoRepeats(const std::vector<ossl::X509Ptr>& chain, const std::string
 Status VerifyChain(X509* leaf, const std::vector<ossl::X509Ptr>& intermediates,
                    const std::vector<ossl::X509Ptr>& trust, const std::vector<ossl::X509Crl>& crls,
                    int64_t now);
+// FAILED_PRECONDITION for a CRL whose nextUpdate has passed: installed, it would refuse every
+// client of its CA (or, kept, revoke nothing new) from the start.
+Status CheckCrlCurrent(const std::vector<ossl::X509Crl>& crls, int64_t now,
+                       const std::string& what);
 // Each CRL must be signed by a certificate in `trust`.
 Status CheckCrlIssuers(const std::vector<ossl::X509Crl>& crls,
                        const std::vector<ossl::X509Ptr>& trust, const std::string& what);

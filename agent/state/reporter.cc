@@ -32,6 +32,7 @@ struct Credential {
   std::string type;
   store::EntityMeta meta;
   const std::optional<LeafFacts>* leaf = nullptr;  // for certificates
+  int64_t crl_next_update = 0;                     // for CRL bundles
 };
 
 const char* TypeOf(const std::string& domain, const std::string& entity, const std::string& role) {
@@ -49,6 +50,27 @@ const char* TypeOf(const std::string& domain, const std::string& entity, const s
   return entity == "host_keys" ? "SshHostKey" : "SshTrustedUserCaKeys";
 }
 
+}  // namespace
+
+// A CRL past its nextUpdate no longer says what is revoked now: the credential is out of sync
+// until a current CRL is installed (the listener keeps or enforces it per certz.expired_crl).
+namespace {
+void ReportCrlExpiry(Builder& b, const std::string& base, const Credential& c, int64_t now,
+                     SyncRecord& r, std::string& logged) {
+  const bool expired = c.crl_next_update <= now;
+  b.Add(kRot, base + "expire-time", x509::FormatTime(c.crl_next_update));
+  b.Add(kRot, base + "expiry-status", std::string(expired ? "expired" : "ok"));
+  if (expired) {
+    r.status = SyncStatus::kOutOfSync;
+    r.last_error = "CRL expired at " + x509::FormatTime(c.crl_next_update) +
+                   "; install a current CRL (certz.expired_crl decides whether it is still used)";
+    if (logged != "expired") {
+      spdlog::error("credential {}: CRL expired at {} (nextUpdate); install a current one", c.name,
+                    x509::FormatTime(c.crl_next_update));
+    }
+  }
+  logged = expired ? "expired" : "ok";
+}
 }  // namespace
 
 Reporter::Reporter(Sources sources, ReportSettings settings, Tree& tree)
@@ -76,6 +98,16 @@ const Reporter::SlotFacts& Reporter::FactsOf(const store::SlotStore& store, cons
       X509* leaf = certs->front().get();
       f.leaf = LeafFacts{x509::NotBefore(leaf), x509::NotAfter(leaf), x509::Fingerprint(leaf),
                          x509::SubjectText(leaf)};
+    }
+  }
+  auto crl_pem = certificate ? store.ReadOne(id, slot, "crl.pem") : std::optional<std::string>();
+  if (crl_pem.ok() && *crl_pem && !(*crl_pem)->empty()) {
+    auto crls = x509::ParseCrls(**crl_pem, x509::Encoding::kPem, "crl");
+    for (size_t i = 0; crls.ok() && i < crls->size(); ++i) {
+      const int64_t next = x509::CrlNextUpdate((*crls)[i].get());
+      if (next != 0 && (f.crl_next_update == 0 || next < f.crl_next_update)) {
+        f.crl_next_update = next;
+      }
     }
   }
   return used_facts_[key] = std::move(f);
@@ -110,7 +142,8 @@ void Reporter::Refresh() {
       const std::string name = "profiles/" + id + "/" + entity;
       if (!m->present() && ledger.count(name) == 0) continue;
       creds.push_back({name, TypeOf("profiles", entity, role), *m,
-                       std::string(entity) == "chain" ? &facts.leaf : nullptr});
+                       std::string(entity) == "chain" ? &facts.leaf : nullptr,
+                       std::string(entity) == "crl" ? facts.crl_next_update : 0});
     }
     if (id != bound) continue;
     const std::string gs =
@@ -179,7 +212,8 @@ void Reporter::Refresh() {
     b.Add(kRot, base + "created-on", created(c.meta.created_on));
     b.Add(kRot, base + "last-rotation-time", static_cast<uint64_t>(c.meta.rotated_at));
     auto rec = ledger.find(c.name);
-    const SyncRecord r = rec == ledger.end() ? SyncRecord{} : rec->second;
+    SyncRecord r = rec == ledger.end() ? SyncRecord{} : rec->second;
+    if (c.crl_next_update != 0) ReportCrlExpiry(b, base, c, now, r, expiry_logged_[c.name]);
     b.Add(kRot, base + "synchronization-status", std::string(SyncStatusName(r.status)));
     if (!r.last_error.empty()) b.Add(kRot, base + "last-error", r.last_error);
     if (!r.attempted_version.empty()) b.Add(kRot, base + "attempted-version", r.attempted_version);

@@ -62,6 +62,7 @@ class Reporter {
   struct SlotFacts {
     store::Slot meta;               // entity metadata only
     std::optional<LeafFacts> leaf;  // profiles: the chain's first certificate
+    int64_t crl_next_update = 0;    // profiles: the earliest nextUpdate of its CRLs, 0 for none
   };
   const SlotFacts& FactsOf(const store::SlotStore& store, const std::string& id,
                            const std::string& slot, bool certificate);

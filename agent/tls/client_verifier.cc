@@ -8,8 +8,14 @@
 namespace rotagent::tls {
 namespace {
 
-int IgnoreMissingCrl(int ok, X509_STORE_CTX* ctx) {
-  if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL) return 1;
+// A CRL check only applies to issuers that have a CRL. An expired CRL still lists what it revoked;
+// under the keep policy (app data) it goes on being used rather than refusing everyone.
+int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
+  if (ok) return ok;
+  const int err = X509_STORE_CTX_get_error(ctx);
+  if (err == X509_V_ERR_UNABLE_TO_GET_CRL) return 1;
+  const auto* keep_expired = static_cast<const bool*>(X509_STORE_CTX_get_app_data(ctx));
+  if (err == X509_V_ERR_CRL_HAS_EXPIRED && keep_expired != nullptr && *keep_expired) return 1;
   return ok;
 }
 
@@ -28,7 +34,7 @@ Status ClientVerifier::Update(const std::string& trust_pem, const std::string& c
     X509_STORE_set_flags(set->store.get(), X509_V_FLAG_CRL_CHECK);
     set->check_crls = true;
   }
-  X509_STORE_set_verify_cb(set->store.get(), IgnoreMissingCrl);
+  X509_STORE_set_verify_cb(set->store.get(), VerifyCallback);
   std::lock_guard lock(mu_);
   current_ = std::move(set);
   return Status::Ok();
@@ -59,6 +65,8 @@ Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& cha
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), set->store.get(), certs->front().get(), untrusted);
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  bool keep_expired = keep_expired_crl_;
+  X509_STORE_CTX_set_app_data(ctx.get(), &keep_expired);
   int ok = X509_verify_cert(ctx.get());
   int err = X509_STORE_CTX_get_error(ctx.get());
   sk_X509_free(untrusted);

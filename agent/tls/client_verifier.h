@@ -2,6 +2,7 @@
 // time; each handshake uses the set that was current when it began, as Envoy's TLS contexts do.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +22,9 @@ class ClientVerifier {
   Status Check(const std::string& leaf_pem, const std::string& chain_pem = "") const;
   // Whether the current set holds CRLs, i.e. Check() can refuse what the TLS layer accepted.
   bool ChecksCrls() const;
+  // A CRL past its nextUpdate: go on checking revocation with it (true, the default), or refuse
+  // every client of its CA (false). Expiry is reported over gNMI either way.
+  void SetKeepExpiredCrl(bool keep) { keep_expired_crl_ = keep; }
 
  private:
   struct TrustSet {
@@ -31,6 +35,7 @@ class ClientVerifier {
 
   mutable std::mutex mu_;
   std::shared_ptr<const TrustSet> current_;
+  std::atomic<bool> keep_expired_crl_{true};
 };
 
 }  // namespace rotagent::tls

@@ -32,6 +32,8 @@ class ListenerIdentity final : public certz::TlsServing {
   std::string Bound() const;
   // The listener is shutting down: swap identities but stop proving them with handshakes.
   void Stopping();
+  // How clients are verified (e.g. its expired-CRL policy).
+  ClientVerifier& verifier() { return *verifier_; }
 
  private:
   Status Refresh(bool probe);
