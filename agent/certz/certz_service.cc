@@ -82,6 +82,7 @@ grpc::Status CertzService::Rotate(
     watch.Waiting();
     if (!stream->Read(&req)) {
       const std::string why = watch.Why();
+      if (!why.empty()) spdlog::warn("certz Rotate on profile '{}' ended: {}", profile, why);
       rot.Rollback(why.empty() ? "the stream ended before finalize_rotation" : why);
       if (watch.fired() == StreamWatch::Fired::kConfirm) {
         return {grpc::StatusCode::DEADLINE_EXCEEDED,

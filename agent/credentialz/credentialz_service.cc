@@ -15,6 +15,7 @@ constexpr const char* kService = "gnsi.credentialz.v1.Credentialz";
 grpc::Status EndOfStream(Rotation& rot, StreamWatch& watch) {
   const bool staged = rot.staged();
   const std::string why = watch.Why();
+  if (!why.empty()) spdlog::warn("credentialz Rotate ended: {}", why);
   rot.Rollback(why.empty() ? "the stream ended before finalize" : why);
   if (watch.fired() != StreamWatch::Fired::kNo) {
     return {grpc::StatusCode::DEADLINE_EXCEEDED,
