@@ -46,8 +46,7 @@ std::string CertzTest::Config(int confirm_timeout) const {
          "grpc_server: {ssl_profile: gnsi}\n"
          "certz:\n"
          "  confirm_timeout: " +
-         std::to_string(confirm_timeout) +
-         "\n"
+         std::to_string(confirm_timeout) + "\n" + certz_options_ +
          "  profiles:\n"
          "    - id: gnsi\n"
          "      role: server\n"
@@ -60,7 +59,7 @@ std::string CertzTest::Config(int confirm_timeout) const {
          "authorization:\n"
          "  gnsi.certz.v1.Certz: [\"CN=admin\", \"CN=operator-b\"]\n"
          "  gnmi.gNMI: [\"CN=admin\"]\n" +
-         extra_config_;
+         extra_authorization_ + extra_config_;
 }
 
 void CertzTest::StartAgent(const std::map<std::string, std::string>& env) {

@@ -40,8 +40,10 @@ class CertzTest : public ::testing::Test {
   std::string trust_pem_;  // ca_a + ca_b, what clients trust for the server
   std::unique_ptr<AgentProcess> agent_;
   int confirm_timeout_ = 300;
-  std::string gnsi_hooks_;    // YAML flow mapping for profile gnsi's hooks, e.g. "{stage: [/x]}"
-  std::string extra_config_;  // more top-level YAML, e.g. a state: section
+  std::string gnsi_hooks_;     // YAML flow mapping for profile gnsi's hooks, e.g. "{stage: [/x]}"
+  std::string extra_config_;   // more top-level YAML, e.g. a state: section
+  std::string certz_options_;  // more certz keys, e.g. "  idle_timeout: 1\n"
+  std::string extra_authorization_;  // more authorization entries, e.g. "  /gnmi.gNMI/Get: [x]\n"
 };
 
 }  // namespace rotagent::testing

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -17,7 +18,12 @@
 namespace rotagent::testing {
 namespace fs = std::filesystem;
 
-std::string AgentBinary() { return ROTAGENTD_PATH; }
+// ROTAGENTD_UNDER_TEST runs the tests against another build, e.g. to see an attack succeed on an
+// older agent.
+std::string AgentBinary() {
+  const char* other = std::getenv("ROTAGENTD_UNDER_TEST");
+  return other != nullptr && *other != '\0' ? other : ROTAGENTD_PATH;
+}
 
 AgentProcess::AgentProcess(fs::path dir, std::string config_yaml) : dir_(std::move(dir)) {
   fs::create_directories(dir_);

@@ -53,7 +53,8 @@ Identity MakeLeafWithRawNames(const Identity& ca, const std::vector<std::string>
   }
   X509_set_subject_name(id.cert.get(), name.get());
   if (!dns_names.empty()) {
-    X509_delete_ext(id.cert.get(), X509_get_ext_by_NID(id.cert.get(), NID_subject_alt_name, -1));
+    X509_EXTENSION_free(X509_delete_ext(
+        id.cert.get(), X509_get_ext_by_NID(id.cert.get(), NID_subject_alt_name, -1)));
     ossl::GeneralNames sans(GENERAL_NAMES_new());
     for (const auto& dns : dns_names) {
       GENERAL_NAME* n = GENERAL_NAME_new();

@@ -77,6 +77,8 @@ std::string CredentialzTest::Config() const {
     << "/id-trust.pem}\n"
     << "credentialz:\n"
     << "  confirm_timeout: " << confirm_timeout_ << "\n"
+    << (idle_timeout_ == 60 ? ""  // the default; left out so older agents take the config
+                            : "  idle_timeout: " + std::to_string(idle_timeout_) + "\n")
     << "  accounts:\n"
     << "    - {name: admin, role: Admin}\n"
     << "    - {name: admin2, role: AzureOperatorRW}\n"

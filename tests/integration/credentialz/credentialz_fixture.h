@@ -42,6 +42,7 @@ class CredentialzTest : public ::testing::Test {
   std::unique_ptr<SshdProcess> sshd_;
   std::unique_ptr<AgentProcess> agent_;
   int confirm_timeout_ = 300;
+  int idle_timeout_ = 60;
 };
 
 std::string ReadFileText(const std::filesystem::path& p);
