@@ -1,6 +1,8 @@
 #include "agent/daemon.h"
 
+#include <grpc/grpc.h>
 #include <grpc/support/log.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +11,8 @@
 #include <chrono>
 
 #include "agent/log.h"
+#include "agent/net/connection_gate.h"
+#include "agent/net/fd_limit.h"
 #include "agent/state/drift_check.h"
 #include "agent/tls/bootstrap.h"
 #include "agent/tls/probe.h"
@@ -41,6 +45,32 @@ std::string ProbeHost(const std::string& host) {
   if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
   if (host == "::") return "::1";
   return host;
+}
+
+// What one client can hold of the server: handshake time, idle connections, calls, threads.
+void ApplyLimits(const Config::Limits& l, grpc::ServerBuilder& b) {
+  b.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, l.handshake_timeout_seconds * 1000);
+  b.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, l.max_connection_idle_seconds * 1000);
+  b.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, l.keepalive_time_seconds * 1000);
+  b.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, l.keepalive_timeout_seconds * 1000);
+  b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, l.max_concurrent_streams);
+  grpc::ResourceQuota quota("rotagentd");
+  quota.SetMaxThreads(l.max_threads);
+  b.SetResourceQuota(quota);
+}
+
+// Caps accepted connections below the open-file limit (see agent/net/connection_gate.h).
+void StartConnectionGate(const Config::Limits& l) {
+  auto fd_limit = net::RaiseFdLimit();
+  if (!fd_limit.ok()) spdlog::warn("{}", fd_limit.status().message());
+  const int cap = net::ConfigureGate({l.max_connections, l.fd_reserve});
+  if (!net::Stats().interposed) {
+    spdlog::error(
+        "connection gate inactive: libgrpc does not call rotagentd's accept4, so connections are "
+        "not capped and running out of fds stops the listener");
+    return;
+  }
+  spdlog::info("accepting at most {} connections", cap);
 }
 
 }  // namespace
@@ -171,7 +201,9 @@ Status Daemon::Start() {
         std::lock_guard lock(mu_);
         return credz_timeouts_;
       });
+  StartConnectionGate(config_.limits);
   grpc::ServerBuilder builder;
+  ApplyLimits(config_.limits, builder);
   int port = 0;
   builder.AddListeningPort(config_.listen, identity_->Credentials(), &port);
   builder.RegisterService(certz_service_.get());
@@ -258,7 +290,8 @@ void Daemon::Reload() {
   for (const auto& [key, changed] :
        {std::pair{"listen", next->listen != config_.listen},
         {"state_dir", next->state_dir != config_.state_dir},
-        {"platform.kind", next->platform.kind != config_.platform.kind}}) {
+        {"platform.kind", next->platform.kind != config_.platform.kind},
+        {"limits", next->limits != config_.limits}}) {
     if (changed) spdlog::warn("SIGHUP: {} changed; it takes effect at the next restart", key);
   }
   SetLogLevel(next->log_level);
@@ -285,6 +318,15 @@ void Daemon::Reload() {
   sd_notify(0, "READY=1");
 }
 
+bool Daemon::ListenerAnswers(std::chrono::milliseconds timeout) const {
+  auto served = tls::ServedFingerprint(probe_host_, port_, timeout);
+  if (!served.ok()) {
+    spdlog::error("listener self-probe failed, withholding the watchdog ping: {}",
+                  served.status().message());
+  }
+  return served.ok();
+}
+
 void Daemon::Run() {
   sigset_t set;
   sigemptyset(&set);
@@ -293,15 +335,28 @@ void Daemon::Run() {
   sigaddset(&set, SIGHUP);
   uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-  timespec tick{};
-  auto half = std::chrono::microseconds(watchdog ? watchdog_usec / 2 : 60'000'000);
-  tick.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(half).count();
-  tick.tv_nsec = static_cast<long>((half - std::chrono::seconds(tick.tv_sec)).count() * 1000);
+  // A third of the watchdog period: the agent is restarted after two failed self-probes in a row.
+  const auto period = std::chrono::microseconds(watchdog ? watchdog_usec / 3 : 60'000'000);
+  auto next_ping = std::chrono::steady_clock::now();
   while (true) {
+    const auto wait = std::max(std::chrono::steady_clock::duration::zero(),
+                               next_ping - std::chrono::steady_clock::now());
+    timespec tick{};
+    tick.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
+    tick.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         wait - std::chrono::seconds(tick.tv_sec))
+                                         .count());
     int sig = sigtimedwait(&set, nullptr, &tick);
-    if (watchdog) sd_notify(0, "WATCHDOG=1");
     if (sig == SIGHUP) Reload();
     if (sig == SIGTERM || sig == SIGINT) break;
+    if (std::chrono::steady_clock::now() < next_ping) continue;
+    next_ping = std::chrono::steady_clock::now() + period;
+    // Fed only while a new connection gets a TLS handshake: a wedged listener gets the agent
+    // restarted by systemd instead of leaving it alive and unreachable.
+    if (watchdog &&
+        ListenerAnswers(std::chrono::duration_cast<std::chrono::milliseconds>(period) / 2)) {
+      sd_notify(0, "WATCHDOG=1");
+    }
   }
   spdlog::info("shutting down: draining open calls (open rotations roll back)");
   StopChecker();

@@ -4,6 +4,7 @@
 
 #include <grpcpp/server.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,8 @@ class Daemon {
 
  private:
   void Reload();
+  // True when a new TLS connection to the listener is served a certificate within `timeout`.
+  bool ListenerAnswers(std::chrono::milliseconds timeout) const;
   Status BindListener(const std::string& profile);
   // Whether the listener may be bound to `profile` by `caller` (exists, server role, no lockout).
   Status CheckBinding(const std::string& profile, const Caller& caller) const;

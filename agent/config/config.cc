@@ -88,6 +88,26 @@ void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
       r.Str(At(n, "grpc_server_name"), "state.grpc_server_name", s.grpc_server_name);
 }
 
+void ParseLimits(const Reader& r, const YAML::Node& n, Config::Limits& l) {
+  r.AllowKeys(n, "limits",
+              {"max_connections", "fd_reserve", "handshake_timeout", "max_connection_idle",
+               "keepalive_time", "keepalive_timeout", "max_concurrent_streams", "max_threads"});
+  l.max_connections =
+      r.Int(At(n, "max_connections"), "limits.max_connections", l.max_connections, 8, 1 << 20);
+  l.fd_reserve = r.Int(At(n, "fd_reserve"), "limits.fd_reserve", l.fd_reserve, 32, 1 << 16);
+  l.handshake_timeout_seconds = r.Int(At(n, "handshake_timeout"), "limits.handshake_timeout",
+                                      l.handshake_timeout_seconds, 1, 300);
+  l.max_connection_idle_seconds = r.Int(At(n, "max_connection_idle"), "limits.max_connection_idle",
+                                        l.max_connection_idle_seconds, 10, 86400);
+  l.keepalive_time_seconds =
+      r.Int(At(n, "keepalive_time"), "limits.keepalive_time", l.keepalive_time_seconds, 10, 86400);
+  l.keepalive_timeout_seconds = r.Int(At(n, "keepalive_timeout"), "limits.keepalive_timeout",
+                                      l.keepalive_timeout_seconds, 1, 3600);
+  l.max_concurrent_streams = r.Int(At(n, "max_concurrent_streams"), "limits.max_concurrent_streams",
+                                   l.max_concurrent_streams, 1, 1024);
+  l.max_threads = r.Int(At(n, "max_threads"), "limits.max_threads", l.max_threads, 8, 4096);
+}
+
 std::string LoginProof(const Reader& r, const YAML::Node& n, const std::string& key) {
   std::string proof = r.Str(At(n, "login_proof"), key, "ssh");
   if (proof != "ssh" && proof != "readback")
@@ -205,7 +225,7 @@ Config Parse(const std::string& text, const std::string& source) {
   if (root.IsNull()) return c;
   r.AllowKeys(root, "",
               {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-               "credentialz", "state", "authorization", "platform"});
+               "credentialz", "state", "authorization", "platform", "limits"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -280,6 +300,7 @@ Config Parse(const std::string& text, const std::string& source) {
 
   ParseCredentialz(r, At(root, "credentialz"), c);
   ParseState(r, At(root, "state"), c.state);
+  ParseLimits(r, At(root, "limits"), c.limits);
 
   const YAML::Node pf = At(root, "platform");
   r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh", "eos", "opengear"});

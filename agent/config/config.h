@@ -63,6 +63,19 @@ struct Config {
     std::string grpc_server_name = "rotagent";
   } state;
 
+  // What any network client, authenticated or not, can hold of the listener (limits:).
+  struct Limits {
+    int max_connections = 512;  // accepted TCP connections, in handshake or established
+    int fd_reserve = 64;        // fds under the open-file limit kept for the agent's own use
+    int handshake_timeout_seconds = 10;
+    int max_connection_idle_seconds = 600;  // a connection with no open call is closed after
+    int keepalive_time_seconds = 60;        // the agent pings an idle connection this often
+    int keepalive_timeout_seconds = 20;     // and closes it when a ping goes unanswered
+    int max_concurrent_streams = 16;        // open calls per connection
+    int max_threads = 64;                   // gRPC threads serving calls
+    bool operator==(const Limits&) const = default;
+  } limits;
+
   // gRPC method ("/gnmi.gNMI/Set"), service ("/gnmi.gNMI/*" or "gnmi.gNMI") -> client identities
   // allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
   std::map<std::string, std::vector<std::string>> authorization;

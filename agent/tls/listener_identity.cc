@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kDefaultProfile = "system_default_profile";
 // The swap is live for the next handshake; the deadline only bounds a listener that hangs.
 constexpr auto kProbeDeadline = 10s;
+constexpr auto kProbeAttempt = 2s;  // one connect and handshake
 }  // namespace
 
 ListenerIdentity::ListenerIdentity(certz::ProfileStore& store)
@@ -54,35 +55,50 @@ Status ListenerIdentity::ProfileChanged(const std::string& profile) {
 }
 
 Status ListenerIdentity::Refresh(bool probe) {
-  std::lock_guard lock(mu_);
-  std::string profile = bound_;
-  auto slot = store_.Get(profile, certz::Pointer::kLive);
-  std::optional<certz::ProfileMaterial> m;
-  if (slot) {
-    auto r = store_.ReadSlot(profile, *slot);
-    if (r.ok() && r->has_certificate()) m = std::move(*r);
+  std::string profile, want, host;
+  int port = 0;
+  uint64_t generation = 0;
+  {
+    // Held for the read and the swap only: the probe below is network I/O, and the reporter,
+    // the drift checker and gNMI Set all read Bound().
+    std::lock_guard lock(mu_);
+    profile = bound_;
+    auto slot = store_.Get(profile, certz::Pointer::kLive);
+    std::optional<certz::ProfileMaterial> m;
+    if (slot) {
+      auto r = store_.ReadSlot(profile, *slot);
+      if (r.ok() && r->has_certificate()) m = std::move(*r);
+    }
+    if (!m) {  // the bound profile holds nothing yet: serve the built-in identity
+      profile = kDefaultProfile;
+      slot = store_.Get(profile, certz::Pointer::kLive);
+      if (!slot) return FailedPrecondition("system_default_profile has no identity");
+      auto r = store_.ReadSlot(profile, *slot);
+      if (!r.ok()) return r.status();
+      m = std::move(*r);
+    }
+    ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m->trust_pem, m->crl_pem));
+    served_.Swap(m->chain_pem, m->key_pem, m->trust_pem);
+    Wipe(m->key_pem);
+    generation = ++generation_;
+    if (!probe || stopping_) return Status::Ok();
+    auto leaf = x509::ParseCertificates(m->chain_pem, x509::Encoding::kPem, "served chain");
+    if (!leaf.ok()) return leaf.status();
+    want = x509::Fingerprint(leaf->front().get());
+    host = probe_host_;
+    port = probe_port_;
   }
-  if (!m) {  // the bound profile holds nothing yet: serve the built-in identity
-    profile = kDefaultProfile;
-    slot = store_.Get(profile, certz::Pointer::kLive);
-    if (!slot) return FailedPrecondition("system_default_profile has no identity");
-    auto r = store_.ReadSlot(profile, *slot);
-    if (!r.ok()) return r.status();
-    m = std::move(*r);
-  }
-  ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m->trust_pem, m->crl_pem));
-  served_.Swap(m->chain_pem, m->key_pem, m->trust_pem);
-  Wipe(m->key_pem);
-  if (!probe || stopping_) return Status::Ok();
   Failpoint("listener.served_switched");
 
-  auto leaf = x509::ParseCertificates(m->chain_pem, x509::Encoding::kPem, "served chain");
-  if (!leaf.ok()) return leaf.status();
-  const std::string want = x509::Fingerprint(leaf->front().get());
   auto deadline = std::chrono::steady_clock::now() + kProbeDeadline;
   std::string seen;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto got = ServedFingerprint(probe_host_, probe_port_);
+    {
+      std::lock_guard lock(mu_);
+      if (generation_ != generation || stopping_)
+        return Status::Ok();  // a later swap proves itself
+    }
+    auto got = ServedFingerprint(host, port, kProbeAttempt);
     if (got.ok() && *got == want) {
       spdlog::debug("listener now serves profile '{}' ({})", profile, want);
       return Status::Ok();

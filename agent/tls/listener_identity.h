@@ -36,6 +36,8 @@ class ListenerIdentity final : public certz::TlsServing {
   ClientVerifier& verifier() { return *verifier_; }
 
  private:
+  // Swaps in the bound profile's live slot under mu_, then (with `probe`) proves it with new
+  // handshakes, holding no lock.
   Status Refresh(bool probe);
 
   certz::ProfileStore& store_;
@@ -46,6 +48,7 @@ class ListenerIdentity final : public certz::TlsServing {
   std::string probe_host_;
   int probe_port_ = 0;
   bool stopping_ = false;
+  uint64_t generation_ = 0;  // swaps so far; a probe outrun by a later swap stops
 };
 
 }  // namespace rotagent::tls

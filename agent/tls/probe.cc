@@ -1,10 +1,18 @@
 #include "agent/tls/probe.h"
 
+#include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <openssl/err.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <memory>
+
+#include "agent/net/connection_gate.h"
 #include "common/ossl.h"
 #include "common/x509.h"
 
@@ -37,40 +45,79 @@ SSL_CTX* ProbeContext() {
   return ctx;
 }
 
-int Connect(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) return -1;
+// A socket bound to an ephemeral local port, so the gate can be told the port before connecting.
+struct BoundSocket {
   int fd = -1;
-  for (addrinfo* a = res; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      close(fd);
-      fd = -1;
-    }
+  int port = 0;
+};
+
+BoundSocket Bind(const addrinfo& a) {
+  BoundSocket s;
+  s.fd = socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a.ai_protocol);
+  if (s.fd < 0) return s;
+  sockaddr_storage local{};
+  local.ss_family = static_cast<sa_family_t>(a.ai_family);
+  socklen_t len = a.ai_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (bind(s.fd, reinterpret_cast<sockaddr*>(&local), len) != 0 ||
+      getsockname(s.fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) {
+    close(s.fd);
+    return {};
   }
-  freeaddrinfo(res);
-  return fd;
+  s.port = ntohs(a.ai_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(local).sin6_port
+                                         : reinterpret_cast<sockaddr_in&>(local).sin_port);
+  return s;
+}
+
+// Connects within `timeout`, then leaves the socket blocking with `timeout` on each read/write.
+bool ConnectWithin(int fd, const addrinfo& a, std::chrono::milliseconds timeout) {
+  if (connect(fd, a.ai_addr, a.ai_addrlen) != 0) {
+    if (errno != EINPROGRESS) return false;
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return false;
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0;
 }
 
 }  // namespace
 
-Result<std::string> ServedFingerprint(const std::string& host, int port) {
-  int fd = Connect(host, port);
-  if (fd < 0)
-    return Status(Code::kUnavailable,
-                  "probe: cannot connect to " + host + ":" + std::to_string(port));
+Result<std::string> ServedFingerprint(const std::string& host, int port,
+                                      std::chrono::milliseconds timeout) {
+  const std::string where = host + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
+    return Status(Code::kUnavailable, "probe: cannot resolve " + where);
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> hold(res, freeaddrinfo);
   std::string fingerprint;
-  ossl::Ssl ssl(SSL_new(ProbeContext()));
-  SSL_set_app_data(ssl.get(), &fingerprint);
-  SSL_set_fd(ssl.get(), fd);
-  SSL_connect(ssl.get());  // fails by design once the leaf is captured
-  close(fd);
-  ERR_clear_error();
+  bool connected = false;
+  for (addrinfo* a = res; a != nullptr && !connected; a = a->ai_next) {
+    BoundSocket s = Bind(*a);
+    if (s.fd < 0) continue;
+    net::ExemptProbePort exempt(s.port);
+    if (ConnectWithin(s.fd, *a, timeout)) {
+      connected = true;
+      ossl::Ssl ssl(SSL_new(ProbeContext()));
+      SSL_set_app_data(ssl.get(), &fingerprint);
+      SSL_set_fd(ssl.get(), s.fd);
+      SSL_connect(ssl.get());  // fails by design once the leaf is captured
+      ERR_clear_error();
+    }
+    close(s.fd);
+  }
+  if (!connected) return Status(Code::kUnavailable, "probe: cannot connect to " + where);
   if (fingerprint.empty()) {
-    return Status(Code::kUnavailable,
-                  "probe: no certificate served at " + host + ":" + std::to_string(port));
+    return Status(Code::kUnavailable, "probe: no certificate served at " + where + " within " +
+                                          std::to_string(timeout.count()) + " ms");
   }
   return fingerprint;
 }

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +68,7 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
   const std::string cfg = config_path_.string();
   const std::string log = (dir_ / "agent.log").string();
   const std::string etc = private_etc_.string();
+  const rlimit fds{fd_limit_, fd_limit_};
   pid_ = fork();
   if (pid_ == 0) {
     FILE* f = std::freopen(log.c_str(), "a", stderr);
@@ -76,6 +78,7 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
                          mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0)) {
       _exit(126);
     }
+    if (fd_limit_ != 0 && setrlimit(RLIMIT_NOFILE, &fds) != 0) _exit(125);
     execle(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), nullptr, cenv.data());
     _exit(127);
   }

@@ -24,6 +24,8 @@ class AgentProcess {
   // Runs the agent in its own mount namespace with `etc` bind-mounted over /etc, so several
   // agents on one machine each own their accounts (needs root).
   void SetPrivateEtc(std::filesystem::path etc) { private_etc_ = std::move(etc); }
+  // Runs the agent with RLIMIT_NOFILE soft = hard = `limit`, as a unit's LimitNOFILE does.
+  void SetFdLimit(unsigned long limit) { fd_limit_ = limit; }
   // Starts the agent and waits for READY=1; throws with the agent's log on failure.
   void Start(const std::map<std::string, std::string>& env = {});
   // Sends `sig`; returns the wait status once the process is gone.
@@ -46,6 +48,7 @@ class AgentProcess {
   std::filesystem::path config_path_;
   std::unique_ptr<NotifySocket> notify_;
   std::filesystem::path private_etc_;
+  unsigned long fd_limit_ = 0;
   std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;

@@ -141,5 +141,24 @@ TEST(ConfigTest, PlatformSectionsAreCheckedForTheirKind) {
   EXPECT_EQ(c->platform.eos.commit_timer_seconds, 660);
 }
 
+TEST(ConfigTest, LimitsHaveDefaultsAndRanges) {
+  Config d = DefaultConfig();
+  EXPECT_EQ(d.limits.max_connections, 512);
+  EXPECT_EQ(d.limits.handshake_timeout_seconds, 10);
+
+  const std::string head = "identity: {bootstrap: true}\n";
+  auto c = ParseConfig(head + "limits: {max_connections: 2000, handshake_timeout: 3}\n", "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->limits.max_connections, 2000);
+  EXPECT_EQ(c->limits.handshake_timeout_seconds, 3);
+
+  c = ParseConfig(head + "limits: {handshake_timeout: 0}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("a.yaml:2: limits.handshake_timeout"), std::string::npos);
+  c = ParseConfig(head + "limits: {max_conections: 5}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("limits.max_conections: unknown key"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rotagent
