@@ -176,6 +176,9 @@ Status Daemon::Start() {
   reporter_->Refresh();
   gnmi_service_ = std::make_unique<gnmi_service::GnmiService>(
       *tree_,
+      gnmi_service::SubscribeLimits{config_.gnmi.max_streams, config_.gnmi.max_streams_per_client,
+                                    config_.gnmi.max_subscriptions_per_request,
+                                    std::chrono::milliseconds(config_.gnmi.min_sample_interval_ms)},
       gnmi_service::Writers{
           {[](const std::string& v, const Caller&) { return state::AdminState::Check(v); },
            [this](const std::string& v) {
@@ -291,7 +294,8 @@ void Daemon::Reload() {
        {std::pair{"listen", next->listen != config_.listen},
         {"state_dir", next->state_dir != config_.state_dir},
         {"platform.kind", next->platform.kind != config_.platform.kind},
-        {"limits", next->limits != config_.limits}}) {
+        {"limits", next->limits != config_.limits},
+        {"gnmi", next->gnmi != config_.gnmi}}) {
     if (changed) spdlog::warn("SIGHUP: {} changed; it takes effect at the next restart", key);
   }
   SetLogLevel(next->log_level);

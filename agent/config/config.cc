@@ -108,6 +108,28 @@ void ParseLimits(const Reader& r, const YAML::Node& n, Config::Limits& l) {
   l.max_threads = r.Int(At(n, "max_threads"), "limits.max_threads", l.max_threads, 8, 4096);
 }
 
+void ParseGnmi(const Reader& r, const YAML::Node& n, const Config::Limits& l, Config::Gnmi& g) {
+  r.AllowKeys(n, "gnmi",
+              {"max_streams", "max_streams_per_client", "max_subscriptions_per_request",
+               "min_sample_interval_ms"});
+  g.max_streams = r.Int(At(n, "max_streams"), "gnmi.max_streams",
+                        std::min(g.max_streams, l.max_threads / 2), 1, 4096);
+  // Each open stream holds one gRPC thread; certz and credentialz must keep some.
+  if (g.max_streams > l.max_threads / 2) {
+    r.Fail(At(n, "max_streams"), "gnmi.max_streams",
+           "must be at most half of limits.max_threads (" + std::to_string(l.max_threads / 2) +
+               "): each stream holds a thread");
+  }
+  g.max_streams_per_client =
+      r.Int(At(n, "max_streams_per_client"), "gnmi.max_streams_per_client",
+            std::min(g.max_streams_per_client, g.max_streams), 1, g.max_streams);
+  g.max_subscriptions_per_request =
+      r.Int(At(n, "max_subscriptions_per_request"), "gnmi.max_subscriptions_per_request",
+            g.max_subscriptions_per_request, 1, 10000);
+  g.min_sample_interval_ms = r.Int(At(n, "min_sample_interval_ms"), "gnmi.min_sample_interval_ms",
+                                   g.min_sample_interval_ms, 100, 3600 * 1000);
+}
+
 std::string LoginProof(const Reader& r, const YAML::Node& n, const std::string& key) {
   std::string proof = r.Str(At(n, "login_proof"), key, "ssh");
   if (proof != "ssh" && proof != "readback")
@@ -225,7 +247,7 @@ Config Parse(const std::string& text, const std::string& source) {
   if (root.IsNull()) return c;
   r.AllowKeys(root, "",
               {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-               "credentialz", "state", "authorization", "platform", "limits"});
+               "credentialz", "state", "authorization", "platform", "limits", "gnmi"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -301,6 +323,7 @@ Config Parse(const std::string& text, const std::string& source) {
   ParseCredentialz(r, At(root, "credentialz"), c);
   ParseState(r, At(root, "state"), c.state);
   ParseLimits(r, At(root, "limits"), c.limits);
+  ParseGnmi(r, At(root, "gnmi"), c.limits, c.gnmi);
 
   const YAML::Node pf = At(root, "platform");
   r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh", "eos", "opengear"});

@@ -76,6 +76,15 @@ struct Config {
     bool operator==(const Limits&) const = default;
   } limits;
 
+  // gNMI Subscribe bounds (gnmi:); a request beyond one is refused with RESOURCE_EXHAUSTED.
+  struct Gnmi {
+    int max_streams = 32;                    // open Subscribe calls, all clients together
+    int max_streams_per_client = 8;          // per client certificate
+    int max_subscriptions_per_request = 32;  // paths in one SubscriptionList
+    int min_sample_interval_ms = 1000;       // shortest SAMPLE and heartbeat interval
+    bool operator==(const Gnmi&) const = default;
+  } gnmi;
+
   // gRPC method ("/gnmi.gNMI/Set"), service ("/gnmi.gNMI/*" or "gnmi.gNMI") -> client identities
   // allowed to call it ("CN=x", "DNS=x", "URI=x", "*").
   std::map<std::string, std::vector<std::string>> authorization;

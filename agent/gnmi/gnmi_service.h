@@ -8,6 +8,7 @@
 
 #include "agent/authz/authorizer.h"
 #include "agent/gnmi/gnmi_set.h"
+#include "agent/gnmi/subscribe_limits.h"
 #include "agent/state/tree.h"
 #include "gnmi/gnmi.grpc.pb.h"
 
@@ -15,7 +16,7 @@ namespace rotagent::gnmi_service {
 
 class GnmiService final : public gnmi::gNMI::Service {
  public:
-  GnmiService(state::Tree& tree, Writers writers,
+  GnmiService(state::Tree& tree, SubscribeLimits limits, Writers writers,
               std::function<std::shared_ptr<const authz::Authorizer>()> authorizer);
 
   grpc::Status Capabilities(grpc::ServerContext* ctx, const gnmi::CapabilityRequest* req,
@@ -24,6 +25,7 @@ class GnmiService final : public gnmi::gNMI::Service {
                    gnmi::GetResponse* resp) override;
   grpc::Status Set(grpc::ServerContext* ctx, const gnmi::SetRequest* req,
                    gnmi::SetResponse* resp) override;
+  // In subscribe.cc.
   grpc::Status Subscribe(
       grpc::ServerContext* ctx,
       grpc::ServerReaderWriter<gnmi::SubscribeResponse, gnmi::SubscribeRequest>* stream) override;
@@ -33,6 +35,7 @@ class GnmiService final : public gnmi::gNMI::Service {
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
 
   state::Tree& tree_;
+  StreamSlots slots_;
   Writers writers_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
 };

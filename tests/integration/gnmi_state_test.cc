@@ -225,7 +225,9 @@ TEST_F(GnmiStateTest, OncePollWildcardsAndJsonIetf) {
 }
 
 TEST_F(GnmiStateTest, SampleSendsOnScheduleAndCreatedOnUnitIsConfigurable) {
-  extra_config_ = "state: {check_interval: 1, created_on_unit: nanoseconds}\n";
+  extra_config_ =
+      "state: {check_interval: 1, created_on_unit: nanoseconds}\n"
+      "gnmi: {min_sample_interval_ms: 200}\n";
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
   auto oc = GetLeaves("openconfig", kGrpcServer + "certificate-created-on");

@@ -141,16 +141,22 @@ TEST(ConfigTest, PlatformSectionsAreCheckedForTheirKind) {
   EXPECT_EQ(c->platform.eos.commit_timer_seconds, 660);
 }
 
-TEST(ConfigTest, LimitsHaveDefaultsAndRanges) {
+TEST(ConfigTest, LimitsAndGnmiCapsHaveDefaultsAndRanges) {
   Config d = DefaultConfig();
   EXPECT_EQ(d.limits.max_connections, 512);
   EXPECT_EQ(d.limits.handshake_timeout_seconds, 10);
+  EXPECT_EQ(d.gnmi.max_streams, 32);
+  EXPECT_EQ(d.gnmi.min_sample_interval_ms, 1000);
 
   const std::string head = "identity: {bootstrap: true}\n";
-  auto c = ParseConfig(head + "limits: {max_connections: 2000, handshake_timeout: 3}\n", "a.yaml");
+  auto c = ParseConfig(head +
+                           "limits: {max_connections: 2000, handshake_timeout: 3}\n"
+                           "gnmi: {max_streams: 4, max_streams_per_client: 2}\n",
+                       "a.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->limits.max_connections, 2000);
   EXPECT_EQ(c->limits.handshake_timeout_seconds, 3);
+  EXPECT_EQ(c->gnmi.max_streams_per_client, 2);
 
   c = ParseConfig(head + "limits: {handshake_timeout: 0}\n", "a.yaml");
   ASSERT_FALSE(c.ok());
@@ -158,6 +164,17 @@ TEST(ConfigTest, LimitsHaveDefaultsAndRanges) {
   c = ParseConfig(head + "limits: {max_conections: 5}\n", "a.yaml");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("limits.max_conections: unknown key"), std::string::npos);
+  // Each open stream holds a gRPC thread: gNMI may take at most half of them.
+  c = ParseConfig(head + "limits: {max_threads: 16}\ngnmi: {max_streams: 9}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("a.yaml:3: gnmi.max_streams: must be at most half"),
+            std::string::npos);
+  c = ParseConfig(head + "gnmi: {max_streams: 4, max_streams_per_client: 5}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("gnmi.max_streams_per_client"), std::string::npos);
+  c = ParseConfig(head + "gnmi: {min_sample_interval_ms: 10}\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("gnmi.min_sample_interval_ms"), std::string::npos);
 }
 
 }  // namespace
