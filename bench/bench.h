@@ -46,5 +46,8 @@ void SingleDevice(Report& r, const std::string& scratch, int runs);
 void Fleet(Report& r, const std::string& scratch, const std::vector<int>& sizes);
 void HotSwap(Report& r, const std::string& scratch, int rotations);
 void Footprint(Report& r, const std::string& scratch, int idle_seconds, int rotations);
+// Threads and RSS with `subscribers` gNMI Subscribe attempts; recovery after `storm` idle
+// TCP connections close.
+void Limits(Report& r, const std::string& scratch, int subscribers, int storm);
 
 }  // namespace rotagent::bench

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   std::vector<int> fleet;  // empty: 50,100,200 (5,10 with --quick)
   std::string json_path = "rotbench.json";
   constexpr const char* kUsage =
-      "usage: rotbench [--quick] [--only single|hotswap|footprint|fleet]\n"
+      "usage: rotbench [--quick] [--only single|hotswap|footprint|fleet|limits]\n"
       "                [--fleet N,N,...] [--json FILE]   (as root)\n";
   auto usage_error = [&](const std::string& why) {
     std::cerr << "rotbench: " << why << "\n" << kUsage;
@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
       json_path = argv[++i];
     } else if (a == "--only" && has_value) {
       only = argv[++i];
-      if (only != "single" && only != "hotswap" && only != "footprint" && only != "fleet") {
+      if (only != "single" && only != "hotswap" && only != "footprint" && only != "fleet" &&
+          only != "limits") {
         return usage_error("--only: unknown scenario '" + only + "'");
       }
     } else if (a == "--fleet" && has_value) {
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
     }
     if (wanted("footprint", "footprint")) {
       rotagent::bench::Footprint(r, scratch.string(), quick ? 5 : 60, quick ? 50 : 1000);
+    }
+    if (wanted("limits", "resource limits under attack")) {
+      rotagent::bench::Limits(r, scratch.string(), quick ? 100 : 1000, quick ? 500 : 2000);
     }
     if (wanted("fleet", "fleet")) {
       if (fleet.empty()) fleet = quick ? std::vector<int>{5, 10} : std::vector<int>{50, 100, 200};
