@@ -179,5 +179,20 @@ TEST_F(ConnectionLimitsTest, StalledHandshakesAreCutAndDoNotBlockOthers) {
       << "stalled handshakes outlived limits.handshake_timeout";
 }
 
+// The watchdog is fed only while the self-probe gets a handshake; the probe connects from a port
+// the gate admits beyond the cap, so a full house of idle attackers cannot starve it either.
+TEST_F(ConnectionLimitsTest, WatchdogIsFedThroughAFullHouse) {
+  StartAgent({{"WATCHDOG_USEC", "1500000"}});  // a self-probe every 500 ms
+  ASSERT_TRUE(agent_->WaitNotify("WATCHDOG=1", 10s)) << agent_->Log();
+  Idlers storm(agent_->port(), 600);
+  ASSERT_GE(storm.WaitClosedByPeer(600 - 512, Clock::now() + 30s), 600 - 512);
+  // Every slot is taken (the attackers hold theirs for limits.handshake_timeout, 10 s).
+  const auto until = Clock::now() + 3s;
+  while (Clock::now() < until) {
+    ASSERT_TRUE(agent_->WaitNotify("WATCHDOG=1", 2s)) << "watchdog starved\n" << agent_->Log();
+  }
+  EXPECT_EQ(agent_->Log().find("self-probe failed"), std::string::npos) << agent_->Log();
+}
+
 }  // namespace
 }  // namespace rotagent::testing

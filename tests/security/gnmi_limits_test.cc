@@ -37,7 +37,7 @@ class GnmiLimitsTest : public CertzTest {
     std::filesystem::create_directories(dir_ / "installed");
     const std::string config =
         std::regex_replace(Config(), std::regex(R"(gnmi\.gNMI: \["CN=admin"\])"),
-                           R"(gnmi.gNMI: ["CN=admin", "CN=operator-b"])");
+                           R"(gnmi.gNMI: ["CN=admin", "CN=stranger"])");
     agent_ = std::make_unique<AgentProcess>(dir_, config);
     agent_->Start();
   }
@@ -64,7 +64,7 @@ TEST_F(GnmiLimitsTest, FiveThousandFastSamplesInOneRequestAreRefused) {
     s.set_sample_interval(100'000'000);
   EXPECT_GT(req.ByteSizeLong(), 100'000u);
   grpc::Status refused;
-  EXPECT_EQ(Open(*stub, req, &refused), nullptr);
+  EXPECT_TRUE(Open(*stub, req, &refused) == nullptr) << "accepted";
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
   EXPECT_NE(refused.error_message().find("gnmi.max_subscriptions_per_request 32"),
             std::string::npos)
@@ -73,7 +73,7 @@ TEST_F(GnmiLimitsTest, FiveThousandFastSamplesInOneRequestAreRefused) {
   // One path is fine, but not at 100 ms: the floor is gnmi.min_sample_interval_ms.
   req = StreamRequest({GnmiPath("rotagent", kChain)}, gnmi::SAMPLE);
   req.mutable_subscribe()->mutable_subscription(0)->set_sample_interval(100'000'000);
-  EXPECT_EQ(Open(*stub, req, &refused), nullptr);
+  EXPECT_TRUE(Open(*stub, req, &refused) == nullptr) << "accepted";
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
   EXPECT_NE(refused.error_message().find("gnmi.min_sample_interval_ms"), std::string::npos)
       << refused.error_message();
@@ -88,7 +88,7 @@ TEST_F(GnmiLimitsTest, ThousandStreamsAreCappedWhileARotationCompletes) {
   Start();
   const long idle_threads = ProcStatus(agent_->pid(), "Threads");
   auto admin = Gnmi(admin_);
-  auto other = Gnmi(operator_b_);
+  auto other = Gnmi(stranger_);
   const gnmi::SubscribeRequest req = StreamRequest({GnmiPath("rotagent", kChain)});
 
   std::vector<std::unique_ptr<GnmiSubscription>> open;
@@ -139,10 +139,14 @@ TEST_F(GnmiLimitsTest, ThousandStreamsAreCappedWhileARotationCompletes) {
         20s));
   }
 
-  // Closing streams frees their slots.
+  // Closing streams frees their slots (a stream sees its cancellation within a second).
   open.clear();
   grpc::Status refused;
-  auto again = Open(*other, req, &refused);
+  std::unique_ptr<GnmiSubscription> again;
+  for (const auto deadline = std::chrono::steady_clock::now() + 5s;
+       !again && std::chrono::steady_clock::now() < deadline;) {
+    again = Open(*other, req, &refused);
+  }
   EXPECT_NE(again, nullptr) << refused.error_message();
 }
 
