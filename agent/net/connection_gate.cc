@@ -133,7 +133,7 @@ bool DrainOne(Gate& g, int listen_fd, int flags) {
 int ConfigureGate(const GateLimits& limits) {
   Gate& g = TheGate();
   rlimit rl{};
-  getrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = RLIM_INFINITY;  // the cap alone, then
   const rlim_t soft = std::min<rlim_t>(rl.rlim_cur, 1 << 24);
   std::lock_guard lock(g.mu);
   g.fd_ceiling = std::max(0, static_cast<int>(soft) - limits.fd_reserve);

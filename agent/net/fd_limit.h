@@ -8,7 +8,7 @@
 namespace rotagent::net {
 
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit now in force. Under
-// the shipped unit both are already LimitNOFILE (and setrlimit is filtered), so it only checks.
+// the shipped unit both are already LimitNOFILE, so it only checks.
 Result<rlim_t> RaiseFdLimit();
 
 }  // namespace rotagent::net
