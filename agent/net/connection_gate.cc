@@ -170,10 +170,30 @@ int GatedAccept4(int listen_fd, sockaddr* addr, socklen_t* len, int flags) {
     socklen_t peer_len = sizeof peer;
     const int fd = RealAccept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, flags);
     if (fd < 0) {
-      if (errno != EMFILE && errno != ENFILE) return -1;
-      if (DrainOne(g, listen_fd, flags)) continue;
-      errno = EAGAIN;  // gRPC 1.51 abandons the listener on any other error
-      return -1;
+      switch (errno) {
+        case EMFILE:
+        case ENFILE:
+          if (DrainOne(g, listen_fd, flags)) continue;
+          errno = EAGAIN;  // gRPC 1.51 abandons the listener on any other error
+          return -1;
+        // accept(2): the pending error of one queued connection, which is gone; take the next.
+        case ECONNABORTED:
+        case EPROTO:
+        case ENETDOWN:
+        case ENOPROTOOPT:
+        case EHOSTDOWN:
+        case ENONET:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
+          continue;
+        case ENOBUFS:
+        case ENOMEM:
+        case EPERM:        // a firewall refused the connection
+          errno = EAGAIN;  // transient; the next arrival wakes the listener again
+          return -1;
+        default:
+          return -1;  // EAGAIN, EINTR, or the listener itself is gone
+      }
     }
     if (addr != nullptr && len != nullptr) {
       std::memcpy(addr, &peer, std::min<socklen_t>(*len, peer_len));

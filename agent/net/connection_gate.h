@@ -7,7 +7,9 @@
 // so that definition interposes libc's and lands in GatedAccept4, which
 //   - sheds (accepts, then resets) a connection beyond `max_connections` or one whose fd lands in
 //     the reserve kept below the fd limit for the agent's own files, probes and hooks;
-//   - never returns EMFILE or ENFILE: it drains the backlog with a spare fd and says EAGAIN.
+//   - never returns EMFILE or ENFILE: it drains the backlog with a spare fd and says EAGAIN;
+//     a queued connection's own error (ECONNABORTED, EPROTO, ...) is skipped, and ENOBUFS or
+//     ENOMEM is reported as EAGAIN, so no error but a dead listen socket reaches gRPC.
 // Accepted fds are counted without hooking close(): each is remembered with its inode, and when
 // the count reaches the cap the ones whose fd no longer holds that socket are forgotten.
 #pragma once
