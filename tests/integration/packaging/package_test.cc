@@ -139,6 +139,8 @@ TEST(UnitUnderSystemd, InstalledUnitStartsReloadsAndStops) {
   EXPECT_EQ(facts["installed"], "yes") << log;
   EXPECT_EQ(facts["started_active"], "active/running") << log;
   EXPECT_EQ(facts["status_text"], "listening on :::9339") << log;
+  EXPECT_EQ(facts["nofile"], "8192") << log;
+  EXPECT_EQ(facts["watchdog_pinged"], "yes") << "the listener self-probe failed?\n" << log;
   EXPECT_EQ(facts["reloaded_same_pid"], "yes") << log;
   EXPECT_EQ(facts["reloaded_active"], "active") << log;
   EXPECT_NE(facts["security"].find("Overall exposure level for rotagentd.service"),

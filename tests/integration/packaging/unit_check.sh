@@ -13,6 +13,10 @@ systemctl daemon-reload
 systemctl start rotagentd.service
 fact started_active "$(show ActiveState)/$(show SubState)"
 fact status_text "$(show StatusText)"
+fact nofile "$(show LimitNOFILE)"
+# The first WATCHDOG=1 follows the first self-probe of the listener, right after READY.
+for _ in $(seq 100); do [ "$(show WatchdogTimestampMonotonic)" != 0 ] && break; sleep 0.1; done
+fact watchdog_pinged "$([ "$(show WatchdogTimestampMonotonic)" != 0 ] && echo yes || echo no)"
 pid=$(show MainPID)
 systemctl reload rotagentd.service
 fact reloaded_same_pid "$([ "$(show MainPID)" = "$pid" ] && echo yes || echo no)"
