@@ -103,6 +103,11 @@ Status Daemon::Start() {
   ssh_ = std::make_unique<store::SlotStore>(config_.state_dir / "ssh", "ssh item");
   ROTAGENT_RETURN_IF_ERROR(accounts_->Init());
   ROTAGENT_RETURN_IF_ERROR(ssh_->Init());
+  // The state dir is the agent's alone: a temporary found there is a crash's leftover.
+  auto stale = RemoveStaleTemps(config_.state_dir);
+  if (!stale.ok()) return stale.status().WithContext("state_dir " + config_.state_dir.string());
+  if (*stale > 0)
+    spdlog::warn("removed {} temporary file(s) left by a crash in the state dir", *stale);
   credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_, domains_,
                                                  CredentialzSettingsOf(config_));
   domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};

@@ -1,5 +1,6 @@
 #include "platform/linux/linux_platform.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/utsname.h>
 
 #include <filesystem>
@@ -97,6 +98,15 @@ Status LinuxPlatform::RollbackCert(const std::string& profile,
 namespace {
 constexpr const char* kShadow = "/etc/shadow";
 }  // namespace
+
+void LinuxPlatform::RemoveCrashLeftovers() const {
+  auto removed = RemoveStaleShadowTemps(kShadow);
+  if (!removed.ok()) {
+    spdlog::warn("stale temporaries of {} not removed: {}", kShadow, removed.status().message());
+  } else if (*removed > 0) {
+    spdlog::warn("removed {} temporary file(s) of {} left by a crash", *removed, kShadow);
+  }
+}
 
 Result<std::string> LinuxPlatform::CertDrift(const CertInstall& committed) const {
   const CertTarget* t = TargetOf(committed.profile);
