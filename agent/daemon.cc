@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "agent/log.h"
@@ -22,7 +23,16 @@ certz::EngineSettings SettingsOf(const Config& c) {
   return {c.certz.key_policy, c.certz.limits, [c](const std::string& id) { return RoleOf(c, id); }};
 }
 
-credentialz::Settings CredentialzSettingsOf(const Config& c) { return {c.credentialz.accounts}; }
+credentialz::Settings CredentialzSettingsOf(const Config& c) {
+  const auto& p = c.credentialz.password_hash_policy;
+  auto allowed = [&](const char* m) {
+    return std::find(p.allowed_methods.begin(), p.allowed_methods.end(), m) !=
+           p.allowed_methods.end();
+  };
+  return {c.credentialz.accounts,
+          {allowed("yescrypt"), allowed("sha512crypt"), allowed("md5crypt"), p.max_sha512_rounds,
+           p.max_yescrypt_cost}};
+}
 
 state::ReportSettings ReportSettingsOf(const Config& c) {
   return {c.state.created_on_ns, c.state.expiry_warning_days, c.state.expiry_critical_days,
@@ -87,6 +97,11 @@ Status Daemon::Start() {
   platform_ = std::move(*platform);
   store_ = std::make_unique<certz::ProfileStore>(config_.state_dir);
   ROTAGENT_RETURN_IF_ERROR(store_->Init().WithContext("state_dir " + config_.state_dir.string()));
+  // The state dir is the agent's alone: a temporary found there is a crash's leftover.
+  auto stale = RemoveStaleTemps(config_.state_dir);
+  if (!stale.ok()) return stale.status().WithContext("state_dir " + config_.state_dir.string());
+  if (*stale > 0)
+    spdlog::warn("removed {} temporary file(s) left by a crash in the state dir", *stale);
   journal_ = std::make_unique<store::Journal>(config_.state_dir / "journal");
   ROTAGENT_RETURN_IF_ERROR(journal_->Init());
   identity_ = std::make_unique<tls::ListenerIdentity>(*store_);
@@ -103,11 +118,6 @@ Status Daemon::Start() {
   ssh_ = std::make_unique<store::SlotStore>(config_.state_dir / "ssh", "ssh item");
   ROTAGENT_RETURN_IF_ERROR(accounts_->Init());
   ROTAGENT_RETURN_IF_ERROR(ssh_->Init());
-  // The state dir is the agent's alone: a temporary found there is a crash's leftover.
-  auto stale = RemoveStaleTemps(config_.state_dir);
-  if (!stale.ok()) return stale.status().WithContext("state_dir " + config_.state_dir.string());
-  if (*stale > 0)
-    spdlog::warn("removed {} temporary file(s) left by a crash in the state dir", *stale);
   credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_, domains_,
                                                  CredentialzSettingsOf(config_));
   domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};

@@ -238,14 +238,17 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
   if (updates.empty()) return InvalidArgument("password request lists no accounts");
   std::vector<std::string> seen;
+  const HashPolicy policy = engine_.CurrentSettings().hash_policy;
   for (const auto& u : updates) {
     ROTAGENT_RETURN_IF_ERROR(CheckAccount(u.account, u.meta, kPassword, force_overwrite, seen));
     ROTAGENT_RETURN_IF_ERROR(u.plaintext ? CheckPlaintext(u.secret, u.account)
-                                         : CheckCryptHash(u.kind, u.secret, u.account));
+                                         : CheckCryptHash(u.kind, u.secret, u.account, policy));
   }
+  // The agent's own hashes follow the policy too: sha512crypt when yescrypt is not allowed.
+  std::string prefix = engine_.platform_.PasswordHashPrefix();
+  if (prefix.empty() && !policy.yescrypt) prefix = "$6$";
   for (const auto& u : updates) {
-    auto hash = u.plaintext ? HashPassword(u.secret, engine_.platform_.PasswordHashPrefix())
-                            : Result<std::string>(u.secret);
+    auto hash = u.plaintext ? HashPassword(u.secret, prefix) : Result<std::string>(u.secret);
     if (!hash.ok()) return hash.status();
     wipe.hashes.push_back(std::move(*hash));
   }
