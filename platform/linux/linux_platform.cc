@@ -190,7 +190,9 @@ Status LinuxPlatform::RestoreAccount(const std::string& account, const AccountSt
 Status LinuxPlatform::VerifyPassword(const std::string& account, const std::string& plaintext) {
   auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
   if (!ep.ok()) return ep.status();
-  return TryPasswordLogin(*ep, account, plaintext);
+  auto pinned = PinnedHostKeys(config_.ssh);
+  if (!pinned.ok()) return pinned.status();
+  return TryPasswordLogin(*ep, account, plaintext, *pinned);
 }
 
 Status LinuxPlatform::StageSshHost(const SshHostState& state) {
