@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "agent/log.h"
@@ -26,7 +27,16 @@ certz::EngineSettings SettingsOf(const Config& c) {
   return {c.certz.key_policy, c.certz.limits, [c](const std::string& id) { return RoleOf(c, id); }};
 }
 
-credentialz::Settings CredentialzSettingsOf(const Config& c) { return {c.credentialz.accounts}; }
+credentialz::Settings CredentialzSettingsOf(const Config& c) {
+  const auto& p = c.credentialz.password_hash_policy;
+  auto allowed = [&](const char* m) {
+    return std::find(p.allowed_methods.begin(), p.allowed_methods.end(), m) !=
+           p.allowed_methods.end();
+  };
+  return {c.credentialz.accounts,
+          {allowed("yescrypt"), allowed("sha512crypt"), allowed("md5crypt"), p.max_sha512_rounds,
+           p.max_yescrypt_cost}};
+}
 
 state::ReportSettings ReportSettingsOf(const Config& c) {
   return {c.state.created_on_ns, c.state.expiry_warning_days, c.state.expiry_critical_days,
@@ -117,6 +127,11 @@ Status Daemon::Start() {
   platform_ = std::move(*platform);
   store_ = std::make_unique<certz::ProfileStore>(config_.state_dir);
   ROTAGENT_RETURN_IF_ERROR(store_->Init().WithContext("state_dir " + config_.state_dir.string()));
+  // The state dir is the agent's alone: a temporary found there is a crash's leftover.
+  auto stale = RemoveStaleTemps(config_.state_dir);
+  if (!stale.ok()) return stale.status().WithContext("state_dir " + config_.state_dir.string());
+  if (*stale > 0)
+    spdlog::warn("removed {} temporary file(s) left by a crash in the state dir", *stale);
   journal_ = std::make_unique<store::Journal>(config_.state_dir / "journal");
   ROTAGENT_RETURN_IF_ERROR(journal_->Init());
   identity_ = std::make_unique<tls::ListenerIdentity>(*store_);

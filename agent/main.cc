@@ -1,6 +1,8 @@
 // rotagentd: the on-device credential rotation agent.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -30,6 +32,11 @@ and exits (open rotations roll back).
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Keys and passwords pass through this process's memory: no core dump, no ptrace by other
+  // processes of the same user, no /proc/<pid>/mem for them.
+  struct rlimit no_core {};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::string config_path;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

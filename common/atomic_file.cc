@@ -19,9 +19,12 @@ std::string ErrnoText(const std::string& what, const fs::path& p) {
   return what + " " + p.string() + ": " + std::strerror(errno);
 }
 
+constexpr std::string_view kTempMarker = ".rotagent-tmp.";
+
 std::string TempSuffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return ".tmp." + std::to_string(getpid()) + "." + std::to_string(rng() % 1000000000);
+  return std::string(kTempMarker) + std::to_string(getpid()) + "." +
+         std::to_string(rng() % 1000000000);
 }
 
 class Fd {
@@ -71,16 +74,54 @@ Status WriteNewFile(const fs::path& path, std::string_view data, mode_t mode, ui
   return s;
 }
 
-Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
-                       gid_t gid) {
+fs::path AtomicTempPath(const fs::path& path) {
   fs::path tmp = path;
   tmp += TempSuffix();
-  ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp, data, mode, uid, gid));
+  return tmp;
+}
+
+bool IsAtomicTemp(const fs::path& name, const std::string& base) {
+  const std::string n = name.filename().string();
+  const std::string prefix = base + std::string(kTempMarker);
+  return n.size() > prefix.size() && n.compare(0, prefix.size(), prefix) == 0 &&
+         n.find_first_not_of("0123456789.", prefix.size()) == std::string::npos;
+}
+
+Status RenameIntoPlace(const fs::path& tmp, const fs::path& path) {
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     return Internal(ErrnoText("cannot rename into", path));
   }
   return FsyncDir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
+                       gid_t gid) {
+  const fs::path tmp = AtomicTempPath(path);
+  ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp, data, mode, uid, gid));
+  return RenameIntoPlace(tmp, path);
+}
+
+Result<int> RemoveStaleTemps(const fs::path& dir) {
+  int removed = 0;
+  std::error_code ec;
+  // Symlinks are not followed: only the agent's own tree is walked.
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    const auto marker = n.find(kTempMarker);
+    if (marker == std::string::npos || marker == 0) continue;
+    if (!IsAtomicTemp(n, n.substr(0, marker))) continue;
+    if (it->symlink_status(ec).type() == fs::file_type::directory) continue;
+    if (unlink(it->path().c_str()) != 0) {
+      return Internal(ErrnoText("cannot remove stale temporary file", it->path()));
+    }
+    ++removed;
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Internal("cannot walk " + dir.string() + ": " + ec.message());
+  }
+  return removed;
 }
 
 Status MakeDirs(const fs::path& dir, mode_t mode) {
@@ -96,8 +137,7 @@ Status MakeDirs(const fs::path& dir, mode_t mode) {
 }
 
 Status ReplaceSymlink(const fs::path& link, const fs::path& target) {
-  fs::path tmp = link;
-  tmp += TempSuffix();
+  const fs::path tmp = AtomicTempPath(link);
   if (symlink(target.c_str(), tmp.c_str()) != 0) return Internal(ErrnoText("cannot link", tmp));
   if (rename(tmp.c_str(), link.c_str()) != 0) {
     unlink(tmp.c_str());

@@ -17,6 +17,18 @@ namespace rotagent {
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode,
                        uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
 
+// The temporary WriteFileAtomic writes beside `path`: "<name>.rotagent-tmp.<pid>.<random>", a
+// pattern only the agent uses, so stale ones can be told from anyone else's files.
+std::filesystem::path AtomicTempPath(const std::filesystem::path& path);
+// True if `name` is an AtomicTempPath() of a file named `base`.
+bool IsAtomicTemp(const std::filesystem::path& name, const std::string& base);
+// Renames a finished temporary over `path` and fsyncs the directory (the second half of
+// WriteFileAtomic, for callers that act between the two).
+Status RenameIntoPlace(const std::filesystem::path& tmp, const std::filesystem::path& path);
+// Removes the temporaries a crash left under `dir` (recursively, symlinks not followed); only for
+// a tree the agent owns alone. Returns how many were removed.
+Result<int> RemoveStaleTemps(const std::filesystem::path& dir);
+
 // Creates `path`, which must not exist, with `mode` (and owner), writes `data` and fsyncs it; the
 // directory entry is the caller's to make durable. For files inside a directory that is itself
 // published with one rename, so its entries need a single directory fsync.

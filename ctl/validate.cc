@@ -31,7 +31,7 @@ bool Eventually(const std::function<bool()>& ok, int seconds = 15) {
 Status Login(const std::string& address, const std::string& account, const std::string& password) {
   auto ep = platform::ParseSshEndpoint(address, 10);
   if (!ep.ok()) return ep.status();
-  return platform::TryPasswordLogin(*ep, account, password);
+  return platform::TryPasswordLoginAnyHostKey(*ep, account, password);
 }
 
 class Runner {

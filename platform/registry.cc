@@ -7,7 +7,11 @@
 namespace rotagent::platform {
 
 Result<std::unique_ptr<Platform>> Create(const PlatformConfig& config) {
-  if (config.kind == "linux") return std::unique_ptr<Platform>(new LinuxPlatform(config));
+  if (config.kind == "linux") {
+    auto linux_platform = std::make_unique<LinuxPlatform>(config);
+    linux_platform->RemoveCrashLeftovers();
+    return std::unique_ptr<Platform>(std::move(linux_platform));
+  }
   if (config.kind == "eos") return std::unique_ptr<Platform>(new eos::EosPlatform(config));
   if (config.kind == "opengear") {
     return std::unique_ptr<Platform>(new opengear::OpengearPlatform(config));

@@ -1,6 +1,9 @@
 #include "platform/ssh_probe.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "platform/ssh_ptr.h"
@@ -33,6 +36,26 @@ Result<Session> Connect(const SshEndpoint& ep, const std::string& user,
   return s;
 }
 
+// "type base64" of the key the connected server showed.
+Result<std::string> PublicKeyLine(ssh_session s) {
+  ssh_key raw = nullptr;
+  if (ssh_get_server_publickey(s, &raw) != SSH_OK) return Internal("sshd presented no host key");
+  Key key(raw);
+  char* b64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) {
+    return Internal("cannot encode the host key");
+  }
+  sshptr::Chars hold(b64);
+  return std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + b64;
+}
+
+// The first two words of an OpenSSH public key line, without its comment.
+std::string TypeAndBlob(const std::string& line) {
+  const auto space = line.find(' ');
+  if (space == std::string::npos) return line;
+  return line.substr(0, line.find_first_of(" \t\r\n", space + 1));
+}
+
 }  // namespace
 
 Result<SshEndpoint> ParseSshEndpoint(const std::string& address, int timeout_seconds) {
@@ -55,38 +78,73 @@ Result<SshEndpoint> ParseSshEndpoint(const std::string& address, int timeout_sec
   return SshEndpoint{host, port, timeout_seconds};
 }
 
-Status TryPasswordLogin(const SshEndpoint& ep, const std::string& user,
-                        const std::string& password) {
+namespace {
+
+// `pinned` null: any host key is accepted (controller-side lab checks only).
+Status PasswordLogin(const SshEndpoint& ep, const std::string& user, const std::string& password,
+                     const std::vector<std::string>* pinned) {
+  const std::string where = "sshd at " + ep.host + ":" + std::to_string(ep.port);
+  if (pinned != nullptr && pinned->empty()) {
+    return FailedPrecondition(
+        "no host public key of the local sshd could be read "
+        "(platform.ssh.host_public_keys); the password is not sent to " +
+        where);
+  }
   auto s = Connect(ep, user, "");
   if (!s.ok()) return s.status();
+  if (pinned != nullptr) {
+    auto shown = PublicKeyLine(s->get());
+    if (!shown.ok()) return shown.status();
+    if (std::none_of(pinned->begin(), pinned->end(),
+                     [&](const std::string& k) { return TypeAndBlob(k) == *shown; })) {
+      return FailedPrecondition(where + " showed a host key that is not one of the box's own (" +
+                                shown->substr(0, shown->find(' ')) +
+                                "); the password was not sent");
+    }
+  }
   // An sshd that offers no password method cannot prove a password either way.
   if (ssh_userauth_none(s->get(), nullptr) == SSH_AUTH_SUCCESS) {
     return FailedPrecondition("sshd let account '" + user + "' in without any credential");
   }
   if ((ssh_userauth_list(s->get(), nullptr) & SSH_AUTH_METHOD_PASSWORD) == 0) {
-    return {Code::kUnimplemented, "sshd at " + ep.host + ":" + std::to_string(ep.port) +
-                                      " does not offer password authentication"};
+    return {Code::kUnimplemented, where + " does not offer password authentication"};
   }
   int rc = ssh_userauth_password(s->get(), nullptr, password.c_str());
   if (rc == SSH_AUTH_SUCCESS) return Status::Ok();
-  return FailedPrecondition("sshd at " + ep.host + ":" + std::to_string(ep.port) +
-                            " refused the password login of account '" + user + "'");
+  return FailedPrecondition(where + " refused the password login of account '" + user + "'");
+}
+
+}  // namespace
+
+Status TryPasswordLogin(const SshEndpoint& ep, const std::string& user, const std::string& password,
+                        const std::vector<std::string>& pinned_host_keys) {
+  return PasswordLogin(ep, user, password, &pinned_host_keys);
+}
+
+Status TryPasswordLoginAnyHostKey(const SshEndpoint& ep, const std::string& user,
+                                  const std::string& password) {
+  return PasswordLogin(ep, user, password, nullptr);
 }
 
 Result<std::string> ServedHostKey(const SshEndpoint& ep, const std::string& algorithms) {
   auto s = Connect(ep, "", algorithms);
   if (!s.ok()) return s.status();
-  ssh_key raw = nullptr;
-  if (ssh_get_server_publickey(s->get(), &raw) != SSH_OK) {
-    return Internal("sshd presented no host key");
+  return PublicKeyLine(s->get());
+}
+
+Result<std::vector<std::string>> ReadHostKeyFiles(const std::vector<std::filesystem::path>& files) {
+  std::vector<std::string> out;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    if (!in) {
+      if (errno == ENOENT) continue;
+      return Internal("cannot read host public key " + f.string());
+    }
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty()) out.push_back(line);
   }
-  Key key(raw);
-  char* b64 = nullptr;
-  if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) {
-    return Internal("cannot encode the host key");
-  }
-  sshptr::Chars hold(b64);
-  return std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + b64;
+  return out;
 }
 
 Status WaitForHostKeys(const SshEndpoint& ep, const std::vector<std::string>& expected) {

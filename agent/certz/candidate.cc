@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/text_field.h"
+
 namespace rotagent::certz {
 namespace {
 
@@ -193,6 +195,8 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
     seen[idx] = changed[idx] = true;
     if (e.kind != EntityUpload::Kind::kExisting || !e.version.empty()) {
       if (e.version.empty()) return InvalidArgument(what + ": version is empty");
+      // The version reaches hooks' environment (ROTAGENT_VERSION), state files and logs.
+      ROTAGENT_RETURN_IF_ERROR(CheckTextField(what + ": version", e.version));
       if (e.created_on == 0) return InvalidArgument(what + ": created_on is 0");
     }
     if (!ctx.force_overwrite && ctx.current != nullptr && !e.version.empty() &&

@@ -33,9 +33,32 @@ platform:
   kind: linux
 )";
 
+void ParseHashPolicy(const Reader& r, const YAML::Node& n,
+                     Config::Credentialz::PasswordHashPolicy& p) {
+  const std::string key = "credentialz.password_hash_policy";
+  if (!n.IsDefined() || n.IsNull()) return;
+  r.AllowKeys(n, key, {"allowed_methods", "max_sha512_rounds", "max_yescrypt_cost"});
+  if (At(n, "allowed_methods").IsDefined()) {
+    p.allowed_methods = r.List(At(n, "allowed_methods"), key + ".allowed_methods");
+    if (p.allowed_methods.empty()) r.Fail(n, key + ".allowed_methods", "lists no method");
+    for (const auto& m : p.allowed_methods) {
+      if (m != "yescrypt" && m != "sha512crypt" && m != "md5crypt") {
+        r.Fail(At(n, "allowed_methods"), key + ".allowed_methods",
+               "'" + m + "' is not a method (yescrypt, sha512crypt, md5crypt)");
+      }
+    }
+  }
+  // sha512crypt's own bounds are 1000..999999999 rounds; yescrypt's cost 1..11.
+  p.max_sha512_rounds =
+      r.Int(At(n, "max_sha512_rounds"), key + ".max_sha512_rounds", 1000000, 1000, 999999999);
+  p.max_yescrypt_cost = r.Int(At(n, "max_yescrypt_cost"), key + ".max_yescrypt_cost", 8, 1, 11);
+}
+
 void ParseCredentialz(const Reader& r, const YAML::Node& cr, Config& c) {
   r.AllowKeys(cr, "credentialz",
-              {"confirm_timeout", "idle_timeout", "accounts", "break_glass_accounts"});
+              {"confirm_timeout", "idle_timeout", "accounts", "break_glass_accounts",
+               "password_hash_policy"});
+  ParseHashPolicy(r, At(cr, "password_hash_policy"), c.credentialz.password_hash_policy);
   c.credentialz.confirm_timeout_seconds =
       r.Int(At(cr, "confirm_timeout"), "credentialz.confirm_timeout", 300, 1, 86400);
   c.credentialz.idle_timeout_seconds =

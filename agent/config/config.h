@@ -51,6 +51,12 @@ struct Config {
     std::map<std::string, std::string> accounts;
     // Never rotatable, whatever `accounts` says: the way back in when all else fails.
     std::vector<std::string> break_glass_accounts = {"root"};
+    // Which crypt methods and costs a controller's password hash may use.
+    struct PasswordHashPolicy {
+      std::vector<std::string> allowed_methods = {"yescrypt", "sha512crypt"};  // + md5crypt
+      int max_sha512_rounds = 1000000;
+      int max_yescrypt_cost = 8;
+    } password_hash_policy;
   } credentialz;
 
   // What the agent reports over gNMI, and how it watches what it reports.

@@ -8,11 +8,18 @@
 #include "agent/credentialz/host_key.h"
 #include "agent/credentialz/slots.h"
 #include "common/ossl.h"
+#include "common/text_field.h"
 
 namespace rotagent::credentialz {
 namespace {
 
 using store::Pointer;
+
+// A version is stored, reported over gNMI and logged: present, printable, bounded.
+Status CheckVersion(const std::string& what, const std::string& version) {
+  if (version.empty()) return InvalidArgument(what + " is empty");
+  return CheckTextField(what, version);
+}
 
 int64_t Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -152,9 +159,8 @@ Status Rotation::CheckAccount(const std::string& account, const store::EntityMet
   }
   ROTAGENT_RETURN_IF_ERROR(engine_.accounts_.CheckId(account));
   ROTAGENT_RETURN_IF_ERROR(engine_.platform_.CheckAccount(account));
-  if (meta.version.empty()) {
-    return InvalidArgument(std::string(entity) + " version for account '" + account + "' is empty");
-  }
+  ROTAGENT_RETURN_IF_ERROR(
+      CheckVersion(std::string(entity) + " version for account '" + account + "'", meta.version));
   if (std::find(seen.begin(), seen.end(), account) != seen.end()) {
     return InvalidArgument("account '" + account + "' appears twice in one " + entity + " request");
   }
@@ -232,14 +238,17 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
   if (updates.empty()) return InvalidArgument("password request lists no accounts");
   std::vector<std::string> seen;
+  const HashPolicy policy = engine_.CurrentSettings().hash_policy;
   for (const auto& u : updates) {
     ROTAGENT_RETURN_IF_ERROR(CheckAccount(u.account, u.meta, kPassword, force_overwrite, seen));
     ROTAGENT_RETURN_IF_ERROR(u.plaintext ? CheckPlaintext(u.secret, u.account)
-                                         : CheckCryptHash(u.kind, u.secret, u.account));
+                                         : CheckCryptHash(u.kind, u.secret, u.account, policy));
   }
+  // The agent's own hashes follow the policy too: sha512crypt when yescrypt is not allowed.
+  std::string prefix = engine_.platform_.PasswordHashPrefix();
+  if (prefix.empty() && !policy.yescrypt) prefix = "$6$";
   for (const auto& u : updates) {
-    auto hash = u.plaintext ? HashPassword(u.secret, engine_.platform_.PasswordHashPrefix())
-                            : Result<std::string>(u.secret);
+    auto hash = u.plaintext ? HashPassword(u.secret, prefix) : Result<std::string>(u.secret);
     if (!hash.ok()) return hash.status();
     wipe.hashes.push_back(std::move(*hash));
   }
@@ -316,7 +325,7 @@ Status Rotation::ModifyHost(const std::function<void(platform::SshHostState&)>& 
 }
 
 Status Rotation::SetCaKeys(const std::vector<PublicKey>& keys, const store::EntityMeta& meta) {
-  if (meta.version.empty()) return InvalidArgument("ssh_ca_public_key version is empty");
+  ROTAGENT_RETURN_IF_ERROR(CheckVersion("ssh_ca_public_key version", meta.version));
   std::string lines;
   for (const auto& k : keys) lines += k.Line() + "\n";
   return ModifyHost([&](auto& h) { h.trusted_user_ca_keys = lines; }, kCaKeys, &meta);
@@ -341,7 +350,7 @@ Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store:
       for (auto& k : u) Wipe(k.private_key);
     }
   } wipe{uploads};
-  if (meta.version.empty()) return InvalidArgument("server_keys version is empty");
+  ROTAGENT_RETURN_IF_ERROR(CheckVersion("server_keys version", meta.version));
   if (uploads.empty()) {
     return InvalidArgument("server_keys lists no auth_artifacts; sshd would have no host key");
   }
@@ -360,7 +369,7 @@ Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store:
 
 Result<std::vector<std::string>> Rotation::GenerateKeys(const std::vector<KeyKind>& kinds,
                                                         const store::EntityMeta& meta) {
-  if (meta.version.empty()) return InvalidArgument("generate_keys version is empty");
+  ROTAGENT_RETURN_IF_ERROR(CheckVersion("generate_keys version", meta.version));
   if (kinds.empty()) return InvalidArgument("generate_keys lists no key_params");
   std::vector<platform::HostKey> keys;
   std::vector<std::string> publics;

@@ -27,6 +27,7 @@ inline constexpr const char* kHostId = "host";
 
 struct Settings {
   std::map<std::string, std::string> accounts;  // managed account -> role
+  HashPolicy hash_policy;
 };
 
 struct PasswordUpdate {

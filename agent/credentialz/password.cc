@@ -44,11 +44,18 @@ Status CheckMd5(const std::vector<std::string>& f, const std::string& account) {
   return Status::Ok();
 }
 
-Status CheckSha512(std::vector<std::string> f, const std::string& account) {
+Status CheckSha512(std::vector<std::string> f, const std::string& account,
+                   const HashPolicy& policy) {
   if (f.size() == 4 && f[1].rfind("rounds=", 0) == 0) {
     const std::string n = f[1].substr(7);
     if (n.empty() || n.size() > 10 || !std::all_of(n.begin(), n.end(), ::isdigit)) {
       return Bad(account, "has a malformed rounds= field");
+    }
+    if (std::stoull(n) > static_cast<unsigned long long>(policy.max_sha512_rounds)) {
+      return Bad(account, "asks for " + n +
+                              " SHA-512 rounds, above credentialz.password_hash_policy."
+                              "max_sha512_rounds (" +
+                              std::to_string(policy.max_sha512_rounds) + ")");
     }
     f.erase(f.begin() + 1);
   }
@@ -59,9 +66,40 @@ Status CheckSha512(std::vector<std::string> f, const std::string& account) {
   return Status::Ok();
 }
 
+// The parameters field of "$y$<params>$<salt>$<hash>" as libxcrypt writes it: flavor 'j' (its
+// only one), then log2(N) - 1 and r - 1, one base-64 character each. Rarer forms (more
+// parameters, multi-character values) cannot be costed here and are refused.
+Status CheckYescryptCost(const std::string& params, const std::string& account,
+                         const HashPolicy& policy) {
+  static const std::string kItoa64 =
+      "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  const size_t n = params.size() == 3 ? kItoa64.find(params[1]) : std::string::npos;
+  const size_t r = params.size() == 3 ? kItoa64.find(params[2]) : std::string::npos;
+  if (params.size() != 3 || params[0] != 'j' || n >= 47 || r >= 47) {
+    return Bad(account,
+               "uses yescrypt parameters other than libxcrypt's ($y$j<N><r>$), which "
+               "credentialz.password_hash_policy cannot cost");
+  }
+  // libxcrypt's cost c gives N = 2^(c + 7) with r = 32 (memory 128 * N * r bytes).
+  const size_t n_log2 = n + 1, block = r + 1;
+  if (n_log2 > static_cast<size_t>(policy.max_yescrypt_cost) + 7 || block > 32) {
+    return Bad(account,
+               "uses yescrypt parameters above credentialz.password_hash_policy."
+               "max_yescrypt_cost (" +
+                   std::to_string(policy.max_yescrypt_cost) + ")");
+  }
+  return Status::Ok();
+}
+
+Status MethodNotAllowed(const std::string& account, const std::string& method) {
+  return Bad(account, "uses " + method +
+                          ", which credentialz.password_hash_policy.allowed_methods does not list");
+}
+
 }  // namespace
 
-Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string& account) {
+Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string& account,
+                      const HashPolicy& policy) {
   if (hash.empty()) return Bad(account, "is empty");
   if (hash.size() > 512) return Bad(account, "is longer than 512 characters");
   if (hash[0] != '$') return Bad(account, "does not start with a $id$ method prefix");
@@ -73,8 +111,14 @@ Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string&
   if (kind == HashKind::kSha512 && id != "6") {
     return Bad(account, "does not start with $6$ although hash_type is HASH_TYPE_CRYPT_SHA_2_512");
   }
-  if (id == "1") return CheckMd5(f, account);
-  if (id == "6") return CheckSha512(f, account);
+  if (id == "1") {
+    ROTAGENT_RETURN_IF_ERROR(CheckMd5(f, account));
+    return policy.md5crypt ? Status::Ok() : MethodNotAllowed(account, "md5crypt ($1$)");
+  }
+  if (id == "6") {
+    ROTAGENT_RETURN_IF_ERROR(CheckSha512(f, account, policy));
+    return policy.sha512crypt ? Status::Ok() : MethodNotAllowed(account, "sha512crypt ($6$)");
+  }
   if (id == "y") {
     bool chars =
         std::all_of(hash.begin(), hash.end(), [](char c) { return IsCryptChar(c) || c == '$'; });
@@ -84,7 +128,8 @@ Status CheckCryptHash(HashKind kind, const std::string& hash, const std::string&
     if (crypt_checksalt(hash.c_str()) != CRYPT_SALT_OK) {
       return Bad(account, "uses yescrypt parameters this system does not support");
     }
-    return Status::Ok();
+    ROTAGENT_RETURN_IF_ERROR(CheckYescryptCost(f[1], account, policy));
+    return policy.yescrypt ? Status::Ok() : MethodNotAllowed(account, "yescrypt ($y$)");
   }
   return Bad(account, "uses method $" + id + "$; accepted are $1$, $6$ and $y$");
 }

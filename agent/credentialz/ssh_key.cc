@@ -268,15 +268,13 @@ Result<std::string> RenderOptions(const std::vector<KeyOption>& options, const s
       continue;
     }
     if (o.value.empty()) return InvalidArgument(what + ": option '" + o.name + "' needs a value");
-    if (HasControl(o.value)) {
-      return InvalidArgument(what + ": option '" + o.name + "' value holds a control character");
+    // OpenSSH unescapes only \" inside a quoted value, so a '\' cannot be written faithfully
+    // (a trailing one swallows the closing quote); '"' and control characters are refused too.
+    if (HasControl(o.value) || o.value.find_first_of("\"\\") != std::string::npos) {
+      return InvalidArgument(what + ": option '" + o.name +
+                             "' value holds a '\"', a '\\' or a control character");
     }
-    out += o.name + "=\"";
-    for (char c : o.value) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+    out += o.name + "=\"" + o.value + '"';
   }
   return out;
 }
@@ -289,8 +287,9 @@ Result<std::string> RenderAuthorizedKeys(const std::vector<AuthorizedKey>& keys,
         "authorized key " + std::to_string(i + 1) + " of account '" + account + "'";
     auto options = RenderOptions(keys[i].options, what);
     if (!options.ok()) return options.status();
-    if (HasControl(keys[i].description)) {
-      return InvalidArgument(what + ": description holds a control character");
+    // A '"' could close a quote an option left open; a newline would start a line of its own.
+    if (HasControl(keys[i].description) || keys[i].description.find('"') != std::string::npos) {
+      return InvalidArgument(what + ": description holds a '\"' or a control character");
     }
     if (!options->empty()) out += *options + " ";
     out += keys[i].key.Line();
@@ -308,8 +307,8 @@ Result<std::string> RenderPrincipals(const std::vector<Principal>& principals,
         "authorized principal " + std::to_string(i + 1) + " of account '" + account + "'";
     const std::string& name = principals[i].name;
     if (name.empty()) return InvalidArgument(what + " is empty");
-    if (HasControl(name) || name.find_first_of(" \t#") != std::string::npos) {
-      return InvalidArgument(what + " holds whitespace, '#' or a control character");
+    if (HasControl(name) || name.find_first_of(" \t#\"") != std::string::npos) {
+      return InvalidArgument(what + " holds whitespace, '#', '\"' or a control character");
     }
     auto options = RenderOptions(principals[i].options, what);
     if (!options.ok()) return options.status();

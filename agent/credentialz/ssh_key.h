@@ -40,7 +40,8 @@ struct KeyOption {
   std::string value;
 };
 // Renders options as OpenSSH writes them (name or name="value"), rejecting unknown names, a
-// missing or unexpected value, and values that could break out of the line.
+// missing or unexpected value, and values holding '"', '\' or a control character (OpenSSH
+// unescapes only \", so no escaping can carry them faithfully).
 Result<std::string> RenderOptions(const std::vector<KeyOption>& options, const std::string& what);
 
 struct AuthorizedKey {
@@ -48,6 +49,7 @@ struct AuthorizedKey {
   std::vector<KeyOption> options;
   std::string description;
 };
+// Descriptions holding '"' or a control character are refused.
 Result<std::string> RenderAuthorizedKeys(const std::vector<AuthorizedKey>& keys,
                                          const std::string& account);
 

@@ -1,12 +1,24 @@
 #include "agent/store/journal.h"
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <tuple>
 
 #include "common/atomic_file.h"
 
 namespace rotagent::store {
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+std::string NewEntryName(const std::string& service) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return service + "." + std::to_string(ns) + "." + std::to_string(rng() % 1000000000);
+}
 
 Journal::Journal(fs::path dir) : dir_(std::move(dir)) {}
 
@@ -18,7 +30,8 @@ Status Journal::Write(const JournalEntry& e) {
     items.push_back(
         {{"domain", i.domain}, {"id", i.id}, {"previous", i.previous}, {"candidate", i.candidate}});
   }
-  json j = {{"name", e.name}, {"items", items}, {"committing", e.committing}};
+  json j = {
+      {"name", e.name}, {"items", items}, {"committing", e.committing}, {"opened_ns", e.opened_ns}};
   return WriteFileAtomic(dir_ / (e.name + ".json"), j.dump(), 0600);
 }
 
@@ -38,13 +51,17 @@ std::vector<JournalEntry> Journal::List() const {
     if (!text.ok()) continue;
     json j = json::parse(*text, nullptr, false);
     if (!j.is_object()) continue;  // a torn write cannot happen; a foreign file is ignored
-    JournalEntry e{j.value("name", ""), {}, j.value("committing", false)};
+    JournalEntry e{
+        j.value("name", ""), {}, j.value("committing", false), j.value("opened_ns", int64_t{0})};
     for (const auto& i : j.value("items", json::array())) {
       e.items.push_back({i.value("domain", ""), i.value("id", ""), i.value("previous", ""),
                          i.value("candidate", "")});
     }
     out.push_back(std::move(e));
   }
+  std::sort(out.begin(), out.end(), [](const JournalEntry& a, const JournalEntry& b) {
+    return std::tie(a.opened_ns, a.name) < std::tie(b.opened_ns, b.name);
+  });
   return out;
 }
 

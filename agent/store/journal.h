@@ -3,6 +3,7 @@
 // `committing` entry is rolled forward, because the commit decision was already taken.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,10 +20,16 @@ struct JournalItem {
 };
 
 struct JournalEntry {
-  std::string name;  // one open transaction per name (per service)
+  // Unique per transaction ("<service>.<opened ns>.<random>"), so an entry a failed rollback
+  // leaves for the next start is never overwritten by a later transaction. Also the file name.
+  std::string name;
   std::vector<JournalItem> items;
   bool committing = false;
+  int64_t opened_ns = 0;  // when the transaction opened: recovery resolves entries oldest first
 };
+
+// A fresh entry name for a transaction of `service`.
+std::string NewEntryName(const std::string& service);
 
 class Journal {
  public:
@@ -30,6 +37,7 @@ class Journal {
   Status Init();
   Status Write(const JournalEntry& e);
   Status Remove(const std::string& name);
+  // Every open entry, oldest first.
   std::vector<JournalEntry> List() const;
 
  private:

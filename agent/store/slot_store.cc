@@ -220,7 +220,9 @@ void SlotStore::CollectGarbage(const std::string& id) {
   }
   // Links left by an interrupted ReplaceSymlink.
   for (const auto& e : fs::directory_iterator(ItemDir(id), ec)) {
-    if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
+    if (e.path().filename().string().find(".rotagent-tmp.") != std::string::npos) {
+      fs::remove(e.path(), ec);
+    }
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "common/failpoint.h"
 
 namespace rotagent::txn {
@@ -34,8 +36,12 @@ void NotifyStaged(const Domain& d, const std::string& domain, const std::string&
 
 }  // namespace
 
-Transaction::Transaction(store::Journal& journal, const Domains& domains, std::string name)
-    : journal_(journal), domains_(domains), entry_{std::move(name), {}, false} {}
+Transaction::Transaction(store::Journal& journal, const Domains& domains, const std::string& name)
+    : journal_(journal), domains_(domains), entry_{store::NewEntryName(name), {}, false, 0} {
+  entry_.opened_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+}
 
 Transaction::~Transaction() {
   if (!finished_) Rollback("the stream ended before Finalize");
@@ -163,8 +169,11 @@ Status Recover(store::Journal& journal, const Domains& domains) {
       if (e.committing) {
         ROTAGENT_RETURN_IF_ERROR(d->second.store->Set(i.id, Pointer::kCommitted, i.candidate));
       }
-      ROTAGENT_RETURN_IF_ERROR(
-          RestoreItem(d->second, i.id, e.committing ? i.candidate : i.previous));
+      // Rolling back restores what is committed now: `previous` unless a later transaction (after
+      // this one's rollback failed) committed the item since, whose slot is then the right one.
+      const std::string target =
+          e.committing ? i.candidate : d->second.store->Get(i.id, Pointer::kCommitted).value_or("");
+      ROTAGENT_RETURN_IF_ERROR(RestoreItem(d->second, i.id, target));
       if (Observer* o = d->second.observer) {
         // Observers keep staged state in memory only; give it back before resolving it.
         auto candidate = d->second.store->ReadMeta(i.id, i.candidate);

@@ -14,8 +14,8 @@ namespace rotagent::txn {
 
 class Transaction {
  public:
-  // `name` keys the journal entry: one open transaction per name.
-  Transaction(store::Journal& journal, const Domains& domains, std::string name);
+  // `name` (the service) prefixes the journal entry's unique name.
+  Transaction(store::Journal& journal, const Domains& domains, const std::string& name);
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();

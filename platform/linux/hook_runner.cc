@@ -3,45 +3,107 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
-extern char** environ;
-
 namespace rotagent::platform {
+namespace {
+
+constexpr const char* kHookPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kHookLang = "LANG=C.UTF-8";
+
+bool Printable(const std::string& s) {
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// The child between fork and exec: async-signal-safe calls only. Dispositions go back to their
+// defaults before the mask is emptied, so no signal reaches an agent handler in the child.
+[[noreturn]] void ExecHook(char* const* argv, char* const* envp, int out, int report) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // KILL/STOP: EINVAL
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  umask(022);
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) {
+    const int e = errno;
+    (void)!write(report, &e, sizeof e);
+    _exit(127);
+  }
+  // No descriptor of the agent (sockets, logs, the report pipe) survives the exec.
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    for (int fd = 3; fd < 65536; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  execve(argv[0], argv, envp);
+  const int e = errno;
+  (void)!write(report, &e, sizeof e);
+  _exit(127);
+}
+
+std::vector<std::string> HookEnvironment(const std::map<std::string, std::string>& facts) {
+  std::vector<std::string> env = {kHookLang, kHookPath};
+  for (const auto& [k, v] : facts) env.push_back(k + "=" + v);
+  return env;
+}
+
+}  // namespace
 
 Status RunHook(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                int timeout_seconds) {
   if (argv.empty()) return Status::Ok();
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) {
+    // Callers validate what they pass; this keeps a newline from ever forging another variable.
+    if (!Printable(v) || v.size() > 4096) {
+      return InvalidArgument("hook environment variable " + k +
+                             " holds a control character or is too long");
+    }
+  }
+  const std::vector<std::string> env_strings = HookEnvironment(env);
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
   cenv.push_back(nullptr);
 
-  int out[2];
+  int out[2], report[2];
   if (pipe2(out, O_CLOEXEC) != 0) return Internal("hook: cannot create pipe");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  close(out[1]);
-  if (rc != 0) {
+  if (pipe2(report, O_CLOEXEC) != 0) {
     close(out[0]);
+    close(out[1]);
+    return Internal("hook: cannot create pipe");
+  }
+  const pid_t pid = fork();
+  if (pid == 0) ExecHook(cargv.data(), cenv.data(), out[1], report[1]);
+  close(out[1]);
+  close(report[1]);
+  if (pid < 0) {
+    close(out[0]);
+    close(report[0]);
+    return Internal(std::string("hook: cannot fork: ") + std::strerror(errno));
+  }
+  // The report pipe closes on exec; an errno on it means the hook never started.
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = read(report[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    close(out[0]);
+    int ignored = 0;
+    waitpid(pid, &ignored, 0);
     return {Code::kFailedPrecondition,
-            "hook " + argv[0] + " could not be started: " + std::strerror(rc)};
+            "hook " + argv[0] + " could not be started: " + std::strerror(exec_errno)};
   }
 
   std::string output;

@@ -10,6 +10,10 @@
 
 namespace rotagent::platform {
 
+// The hook starts with an empty signal mask, default dispositions, umask 022, stdin on /dev/null,
+// none of the agent's descriptors, and only LANG=C.UTF-8, PATH=/usr/sbin:/usr/bin:/sbin:/bin and
+// `env`: nothing of the agent's own environment. INVALID_ARGUMENT if a value in `env` holds a
+// control character.
 Status RunHook(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                int timeout_seconds);
 

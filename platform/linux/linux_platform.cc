@@ -1,5 +1,6 @@
 #include "platform/linux/linux_platform.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/utsname.h>
 
 #include <filesystem>
@@ -98,6 +99,15 @@ namespace {
 constexpr const char* kShadow = "/etc/shadow";
 }  // namespace
 
+void LinuxPlatform::RemoveCrashLeftovers() const {
+  auto removed = RemoveStaleShadowTemps(kShadow);
+  if (!removed.ok()) {
+    spdlog::warn("stale temporaries of {} not removed: {}", kShadow, removed.status().message());
+  } else if (*removed > 0) {
+    spdlog::warn("removed {} temporary file(s) of {} left by a crash", *removed, kShadow);
+  }
+}
+
 Result<std::string> LinuxPlatform::CertDrift(const CertInstall& committed) const {
   const CertTarget* t = TargetOf(committed.profile);
   if (t == nullptr) return std::string();
@@ -180,7 +190,9 @@ Status LinuxPlatform::RestoreAccount(const std::string& account, const AccountSt
 Status LinuxPlatform::VerifyPassword(const std::string& account, const std::string& plaintext) {
   auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
   if (!ep.ok()) return ep.status();
-  return TryPasswordLogin(*ep, account, plaintext);
+  auto pinned = PinnedHostKeys(config_.ssh);
+  if (!pinned.ok()) return pinned.status();
+  return TryPasswordLogin(*ep, account, plaintext, *pinned);
 }
 
 Status LinuxPlatform::StageSshHost(const SshHostState& state) {

@@ -10,6 +10,9 @@ namespace rotagent::platform {
 class LinuxPlatform final : public Platform {
  public:
   explicit LinuxPlatform(PlatformConfig config) : config_(std::move(config)) {}
+  // Removes the temporaries a crash left of the agent's own writes to the box (/etc/shadow's).
+  // Logs and carries on when it cannot: a leftover is stale data, not a reason not to start.
+  void RemoveCrashLeftovers() const;
 
   std::string Name() const override { return "linux"; }
   Status StageCert(const CertInstall& candidate) override;

@@ -97,10 +97,34 @@ Status WriteShadowHash(const fs::path& path, const std::string& user, const std:
   auto next = ReplaceShadowHash(*content, user, hash, today);
   Wipe(*content);
   if (!next.ok()) return next.status();
-  Status s = WriteFileAtomic(path, *next, st.st_mode & 07777, st.st_uid, st.st_gid);
+  const fs::path tmp = AtomicTempPath(path);
+  Status s = WriteNewFile(tmp, *next, st.st_mode & 07777, st.st_uid, st.st_gid);
   Wipe(*next);
+  if (s.ok()) {
+    Failpoint("linux.shadow_before_rename");
+    s = RenameIntoPlace(tmp, path);
+  }
   Failpoint("linux.shadow_written");
   return s.WithContext("writing " + path.string());
+}
+
+Result<int> RemoveStaleShadowTemps(const fs::path& path) {
+  ShadowLock lock;
+  if (!lock.held()) return Unavailable("cannot take the shadow lock (lckpwdf)");
+  const std::string base = path.filename().string();
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path.parent_path(), ec)) {
+    if (!IsAtomicTemp(entry.path(), base)) continue;
+    if (entry.symlink_status(ec).type() != fs::file_type::regular) continue;
+    // Under the lock no write of ours is in flight: any such file is a crash's leftover.
+    if (unlink(entry.path().c_str()) != 0) {
+      return Internal("cannot remove stale " + entry.path().string());
+    }
+    ++removed;
+  }
+  if (ec) return Internal("cannot list " + path.parent_path().string() + ": " + ec.message());
+  return removed;
 }
 
 }  // namespace rotagent::platform

@@ -21,4 +21,8 @@ Result<std::string> ReplaceShadowHash(const std::string& content, const std::str
 Status WriteShadowHash(const std::filesystem::path& path, const std::string& user,
                        const std::string& hash);
 
+// Removes the temporaries a crash left beside `path` (only the agent's own, by name), under
+// lckpwdf(3) so no write is in flight. Returns how many were removed.
+Result<int> RemoveStaleShadowTemps(const std::filesystem::path& path);
+
 }  // namespace rotagent::platform

@@ -177,4 +177,12 @@ Result<std::vector<std::string>> ReadHostPublicKeys(const SshConfig& c) {
   return out;
 }
 
+Result<std::vector<std::string>> PinnedHostKeys(const SshConfig& c) {
+  std::vector<fs::path> files(c.host_public_keys.begin(), c.host_public_keys.end());
+  for (size_t i = 0; fs::exists(HostKeyPath(c, i).string() + ".pub"); ++i) {
+    files.emplace_back(HostKeyPath(c, i).string() + ".pub");
+  }
+  return ReadHostKeyFiles(files);
+}
+
 }  // namespace rotagent::platform

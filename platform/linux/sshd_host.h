@@ -23,4 +23,8 @@ Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c
 // The box's own host public keys, read from config.host_public_keys.
 Result<std::vector<std::string>> ReadHostPublicKeys(const SshConfig& config);
 
+// Every host public key the local sshd may show: config.host_public_keys and the host keys the
+// agent installed. The password proof sends a password only to a server showing one of them.
+Result<std::vector<std::string>> PinnedHostKeys(const SshConfig& config);
+
 }  // namespace rotagent::platform

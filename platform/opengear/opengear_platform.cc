@@ -238,7 +238,9 @@ Status OpengearPlatform::VerifyPassword(const std::string& account, const std::s
   }
   auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
   if (!ep.ok()) return ep.status();
-  return TryPasswordLogin(*ep, account, plaintext);
+  auto pinned = ReadHostKeyFiles(config_.ssh.host_public_keys);
+  if (!pinned.ok()) return pinned.status();
+  return TryPasswordLogin(*ep, account, plaintext, *pinned);
 }
 
 Status OpengearPlatform::StageSshHost(const SshHostState& /*state*/) {

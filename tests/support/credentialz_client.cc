@@ -119,7 +119,7 @@ bool WaitCredentialzIdle(cz::Credentialz::Stub& stub) {
 }
 
 bool PasswordLogin(int port, const std::string& user, const std::string& password) {
-  return platform::TryPasswordLogin({"127.0.0.1", port, 10}, user, password).ok();
+  return platform::TryPasswordLoginAnyHostKey({"127.0.0.1", port, 10}, user, password).ok();
 }
 
 bool KeyLogin(int port, const std::string& user, const std::string& private_key,

@@ -50,10 +50,10 @@ TEST_P(CredentialzCrashTest, KillAtStepLeavesExactlyOneWorkingPassword) {
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CredentialzCrashTest,
                          ::testing::Values("txn.journal_opened", "store.slot_written",
-                                           "txn.live_switched", "linux.shadow_written",
-                                           "txn.staged", "txn.platform_committed",
-                                           "txn.commit_decided", "txn.committed",
-                                           "txn.journal_closed"),
+                                           "txn.live_switched", "linux.shadow_before_rename",
+                                           "linux.shadow_written", "txn.staged",
+                                           "txn.platform_committed", "txn.commit_decided",
+                                           "txn.committed", "txn.journal_closed"),
                          FailpointName());
 
 }  // namespace

@@ -85,10 +85,15 @@ TEST_F(CredentialzTest, CryptHashesAreInstalledAndProvenByReadBack) {
   ASSERT_TRUE(
       RotateAccounts(HashedPassword("admin", HashType::HASH_TYPE_CRYPT_SHA_2_512, sha, "h1")).ok());
   EXPECT_TRUE(PasswordLogin(ssh_port(), "admin", sha_pw));
+  // MD5 is refused unless credentialz.password_hash_policy lists md5crypt.
   const std::string md5 = Crypt(md5_pw, "$1$saltsalt$");
-  ASSERT_TRUE(
-      RotateAccounts(HashedPassword("telcoro1", HashType::HASH_TYPE_CRYPT_MD5, md5, "h1")).ok());
-  EXPECT_TRUE(PasswordLogin(ssh_port(), "telcoro1", md5_pw));
+  grpc::Status md5_status =
+      Refusal(HashedPassword("telcoro1", HashType::HASH_TYPE_CRYPT_MD5, md5, "h1"));
+  EXPECT_EQ(md5_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(md5_status.error_message().find("password_hash_policy.allowed_methods"),
+            std::string::npos)
+      << md5_status.error_message();
+  EXPECT_FALSE(PasswordLogin(ssh_port(), "telcoro1", md5_pw));
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
   ASSERT_NE(crypt_gensalt_rn("$y$", 0, nullptr, 0, setting, sizeof setting), nullptr);
   const std::string yes = Crypt(y_pw, setting);

@@ -39,14 +39,44 @@ TEST(CheckKind, NamesBothTheKeyAndTheDeclaredType) {
 }
 
 TEST(RenderOptions, QuotesValuesAndRefusesUnknownOrBrokenOnes) {
-  auto ok =
-      RenderOptions({{"from", "10.0.0.0/8"}, {"no-pty", ""}, {"command", "echo \"hi\""}}, "k");
+  auto ok = RenderOptions(
+      {{"from", "10.0.0.0/8, 192.0.2.1"}, {"no-pty", ""}, {"command", "echo 'hi, #1'"}}, "k");
   ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(*ok, "from=\"10.0.0.0/8\",no-pty,command=\"echo \\\"hi\\\"\"");
+  EXPECT_EQ(*ok, "from=\"10.0.0.0/8, 192.0.2.1\",no-pty,command=\"echo 'hi, #1'\"");
   EXPECT_EQ(RenderOptions({{"make-coffee", ""}}, "k").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(RenderOptions({{"no-pty", "x"}}, "k").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(RenderOptions({{"from", ""}}, "k").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(RenderOptions({{"command", "a\nb"}}, "k").status().code(), Code::kInvalidArgument);
+}
+
+TEST(RenderOptions, RefusesWhatOpenSshCannotReadBackExactly) {
+  // OpenSSH unescapes only \" in a quoted value: a trailing '\' swallows the closing quote.
+  for (const std::string v :
+       std::vector<std::string>{"10.0.0.1\\", "a\\b", "say \"hi\"", "\\\"", "a\rb", "a\tb",
+                                std::string("a\0b", 3), "a\x7f"}) {
+    auto s = RenderOptions({{"no-pty", ""}, {"environment", v}}, "authorized key 1");
+    EXPECT_EQ(s.status().code(), Code::kInvalidArgument) << v;
+    EXPECT_EQ(s.status().message(),
+              "authorized key 1: option 'environment' value holds a '\"', a '\\' or a control "
+              "character");
+  }
+}
+
+TEST(RenderAuthorizedKeys, RefusesDescriptionsThatCouldCloseAQuoteOrALine) {
+  auto k = ParsePublicKey(kEd, "key");
+  ASSERT_TRUE(k.ok());
+  for (const std::string d :
+       {"x\" ssh-ed25519 AAAA", "ops\nssh-ed25519 AAAA", "ops\r", "\x1b[2J"}) {
+    auto s = RenderAuthorizedKeys({{*k, {}, d}}, "admin");
+    EXPECT_EQ(s.status().code(), Code::kInvalidArgument) << d;
+    EXPECT_EQ(s.status().message(),
+              "authorized key 1 of account 'admin': description holds a '\"' or a control "
+              "character");
+  }
+  // Spaces, '#', quotes of the other kind and backslashes are only comment text.
+  auto fine = RenderAuthorizedKeys({{*k, {}, "ops #1, it's \\ fine"}}, "admin");
+  ASSERT_TRUE(fine.ok());
+  EXPECT_EQ(*fine, kEdLine + " ops #1, it's \\ fine\n");
 }
 
 TEST(RenderAuthorizedKeys, OneLinePerKeyAndEmptyClears) {
@@ -58,6 +88,7 @@ TEST(RenderAuthorizedKeys, OneLinePerKeyAndEmptyClears) {
   EXPECT_EQ(*RenderAuthorizedKeys({}, "admin"), "");
   EXPECT_EQ(*RenderPrincipals({{"netops", {}}}, "admin"), "netops\n");
   EXPECT_EQ(RenderPrincipals({{"net ops", {}}}, "admin").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(RenderPrincipals({{"net\"ops", {}}}, "admin").status().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

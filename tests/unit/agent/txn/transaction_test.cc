@@ -30,6 +30,16 @@ class FakeBox : public Applier {
   bool fail_stage = false;
 };
 
+// A box whose restore fails while `fail_restore` is set.
+class FlakyRestoreBox : public FakeBox {
+ public:
+  Status Restore(const std::string& id, const std::string& slot) override {
+    if (fail_restore) return Internal("restore refused");
+    return FakeBox::Restore(id, slot);
+  }
+  bool fail_restore = false;
+};
+
 class TransactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,7 +63,7 @@ class TransactionTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<store::SlotStore> store_;
   std::unique_ptr<store::Journal> journal_;
-  FakeBox box_;
+  FlakyRestoreBox box_;
   Domains domains_;
 };
 
@@ -111,6 +121,44 @@ TEST_F(TransactionTest, RecoveryRollsBackOpenEntriesAndForwardDecidedOnes) {
   EXPECT_EQ(box_.held["a"], "");
   EXPECT_EQ(Committed("b"), "b1");
   EXPECT_EQ(box_.held["b"], b1);
+  EXPECT_TRUE(journal_->List().empty());
+}
+
+TEST_F(TransactionTest, EveryTransactionHasItsOwnEntryAndRecoveryGoesOldestFirst) {
+  auto first = std::make_unique<Transaction>(*journal_, domains_, "svc");
+  ASSERT_TRUE(first->Stage("d", "a", Version("a1")).ok());
+  Transaction second(*journal_, domains_, "svc");
+  ASSERT_TRUE(second.Stage("d", "b", Version("b1")).ok());
+  const auto entries = journal_->List();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_NE(entries[0].name, entries[1].name);
+  EXPECT_EQ(entries[0].name.rfind("svc.", 0), 0u);
+  EXPECT_LE(entries[0].opened_ns, entries[1].opened_ns);
+  EXPECT_EQ(entries[0].items[0].id, "a");  // oldest first
+  EXPECT_EQ(entries[1].items[0].id, "b");
+}
+
+TEST_F(TransactionTest, AFailedRollbacksEntrySurvivesALaterCommitAndRecoveryKeepsThatCommit) {
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    box_.fail_restore = true;
+  }  // the rollback fails: the entry stays for the next start
+  box_.fail_restore = false;
+  const auto open = journal_->List();
+  ASSERT_EQ(open.size(), 1u);
+  {
+    Transaction later(*journal_, domains_, "svc");
+    ASSERT_TRUE(later.Stage("d", "a", Version("a2")).ok());
+    ASSERT_TRUE(later.Commit().ok());
+  }
+  const auto still = journal_->List();
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_EQ(still[0].name, open[0].name);
+  const std::string a2 = *store_->Get("a", store::Pointer::kCommitted);
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_EQ(Committed("a"), "a2");
+  EXPECT_EQ(box_.held["a"], a2);
   EXPECT_TRUE(journal_->List().empty());
 }
 

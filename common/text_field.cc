@@ -1,0 +1,22 @@
+#include "common/text_field.h"
+
+#include <algorithm>
+
+namespace rotagent {
+
+Status CheckTextField(const std::string& what, const std::string& value, size_t max) {
+  if (value.size() > max) {
+    return InvalidArgument(what + " is longer than " + std::to_string(max) + " bytes");
+  }
+  const bool printable = std::all_of(value.begin(), value.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x7f;
+  });
+  if (!printable) {
+    return InvalidArgument(what +
+                           " holds a newline, another control character or a non-ASCII byte");
+  }
+  return Status::Ok();
+}
+
+}  // namespace rotagent

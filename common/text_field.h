@@ -1,0 +1,19 @@
+// Controller strings that reach an environment variable, a file, a file name or a log line
+// (versions, descriptions): printable ASCII only, bounded, so none can forge a second line.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "common/status.h"
+
+namespace rotagent {
+
+inline constexpr size_t kMaxTextField = 256;
+
+// INVALID_ARGUMENT naming `what` (never quoting the value) if `value` holds a byte outside
+// printable ASCII (a newline, another control character, DEL, non-ASCII) or is longer than `max`.
+Status CheckTextField(const std::string& what, const std::string& value,
+                      size_t max = kMaxTextField);
+
+}  // namespace rotagent
