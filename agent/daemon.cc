@@ -257,6 +257,14 @@ Status Daemon::CheckBinding(const std::string& profile, const Caller& caller) co
     return FailedPrecondition("profile '" + profile +
                               "' has role client; only a server profile can be served");
   }
+  // A staged candidate could still roll back to material that does not admit the caller, after
+  // the binding was checked against the candidate.
+  if (store_->Get(profile, store::Pointer::kLive) !=
+      store_->Get(profile, store::Pointer::kCommitted)) {
+    return FailedPrecondition("profile '" + profile +
+                              "' has a rotation in progress; bind it once that rotation is "
+                              "finalized");
+  }
   return guard_->CheckBinding(caller, profile);
 }
 

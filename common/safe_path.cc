@@ -1,5 +1,6 @@
 #include "common/safe_path.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
@@ -103,6 +104,19 @@ Status CheckFile(const struct stat& st, const fs::path& shown) {
   return Status::Ok();
 }
 
+// A file read in the account's directory must be the account's, anywhere else root's: a file
+// the account hard-linked before its other name went away (an old /etc/shadow replaced by rename
+// has one link again) must never be read as the account's own.
+Status CheckFileOwner(int parent, const struct stat& st, const fs::path& shown,
+                      const PathOwner& o) {
+  struct stat dir {};
+  if (fstat(parent, &dir) != 0) return Internal(Errno("cannot stat the directory of", shown));
+  const uid_t want = o.uid != 0 && dir.st_uid == o.uid ? o.uid : 0;
+  if (st.st_uid == want) return Status::Ok();
+  return FailedPrecondition(shown.string() + " is owned by uid " + std::to_string(st.st_uid) +
+                            ", not by " + (want == 0 ? std::string("root") : AccountLabel(o)));
+}
+
 // Why openat(parent, name) failed; O_DIRECTORY|O_NOFOLLOW reports a symlink as ENOTDIR, so the
 // entry is looked at to say which.
 Status OpenError(int parent, const std::string& name, const fs::path& shown) {
@@ -125,6 +139,18 @@ bool BelowRoot(const fs::path& p, const fs::path& root) {
   return !rel.empty() && *rel.begin() != ".." && rel != ".";
 }
 
+bool EmptyDir(int fd) {
+  UniqueFd copy(openat(fd, ".", kDirFlags));
+  DIR* d = copy.get() < 0 ? nullptr : fdopendir(copy.release());
+  if (d == nullptr) return false;
+  bool empty = true;
+  while (const dirent* e = readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
+  }
+  closedir(d);
+  return empty;
+}
+
 // Makes the missing directory `name` in `parent`: created 0700 (owned by root, so nobody else
 // can enter it), opened without following, checked to be the one root made, then handed over.
 // A directory the account put there instead is checked by the caller like any other.
@@ -140,7 +166,12 @@ Result<UniqueFd> MakeDir(int parent, const std::string& name, const fs::path& sh
   if (fd.get() < 0) return OpenError(parent, name, shown);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return Status(Internal(Errno("cannot stat", shown)));
+  // Only an empty root-owned 0700 directory can be the one just made; the account could have
+  // swapped in another root-owned directory of its home in between, which is never handed over.
   if (!made || !S_ISDIR(st.st_mode) || st.st_uid != 0) return fd;
+  if ((st.st_mode & 07777) != 0700 || st.st_nlink != 2 || !EmptyDir(fd.get())) {
+    return FailedPrecondition(shown.string() + " was replaced while the agent created it");
+  }
   const bool for_account = o.uid != 0 && BelowRoot(shown, o.account_root);
   if (fchmod(fd.get(), for_account ? 0700 : 0755) != 0 ||
       (for_account && fchown(fd.get(), o.uid, o.gid) != 0)) {
@@ -239,6 +270,7 @@ Result<std::optional<std::string>> SafeReadFile(const fs::path& path, const Path
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return Status(Internal(Errno("cannot stat", path)));
   ROTAGENT_RETURN_IF_ERROR(CheckFile(st, path));
+  ROTAGENT_RETURN_IF_ERROR(CheckFileOwner(dir, st, path, o));
   if (static_cast<size_t>(st.st_size) > kMaxSafeFileSize) {
     return FailedPrecondition(path.string() + " is larger than " +
                               std::to_string(kMaxSafeFileSize >> 20) + " MiB");

@@ -114,6 +114,8 @@ void LogShed(Gate& g) {
 // the queue drains and the listener sees new arrivals. False when there is nothing to drain.
 bool DrainOne(Gate& g, int listen_fd, int flags) {
   std::lock_guard lock(g.mu);
+  // Another thread may have taken the spare's number last time; try again to have one.
+  if (g.spare < 0) g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (g.spare < 0) return false;
   close(g.spare);
   int fd = RealAccept4(listen_fd, nullptr, nullptr, flags);
@@ -201,6 +203,7 @@ int GatedAccept4(int listen_fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     std::lock_guard lock(g.mu);
     if (!g.configured) return fd;
+    if (g.spare < 0) g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);  // lost in a drain
     if (g.exempt_ports.count(PortOf(peer)) != 0 && FromSelf(fd, peer)) return fd;
     if (fd < g.fd_ceiling && HasRoom(g)) {
       g.accepted[fd] = InodeOf(fd);

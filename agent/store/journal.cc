@@ -1,9 +1,12 @@
 #include "agent/store/journal.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 #include <tuple>
 
 #include "common/atomic_file.h"
@@ -50,14 +53,21 @@ std::vector<JournalEntry> Journal::List() const {
     auto text = ReadFile(f.path());
     if (!text.ok()) continue;
     json j = json::parse(*text, nullptr, false);
-    if (!j.is_object()) continue;  // a torn write cannot happen; a foreign file is ignored
-    JournalEntry e{
-        j.value("name", ""), {}, j.value("committing", false), j.value("opened_ns", int64_t{0})};
-    for (const auto& i : j.value("items", json::array())) {
-      e.items.push_back({i.value("domain", ""), i.value("id", ""), i.value("previous", ""),
-                         i.value("candidate", "")});
+    try {
+      if (!j.is_object()) throw std::invalid_argument("not a JSON object");
+      JournalEntry e{
+          j.value("name", ""), {}, j.value("committing", false), j.value("opened_ns", int64_t{0})};
+      for (const auto& i : j.value("items", json::array())) {
+        e.items.push_back({i.value("domain", ""), i.value("id", ""), i.value("previous", ""),
+                           i.value("candidate", "")});
+      }
+      out.push_back(std::move(e));
+    } catch (const std::exception& ex) {
+      // Not the agent's writing (its writes are atomic): left in place for a person to look at,
+      // never allowed to stop the agent from starting.
+      spdlog::error("journal entry {} is unreadable and was not recovered: {}", f.path().string(),
+                    ex.what());
     }
-    out.push_back(std::move(e));
   }
   std::sort(out.begin(), out.end(), [](const JournalEntry& a, const JournalEntry& b) {
     return std::tie(a.opened_ns, a.name) < std::tie(b.opened_ns, b.name);

@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 
 namespace rotagent::platform {
@@ -27,9 +29,14 @@ bool Printable(const std::string& s) {
 // The child between fork and exec: async-signal-safe calls only. Dispositions go back to their
 // defaults before the mask is emptied, so no signal reaches an agent handler in the child.
 [[noreturn]] void ExecHook(char* const* argv, char* const* envp, int out, int report) {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // KILL/STOP: EINVAL
+  // The raw call, because glibc refuses its own reserved signals (32, 33), which an ignoring
+  // parent would otherwise pass on. SIG_DFL is 0, so an all-zero kernel sigaction is "default" on
+  // every architecture; KILL and STOP answer EINVAL.
+  const uint64_t kernel_sigaction[4] = {};
+  for (int sig = 1; sig < NSIG; ++sig) {
+    syscall(SYS_rt_sigaction, sig, kernel_sigaction, nullptr, sizeof(uint64_t));
+  }
+  setpgid(0, 0);  // its own group, so a timeout kills whatever it started too
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -106,9 +113,14 @@ Status RunHook(const std::vector<std::string>& argv, const std::map<std::string,
             "hook " + argv[0] + " could not be started: " + std::strerror(exec_errno)};
   }
 
+  setpgid(pid, pid);  // as the child does, whichever runs first
+  // The hook ends when its process exits, not when its output closes: a hook that redirects its
+  // output must still be bounded, and a background child holding the pipe must not hold us.
+  const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   std::string output;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   bool timed_out = false;
+  bool output_open = true;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -116,16 +128,27 @@ Status RunHook(const std::vector<std::string>& argv, const std::map<std::string,
       timed_out = true;
       break;
     }
-    pollfd p{out[0], POLLIN, 0};
-    int n = poll(&p, 1, static_cast<int>(left.count()));
-    if (n <= 0) continue;
+    pollfd p[2] = {{output_open ? out[0] : -1, POLLIN, 0}, {exited, POLLIN, 0}};
+    if (!output_open && exited < 0) break;  // no pidfd: waitpid below blocks as before
+    if (poll(p, 2, static_cast<int>(left.count())) <= 0) continue;
+    if (p[0].revents != 0) {
+      char buf[1024];
+      ssize_t r = read(out[0], buf, sizeof buf);
+      if (r <= 0) output_open = false;
+      if (r > 0 && output.size() < 4096) output.append(buf, static_cast<size_t>(r));
+    }
+    if (p[1].revents != 0) break;
+  }
+  if (output_open && !timed_out) {  // what the hook wrote just before it exited
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
     char buf[1024];
-    ssize_t r = read(out[0], buf, sizeof buf);
-    if (r <= 0) break;  // EOF: the hook closed its output
-    if (output.size() < 4096) output.append(buf, static_cast<size_t>(r));
+    for (ssize_t r = 0; output.size() < 4096 && (r = read(out[0], buf, sizeof buf)) > 0;) {
+      output.append(buf, static_cast<size_t>(r));
+    }
   }
   close(out[0]);
-  if (timed_out) kill(pid, SIGKILL);
+  if (exited >= 0) close(exited);
+  if (timed_out) kill(-pid, SIGKILL);
   int wstatus = 0;
   waitpid(pid, &wstatus, 0);
   if (!output.empty()) spdlog::info("hook {} output: {}", argv[0], output);

@@ -55,7 +55,8 @@ std::string CertzTest::Config(int confirm_timeout) const {
          "/installed/ca.pem}\n" +
          (gnsi_hooks_.empty() ? "" : "      hooks: " + gnsi_hooks_ + "\n") +
          "    - id: client-tls\n"
-         "      role: client\n"
+         "      role: client\n" +
+         extra_profiles_ +
          "authorization:\n"
          "  gnsi.certz.v1.Certz: [\"CN=admin\", \"CN=operator-b\"]\n"
          "  gnmi.gNMI: [\"CN=admin\"]\n" +

@@ -44,6 +44,7 @@ class CertzTest : public ::testing::Test {
   std::string extra_config_;   // more top-level YAML, e.g. a state: section
   std::string certz_options_;  // more certz keys, e.g. "  idle_timeout: 1\n"
   std::string extra_authorization_;  // more authorization entries, e.g. "  /gnmi.gNMI/Get: [x]\n"
+  std::string extra_profiles_;  // more certz profiles, e.g. "    - id: spare\n      role: server\n"
 };
 
 }  // namespace rotagent::testing

@@ -105,6 +105,28 @@ TEST_F(LockoutAttackTest, RebindingToAProfileThatExcludesTheCallerIsRefused) {
   EXPECT_EQ(Served(), Fingerprint(default_server_.cert_pem));
 }
 
+// A binding checked against a staged candidate would outlive the candidate's rollback: a profile
+// with an open rotation cannot be bound until that rotation is finalized.
+TEST_F(LockoutAttackTest, ProfileWithAnOpenRotationCannotBeBound) {
+  extra_profiles_ = "    - id: spare\n      role: server\n";
+  StartAgent();
+  auto stub = Admin();
+  auto stream = std::make_unique<RotateStream>(*stub);
+  ASSERT_TRUE(stream->Exchange(
+      Upload("spare", {ChainEntity("s1", 1700000000, {server_a_.cert_pem}, server_a_.key_pem),
+                       TrustEntity("trust-s1", 1700000000, {trust_pem_})})))
+      << stream->Finish().error_message();
+  grpc::Status s = SetCertificateId(admin_, "spare");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("profile 'spare' has a rotation in progress"), std::string::npos)
+      << s.error_message();
+  ASSERT_TRUE(stream->Send(Finalize("spare")));
+  ASSERT_TRUE(stream->Finish().ok());
+  s = SetCertificateId(admin_, "spare");
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
+}
+
 // The default policy (certz.expired_crl: keep): an installed CRL that passes its nextUpdate is
 // reported expired and OutOfSync, goes on revoking what it lists, and locks no one else out.
 TEST_F(LockoutAttackTest, InstalledCrlThatExpiresKeepsAdmittingAndIsReported) {
