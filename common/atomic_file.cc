@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 
+#include "common/unique_fd.h"
+
 namespace rotagent {
 namespace fs = std::filesystem;
 
@@ -27,25 +29,10 @@ std::string TempSuffix() {
          std::to_string(rng() % 1000000000);
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Status FsyncDir(const fs::path& dir) {
-  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return Internal(ErrnoText("cannot open directory", dir));
   if (fsync(fd.get()) != 0) return Internal(ErrnoText("cannot fsync directory", dir));
   return Status::Ok();
@@ -53,7 +40,7 @@ Status FsyncDir(const fs::path& dir) {
 
 Status WriteNewFile(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
                     gid_t gid) {
-  Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.get() < 0) return Internal(ErrnoText("cannot create", path));
   Status s = Status::Ok();
   // The umask may have narrowed the mode; never widened, but make it exact.

@@ -14,11 +14,6 @@
 namespace rotagent {
 namespace fs = std::filesystem;
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) close(fd_);
-  fd_ = fd;
-}
-
 namespace {
 
 // O_NONBLOCK: a FIFO swapped in for a directory must not hang the open.

@@ -19,34 +19,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "common/status.h"
+#include "common/unique_fd.h"
 
 namespace rotagent {
 
 inline constexpr size_t kMaxSafeFileSize = 16 << 20;
-
-// An owned file descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    reset(o.release());
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 // Who may own the directories on a path besides root, and who gets the directories the agent
 // creates. The default is root only.

@@ -4,6 +4,11 @@
 
 namespace rotagent {
 
+bool HasControlCharacter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
 Status CheckTextField(const std::string& what, const std::string& value, size_t max) {
   if (value.size() > max) {
     return InvalidArgument(what + " is longer than " + std::to_string(max) + " bytes");

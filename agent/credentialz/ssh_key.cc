@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 
+#include "common/text_field.h"
+
 namespace rotagent::credentialz {
 namespace {
 
@@ -141,11 +143,6 @@ const std::map<std::string, OptionSpec>& KnownOptions() {
   return m;
 }
 
-bool HasControl(const std::string& s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
 int KeyFieldCount(const std::string& algorithm) {
   if (algorithm == "ssh-ed25519") return 1;
   if (algorithm == "ssh-rsa" || Curves().count(algorithm) != 0) return 2;
@@ -270,7 +267,7 @@ Result<std::string> RenderOptions(const std::vector<KeyOption>& options, const s
     if (o.value.empty()) return InvalidArgument(what + ": option '" + o.name + "' needs a value");
     // OpenSSH unescapes only \" inside a quoted value, so a '\' cannot be written faithfully
     // (a trailing one swallows the closing quote); '"' and control characters are refused too.
-    if (HasControl(o.value) || o.value.find_first_of("\"\\") != std::string::npos) {
+    if (HasControlCharacter(o.value) || o.value.find_first_of("\"\\") != std::string::npos) {
       return InvalidArgument(what + ": option '" + o.name +
                              "' value holds a '\"', a '\\' or a control character");
     }
@@ -288,7 +285,8 @@ Result<std::string> RenderAuthorizedKeys(const std::vector<AuthorizedKey>& keys,
     auto options = RenderOptions(keys[i].options, what);
     if (!options.ok()) return options.status();
     // A '"' could close a quote an option left open; a newline would start a line of its own.
-    if (HasControl(keys[i].description) || keys[i].description.find('"') != std::string::npos) {
+    if (HasControlCharacter(keys[i].description) ||
+        keys[i].description.find('"') != std::string::npos) {
       return InvalidArgument(what + ": description holds a '\"' or a control character");
     }
     if (!options->empty()) out += *options + " ";
@@ -307,7 +305,7 @@ Result<std::string> RenderPrincipals(const std::vector<Principal>& principals,
         "authorized principal " + std::to_string(i + 1) + " of account '" + account + "'";
     const std::string& name = principals[i].name;
     if (name.empty()) return InvalidArgument(what + " is empty");
-    if (HasControl(name) || name.find_first_of(" \t#\"") != std::string::npos) {
+    if (HasControlCharacter(name) || name.find_first_of(" \t#\"") != std::string::npos) {
       return InvalidArgument(what + " holds whitespace, '#', '\"' or a control character");
     }
     auto options = RenderOptions(principals[i].options, what);

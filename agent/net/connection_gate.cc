@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace rotagent::net {
 namespace {
@@ -110,14 +111,19 @@ void LogShed(Gate& g) {
   g.last_log = now;
 }
 
+// The fd given up to drain the backlog; lost when another thread took its number meanwhile, so
+// it is made again whenever there is room.
+void KeepSpare(Gate& g) {
+  if (g.spare < 0) g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 // Out of fds: frees the spare to take one queued connection off the backlog and reset it, so
 // the queue drains and the listener sees new arrivals. False when there is nothing to drain.
 bool DrainOne(Gate& g, int listen_fd, int flags) {
   std::lock_guard lock(g.mu);
-  // Another thread may have taken the spare's number last time; try again to have one.
-  if (g.spare < 0) g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  KeepSpare(g);
   if (g.spare < 0) return false;
-  close(g.spare);
+  close(std::exchange(g.spare, -1));
   int fd = RealAccept4(listen_fd, nullptr, nullptr, flags);
   const int err = errno;
   if (fd >= 0) {
@@ -125,7 +131,7 @@ bool DrainOne(Gate& g, int listen_fd, int flags) {
     ++g.shed;
     LogShed(g);
   }
-  g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  KeepSpare(g);
   errno = err;
   return fd >= 0;
 }
@@ -140,7 +146,7 @@ int ConfigureGate(const GateLimits& limits) {
   std::lock_guard lock(g.mu);
   g.fd_ceiling = std::max(0, static_cast<int>(soft) - limits.fd_reserve);
   g.cap = std::min(limits.max_connections, g.fd_ceiling);
-  if (g.spare < 0) g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  KeepSpare(g);
   g.configured = true;
   if (g.cap < limits.max_connections) {
     spdlog::warn(
@@ -203,7 +209,7 @@ int GatedAccept4(int listen_fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     std::lock_guard lock(g.mu);
     if (!g.configured) return fd;
-    if (g.spare < 0) g.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);  // lost in a drain
+    KeepSpare(g);
     if (g.exempt_ports.count(PortOf(peer)) != 0 && FromSelf(fd, peer)) return fd;
     if (fd < g.fd_ceiling && HasRoom(g)) {
       g.accepted[fd] = InodeOf(fd);

@@ -9,22 +9,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+
+#include "common/text_field.h"
 
 namespace rotagent::platform {
 namespace {
 
 constexpr const char* kHookPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kHookLang = "LANG=C.UTF-8";
-
-bool Printable(const std::string& s) {
-  return std::none_of(s.begin(), s.end(),
-                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
 
 // The child between fork and exec: async-signal-safe calls only. Dispositions go back to their
 // defaults before the mask is emptied, so no signal reaches an agent handler in the child.
@@ -70,7 +66,7 @@ Status RunHook(const std::vector<std::string>& argv, const std::map<std::string,
   if (argv.empty()) return Status::Ok();
   for (const auto& [k, v] : env) {
     // Callers validate what they pass; this keeps a newline from ever forging another variable.
-    if (!Printable(v) || v.size() > 4096) {
+    if (HasControlCharacter(v) || v.size() > 4096) {
       return InvalidArgument("hook environment variable " + k +
                              " holds a control character or is too long");
     }
