@@ -9,7 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <random>
+
+#include "common/atomic_file.h"
 
 namespace rotagent {
 namespace fs = std::filesystem;
@@ -176,12 +177,6 @@ Result<UniqueFd> MakeDir(int parent, const std::string& name, const fs::path& sh
   return fd;
 }
 
-std::string TempName(const std::string& name) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return "." + name + ".rotagent-tmp." + std::to_string(getpid()) + "." +
-         std::to_string(rng() % 1000000000);
-}
-
 // The directory holding `path`, and the file's name in it.
 struct Parent {
   UniqueFd fd;
@@ -294,7 +289,7 @@ Status SafeWriteFile(const fs::path& path, std::string_view data, mode_t mode, u
   const int dir = parent->fd.get();
   const std::string& name = parent->name;
   ROTAGENT_RETURN_IF_ERROR(ExistingFile(dir, name, path).status());
-  const std::string tmp = TempName(name);
+  const std::string tmp = AtomicTempPath("." + name).string();  // hidden from ls
   UniqueFd fd(openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0 && errno == ENOENT) {
     return FailedPrecondition(path.parent_path().string() + " was removed while the agent used it");
