@@ -38,7 +38,10 @@ Pki MakePki(int leaves);
 std::string Sha512Hash(const std::string& password);
 // Resident set size and CPU seconds (user+system) of a process, from /proc.
 double RssMiB(int pid);
+long Threads(int pid);  // from /proc/PID/status
 double CpuSeconds(int pid);
+// Writes the identity AgentConfig names (id-cert.pem, id-key.pem, id-trust.pem) into `dir`.
+void WriteIdentity(const std::string& dir, const Pki& pki);
 // An agent config with certz profile gnsi served, credentialz account `account`, state in dir.
 std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port);
 

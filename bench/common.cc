@@ -34,13 +34,21 @@ std::string Sha512Hash(const std::string& password) {
   return crypt_r(password.c_str(), "$6$rotbench$", &data);
 }
 
-double RssMiB(int pid) {
+namespace {
+// A numeric field of /proc/PID/status ("VmRSS" in kB, "Threads"); 0 if absent.
+double ProcStatus(int pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  const std::string key = field + ":";
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size()));
   }
   return 0;
 }
+}  // namespace
+
+double RssMiB(int pid) { return ProcStatus(pid, "VmRSS") / 1024.0; }
+
+long Threads(int pid) { return static_cast<long>(ProcStatus(pid, "Threads")); }
 
 double CpuSeconds(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -61,6 +69,12 @@ Pki MakePki(int leaves) {
   p.server = testing::MakeServer(p.ca, "bootstrap");
   for (int i = 0; i < leaves; ++i) p.leaves.push_back(testing::MakeServer(p.ca, "leaf"));
   return p;
+}
+
+void WriteIdentity(const std::string& dir, const Pki& pki) {
+  std::ofstream(dir + "/id-cert.pem") << pki.server.cert_pem;
+  std::ofstream(dir + "/id-key.pem") << pki.server.key_pem;
+  std::ofstream(dir + "/id-trust.pem") << pki.ca.cert_pem;
 }
 
 std::string AgentConfig(const std::string& dir, int port, const std::string& account,

@@ -51,9 +51,7 @@ void Fleet(Report& r, const std::string& scratch, const std::vector<int>& sizes)
   for (int i = 0; i < largest; ++i) {
     const fs::path d = root / ("dev" + std::to_string(i));
     fs::create_directories(d);
-    std::ofstream(d / "id-cert.pem") << pki.server.cert_pem;
-    std::ofstream(d / "id-key.pem") << pki.server.key_pem;
-    std::ofstream(d / "id-trust.pem") << pki.ca.cert_pem;
+    WriteIdentity(d.string(), pki);
     if (RunCommand({"cp", "-a", "/etc/.", (d / "etc").string()}) != 0) {
       throw std::runtime_error("cannot copy /etc");
     }

@@ -1,7 +1,6 @@
 // The agent's cost at rest and over time: start to READY, idle RSS, RSS after 1,000 rotations
 // (growth measured from a warm agent after 100), and CPU while idle.
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "bench/bench.h"
@@ -17,9 +16,7 @@ void Footprint(Report& r, const std::string& scratch, int idle_seconds, int rota
   const fs::path dir = fs::path(scratch) / "footprint";
   fs::create_directories(dir);
   Pki pki = MakePki(2);
-  std::ofstream(dir / "id-cert.pem") << pki.server.cert_pem;
-  std::ofstream(dir / "id-key.pem") << pki.server.key_pem;
-  std::ofstream(dir / "id-trust.pem") << pki.ca.cert_pem;
+  WriteIdentity(dir.string(), pki);
   const std::string config = AgentConfig(dir.string(), FreePort(), "benchuser", 1);
   std::vector<double> ready;
   std::unique_ptr<AgentProcess> agent;

@@ -2,7 +2,6 @@
 // open while 100 rotations run. Every failed handshake and any interrupted stream is counted.
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "bench/bench.h"
@@ -19,9 +18,7 @@ void HotSwap(Report& r, const std::string& scratch, int rotations) {
   const fs::path dir = fs::path(scratch) / "hotswap";
   fs::create_directories(dir);
   Pki pki = MakePki(2);
-  std::ofstream(dir / "id-cert.pem") << pki.server.cert_pem;
-  std::ofstream(dir / "id-key.pem") << pki.server.key_pem;
-  std::ofstream(dir / "id-trust.pem") << pki.ca.cert_pem;
+  WriteIdentity(dir.string(), pki);
   AgentProcess agent(dir / "agent", AgentConfig(dir.string(), FreePort(), "benchuser", 1));
   agent.Start();
   auto gnmi_stub = gnmi::gNMI::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));

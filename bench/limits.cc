@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "bench/bench.h"
 #include "tests/support/agent_process.h"
@@ -22,14 +21,6 @@ using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): tes
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-long Threads(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Threads:", 0) == 0) return std::stol(line.substr(8));
-  }
-  return -1;
-}
 
 // Up to `n` idle TCP connections to the agent.
 std::vector<int> Storm(int port, int n) {
@@ -55,9 +46,7 @@ void Limits(Report& r, const std::string& scratch, int subscribers, int storm) {
   const fs::path dir = fs::path(scratch) / "limits";
   fs::create_directories(dir);
   Pki pki = MakePki(1);
-  std::ofstream(dir / "id-cert.pem") << pki.server.cert_pem;
-  std::ofstream(dir / "id-key.pem") << pki.server.key_pem;
-  std::ofstream(dir / "id-trust.pem") << pki.ca.cert_pem;
+  WriteIdentity(dir.string(), pki);
   AgentProcess agent(dir / "agent", AgentConfig(dir.string(), FreePort(), "benchuser", 1));
   agent.SetFdLimit(8192);  // the shipped unit's LimitNOFILE
   agent.Start();

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 #include "agent/tls/probe.h"
 #include "bench/bench.h"
@@ -37,9 +36,7 @@ void SingleDevice(Report& r, const std::string& scratch, int runs) {
   const fs::path dir = fs::path(scratch) / "single";
   fs::create_directories(dir);
   Pki pki = MakePki(2);
-  std::ofstream(dir / "id-cert.pem") << pki.server.cert_pem;
-  std::ofstream(dir / "id-key.pem") << pki.server.key_pem;
-  std::ofstream(dir / "id-trust.pem") << pki.ca.cert_pem;
+  WriteIdentity(dir.string(), pki);
   SshdProcess sshd(dir / "sshd");
   sshd.Start();
   AgentProcess agent(dir / "agent",
