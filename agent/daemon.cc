@@ -18,6 +18,7 @@
 #include "agent/tls/bootstrap.h"
 #include "agent/tls/probe.h"
 #include "common/atomic_file.h"
+#include "platform/registry.h"
 
 namespace rotagent {
 

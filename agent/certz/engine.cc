@@ -57,7 +57,7 @@ std::optional<platform::CertInstall> Engine::InstallOf(const std::string& profil
 }
 
 Status Engine::Stage(const std::string& profile, const std::string& slot) {
-  ROTAGENT_RETURN_IF_ERROR(platform_.StageCert(*InstallOf(profile, slot)));
+  ROTAGENT_RETURN_IF_ERROR(platform_.Certs().StageCert(*InstallOf(profile, slot)));
   Failpoint("certz.platform_staged");
   ROTAGENT_RETURN_IF_ERROR(serving_.ProfileChanged(profile));
   spdlog::info("profile '{}': candidate staged and served to new connections", profile);
@@ -65,11 +65,11 @@ Status Engine::Stage(const std::string& profile, const std::string& slot) {
 }
 
 Status Engine::Commit(const std::string& profile, const std::string& slot) {
-  return platform_.CommitCert(*InstallOf(profile, slot));
+  return platform_.Certs().CommitCert(*InstallOf(profile, slot));
 }
 
 Status Engine::Restore(const std::string& profile, const std::string& slot) {
-  Status platform = platform_.RollbackCert(profile, InstallOf(profile, slot));
+  Status platform = platform_.Certs().RollbackCert(profile, InstallOf(profile, slot));
   Status serving = serving_.ProfileChanged(profile);
   return platform.ok() ? serving : platform;
 }
@@ -93,7 +93,7 @@ Status Engine::DeleteProfile(const std::string& id, const Caller& caller) {
   if (!hold.ok()) return hold.status();
   if (!store_.Exists(id)) return NotFound("profile '" + id + "' does not exist");
   ROTAGENT_RETURN_IF_ERROR(lockout_(caller, id, nullptr));
-  ROTAGENT_RETURN_IF_ERROR(platform_.RollbackCert(id, std::nullopt));
+  ROTAGENT_RETURN_IF_ERROR(platform_.Certs().RollbackCert(id, std::nullopt));
   ROTAGENT_RETURN_IF_ERROR(store_.Remove(id));
   return serving_.ProfileChanged(id);
 }

@@ -153,67 +153,6 @@ void ParseGnmi(const Reader& r, const YAML::Node& n, const Config::Limits& l, Co
                                    g.min_sample_interval_ms, 100, 3600 * 1000);
 }
 
-std::string LoginProof(const Reader& r, const YAML::Node& n, const std::string& key) {
-  std::string proof = r.Str(At(n, "login_proof"), key, "ssh");
-  if (proof != "ssh" && proof != "readback")
-    r.Fail(At(n, "login_proof"), key, "must be ssh or readback");
-  return proof;
-}
-
-void ParseEos(const Reader& r, const YAML::Node& n, platform::EosConfig& e) {
-  r.AllowKeys(n, "platform.eos", {"socket", "https", "timeout", "commit_timer", "login_proof"});
-  e.socket = r.Str(At(n, "socket"), "platform.eos.socket", e.socket);
-  const YAML::Node https = At(n, "https");
-  r.AllowKeys(https, "platform.eos.https", {"address", "ca_file", "user", "password_file"});
-  if (https.IsDefined() && !https.IsNull()) {
-    e.https_address = r.Required(https, "address", "platform.eos.https.address");
-    e.https_ca_file = r.Str(At(https, "ca_file"), "platform.eos.https.ca_file", "");
-    e.https_user = r.Required(https, "user", "platform.eos.https.user");
-    e.https_password_file = r.Required(https, "password_file", "platform.eos.https.password_file");
-  }
-  e.timeout_seconds = r.Int(At(n, "timeout"), "platform.eos.timeout", e.timeout_seconds, 1, 600);
-  e.commit_timer_seconds =
-      r.Int(At(n, "commit_timer"), "platform.eos.commit_timer", e.commit_timer_seconds, 2, 86400);
-  e.login_proof = LoginProof(r, n, "platform.eos.login_proof");
-}
-
-void ParseOpengear(const Reader& r, const YAML::Node& n, platform::OpengearConfig& o) {
-  r.AllowKeys(n, "platform.opengear", {"ogcli", "config_db", "https_profile", "login_proof"});
-  o.https_profile =
-      r.Str(At(n, "https_profile"), "platform.opengear.https_profile", o.https_profile);
-  o.ogcli = r.Str(At(n, "ogcli"), "platform.opengear.ogcli", o.ogcli);
-  o.config_db = r.Str(At(n, "config_db"), "platform.opengear.config_db", o.config_db.string());
-  o.login_proof = LoginProof(r, n, "platform.opengear.login_proof");
-}
-
-void ParseSsh(const Reader& r, const YAML::Node& n, platform::SshConfig& s) {
-  r.AllowKeys(n, "platform.ssh",
-              {"address", "authorized_keys_file", "authorized_principals_file", "managed_dir",
-               "config_fragment", "check_command", "pid_file", "host_public_keys",
-               "hiba_check_command", "probe_timeout"});
-  s.address = r.Str(At(n, "address"), "platform.ssh.address", s.address);
-  s.authorized_keys_file = r.Str(At(n, "authorized_keys_file"), "platform.ssh.authorized_keys_file",
-                                 s.authorized_keys_file);
-  s.authorized_principals_file =
-      r.Str(At(n, "authorized_principals_file"), "platform.ssh.authorized_principals_file",
-            s.authorized_principals_file);
-  s.managed_dir = r.Str(At(n, "managed_dir"), "platform.ssh.managed_dir", s.managed_dir.string());
-  s.config_fragment =
-      r.Str(At(n, "config_fragment"), "platform.ssh.config_fragment", s.config_fragment.string());
-  if (At(n, "check_command").IsDefined()) {
-    s.check_command = r.List(At(n, "check_command"), "platform.ssh.check_command");
-  }
-  s.pid_file = r.Str(At(n, "pid_file"), "platform.ssh.pid_file", s.pid_file.string());
-  if (At(n, "host_public_keys").IsDefined()) {
-    s.host_public_keys.clear();
-    for (const auto& p : r.List(At(n, "host_public_keys"), "platform.ssh.host_public_keys")) {
-      s.host_public_keys.emplace_back(p);
-    }
-  }
-  s.hiba_check_command = r.Str(At(n, "hiba_check_command"), "platform.ssh.hiba_check_command", "");
-  s.probe_timeout_seconds = r.Int(At(n, "probe_timeout"), "platform.ssh.probe_timeout", 10, 1, 300);
-}
-
 void ParseProfiles(const Reader& r, const YAML::Node& list, Config& c) {
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) r.Fail(list, "certz.profiles", "expected a list of profiles");
@@ -348,25 +287,10 @@ Config Parse(const std::string& text, const std::string& source) {
   ParseLimits(r, At(root, "limits"), c.limits);
   ParseGnmi(r, At(root, "gnmi"), c.limits, c.gnmi);
 
-  const YAML::Node pf = At(root, "platform");
-  r.AllowKeys(pf, "platform", {"kind", "hook_timeout", "ssh", "eos", "opengear"});
-  c.platform.kind = r.Str(At(pf, "kind"), "platform.kind", "linux");
-  if (c.platform.kind != "linux" && c.platform.kind != "eos" && c.platform.kind != "opengear") {
-    r.Fail(At(pf, "kind"), "platform.kind", "must be linux, eos or opengear");
-  }
-  c.platform.hook_timeout_seconds =
-      r.Int(At(pf, "hook_timeout"), "platform.hook_timeout", 30, 1, 3600);
-  ParseSsh(r, At(pf, "ssh"), c.platform.ssh);
-  ParseEos(r, At(pf, "eos"), c.platform.eos);
-  ParseOpengear(r, At(pf, "opengear"), c.platform.opengear);
-  // EOS must not roll back by itself while the agent still waits for Finalize.
   const int longest_confirm =
       std::max(c.certz.confirm_timeout_seconds, c.credentialz.confirm_timeout_seconds);
-  if (c.platform.kind == "eos" && c.platform.eos.commit_timer_seconds <= longest_confirm) {
-    r.Fail(At(At(pf, "eos"), "commit_timer"), "platform.eos.commit_timer",
-           "must be longer than the longest confirm_timeout (" + std::to_string(longest_confirm) +
-               " s)");
-  }
+  platform::ParsePlatformSection(r, At(root, "platform"),
+                                 {.longest_confirm_seconds = longest_confirm}, c.platform);
   c.platform.work_dir = c.state_dir / "platform";
   return c;
 }

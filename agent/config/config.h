@@ -9,7 +9,7 @@
 
 #include "agent/certz/validate.h"
 #include "common/status.h"
-#include "platform/platform.h"
+#include "platform/platform_config.h"
 
 namespace rotagent {
 

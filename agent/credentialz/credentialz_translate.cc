@@ -90,10 +90,9 @@ Result<std::vector<PasswordUpdate>> PasswordsFromProto(pb::PasswordRequest& req)
     auto* pw = a.mutable_password();
     if (pw->value_case() == pb::PasswordRequest::Password::kPlaintext) {
       u.plaintext = true;
-      u.secret = std::move(*pw->mutable_plaintext());
-      Wipe(*pw->mutable_plaintext());
+      u.secret = Secret(std::move(*pw->mutable_plaintext()));  // cleanses the request's copy
     } else if (pw->value_case() == pb::PasswordRequest::Password::kCryptoHash) {
-      u.secret = pw->crypto_hash().hash_value();
+      u.secret = Secret(std::string(pw->crypto_hash().hash_value()));
       switch (pw->crypto_hash().hash_type()) {
         case pb::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_MD5:
           u.kind = HashKind::kMd5;
@@ -114,10 +113,7 @@ Result<std::vector<PasswordUpdate>> PasswordsFromProto(pb::PasswordRequest& req)
     out.push_back(std::move(u));
   }
   req.Clear();
-  if (!bad.ok()) {
-    for (auto& u : out) Wipe(u.secret);
-    return bad;
-  }
+  if (!bad.ok()) return bad;  // `out`'s secrets are cleansed as it goes
   return out;
 }
 
@@ -178,8 +174,7 @@ Result<std::vector<PublicKey>> CaKeysFromProto(const pb::CaPublicKeyRequest& req
 std::vector<HostKeyUpload> ServerKeysFromProto(pb::ServerKeysRequest& req) {
   std::vector<HostKeyUpload> out;
   for (auto& a : *req.mutable_auth_artifacts()) {
-    out.push_back({a.private_key(), a.certificate()});
-    Wipe(*a.mutable_private_key());
+    out.push_back({Secret(std::move(*a.mutable_private_key())), a.certificate()});
   }
   req.Clear();
   return out;

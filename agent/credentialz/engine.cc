@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "agent/credentialz/host_key.h"
 #include "agent/credentialz/slots.h"
@@ -36,28 +37,32 @@ void WipeSlot(store::Slot& s) {
   for (auto& [name, data] : s.files) Wipe(data);
 }
 
+// Applies account slots through the platform's account sink. A platform without one never gets
+// here (Begin refuses), and holds nothing of the agent's to restore.
 class AccountApplier final : public txn::Applier {
  public:
   AccountApplier(platform::Platform& p, store::SlotStore& s) : platform_(p), store_(s) {}
   Status Stage(const std::string& id, const std::string& slot) override {
-    return With(id, slot, [&](const auto& st) { return platform_.StageAccount(id, st); });
+    return With(id, slot, [&](auto& sink, const auto& st) { return sink.StageAccount(id, st); });
   }
   Status Commit(const std::string& id, const std::string& slot) override {
-    return With(id, slot, [&](const auto& st) { return platform_.CommitAccount(id, st); });
+    return With(id, slot, [&](auto& sink, const auto& st) { return sink.CommitAccount(id, st); });
   }
   Status Restore(const std::string& id, const std::string& slot) override {
-    if (slot.empty()) return Status::Ok();  // never held anything the agent wrote
-    return With(id, slot, [&](const auto& st) { return platform_.RestoreAccount(id, st); });
+    if (slot.empty() || platform_.Accounts() == nullptr) return Status::Ok();
+    return With(id, slot, [&](auto& sink, const auto& st) { return sink.RestoreAccount(id, st); });
   }
 
  private:
   template <typename F>
   Status With(const std::string& id, const std::string& slot, F f) {
+    platform::AccountSink* sink = platform_.Accounts();
+    if (sink == nullptr) return platform::Missing(platform_, "account", "rotating accounts");
     auto s = store_.Read(id, slot);
     if (!s.ok()) return s.status();
     platform::AccountState st = AccountFromSlot(*s);
     WipeSlot(*s);
-    Status r = f(st);
+    Status r = f(*sink, st);
     if (st.password_hash) Wipe(*st.password_hash);
     return r;
   }
@@ -65,30 +70,33 @@ class AccountApplier final : public txn::Applier {
   store::SlotStore& store_;
 };
 
+// Applies the host slot through the platform's SSH-host sink; as above when it has none.
 class SshApplier final : public txn::Applier {
  public:
   SshApplier(platform::Platform& p, store::SlotStore& s) : platform_(p), store_(s) {}
   Status Stage(const std::string& id, const std::string& slot) override {
-    return With(id, slot, [&](const auto& st) { return platform_.StageSshHost(st); });
+    return With(id, slot, [&](auto& sink, const auto& st) { return sink.StageSshHost(st); });
   }
   Status Commit(const std::string& id, const std::string& slot) override {
-    return With(id, slot, [&](const auto& st) { return platform_.CommitSshHost(st); });
+    return With(id, slot, [&](auto& sink, const auto& st) { return sink.CommitSshHost(st); });
   }
   Status Restore(const std::string& id, const std::string& slot) override {
-    if (slot.empty()) return platform_.RestoreSshHost(std::nullopt);
-    return With(id, slot, [&](const auto& st) { return platform_.RestoreSshHost(st); });
+    platform::SshHostSink* sink = platform_.SshHost();
+    if (sink == nullptr) return Status::Ok();
+    if (slot.empty()) return sink->RestoreSshHost(std::nullopt);
+    return With(id, slot, [&](auto& s, auto& st) { return s.RestoreSshHost(std::move(st)); });
   }
 
  private:
   template <typename F>
   Status With(const std::string& id, const std::string& slot, F f) {
+    platform::SshHostSink* sink = platform_.SshHost();
+    if (sink == nullptr) return platform::Missing(platform_, "SSH host", "managing the SSH server");
     auto s = store_.Read(id, slot);
     if (!s.ok()) return s.status();
     platform::SshHostState st = HostFromSlot(*s);
     WipeSlot(*s);
-    Status r = f(st);
-    for (auto& k : st.host_keys) Wipe(k.private_key);
-    return r;
+    return f(*sink, st);  // the host keys are cleansed with `st`
   }
   platform::Platform& platform_;
   store::SlotStore& store_;
@@ -119,7 +127,20 @@ void Engine::UpdateSettings(Settings settings) {
   settings_ = std::move(settings);
 }
 
+Status Engine::Supports(const char* rpc) const {
+  if (std::string_view(rpc) == kRotateHostRpc) {
+    if (platform_.SshHost() == nullptr) {
+      return platform::Missing(platform_, "SSH host", "RotateHostParameters");
+    }
+  } else if (platform_.Accounts() == nullptr) {
+    return platform::Missing(platform_, "account", rpc);
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Rotation>> Engine::Begin(const char* rpc, std::function<bool()> open) {
+  // What the box cannot do is refused before the admin state or the lock is consulted.
+  ROTAGENT_RETURN_IF_ERROR(Supports(rpc));
   ROTAGENT_RETURN_IF_ERROR(admit_());
   auto hold = gate_.Enter(std::move(open),
                           "another credentialz Rotate (account or host) is in progress; one at a "
@@ -133,13 +154,13 @@ Result<std::vector<std::string>> Engine::PublicKeys() const {
     platform::SshHostState h = HostFromSlot(*committed);
     WipeSlot(*committed);
     std::vector<std::string> out;
-    for (auto& k : h.host_keys) {
-      out.push_back(k.public_key);
-      Wipe(k.private_key);
-    }
+    for (const auto& k : h.host_keys) out.push_back(k.public_key);
     if (!out.empty()) return out;
   }
-  return platform_.NativeHostPublicKeys();
+  if (platform_.SshHost() == nullptr) {
+    return platform::Missing(platform_, "SSH host", "GetPublicKeys");
+  }
+  return platform_.SshHost()->NativeHostPublicKeys();
 }
 
 Rotation::Rotation(Engine& engine, RotationGate::Hold hold, const char* rpc)
@@ -158,7 +179,7 @@ Status Rotation::CheckAccount(const std::string& account, const store::EntityMet
             "account '" + account + "' is not managed by this agent (credentialz.accounts)"};
   }
   ROTAGENT_RETURN_IF_ERROR(engine_.accounts_.CheckId(account));
-  ROTAGENT_RETURN_IF_ERROR(engine_.platform_.CheckAccount(account));
+  ROTAGENT_RETURN_IF_ERROR(engine_.Sink().CheckAccount(account));
   ROTAGENT_RETURN_IF_ERROR(
       CheckVersion(std::string(entity) + " version for account '" + account + "'", meta.version));
   if (std::find(seen.begin(), seen.end(), account) != seen.end()) {
@@ -184,7 +205,7 @@ Result<store::Slot> Rotation::CurrentAccount(const std::string& account) {
   if (!slot) {
     // First rotation of this account: record what the box holds now, so a rollback can put
     // exactly that back. Nothing on the box changes here.
-    auto state = engine_.platform_.ReadAccount(account);
+    auto state = engine_.Sink().ReadAccount(account);
     if (!state.ok()) return state.status();
     store::Slot baseline;
     AccountToSlot(*state, baseline);
@@ -212,14 +233,14 @@ Status Rotation::StageAccountFile(const std::string& account, const char* entity
 
 Status Rotation::ProvePassword(const PasswordUpdate& u, const std::string& hash) {
   if (u.plaintext) {
-    Status login = engine_.platform_.VerifyPassword(u.account, u.secret);
+    Status login = platform::VerifyPassword(engine_.Sink(), u.account, u.secret.reveal());
     if (login.code() != Code::kUnimplemented) return login;
     // SSH takes no passwords here (console logins still do): check the stored hash instead.
   }
-  auto back = engine_.platform_.ReadAccount(u.account);
+  auto back = engine_.Sink().ReadAccount(u.account);
   if (!back.ok()) return back.status();
   const bool same = back->password_hash == hash &&
-                    (!u.plaintext || PasswordMatches(u.secret, *back->password_hash));
+                    (!u.plaintext || PasswordMatches(u.secret.reveal(), *back->password_hash));
   if (back->password_hash) Wipe(*back->password_hash);
   return same ? Status::Ok()
               : Internal("the stored hash of account '" + u.account +
@@ -227,38 +248,33 @@ Status Rotation::ProvePassword(const PasswordUpdate& u, const std::string& hash)
 }
 
 Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_overwrite) {
-  struct WipeAll {
-    std::vector<PasswordUpdate>& u;
-    std::vector<std::string> hashes;
-    ~WipeAll() {
-      for (auto& p : u) Wipe(p.secret);
-      for (auto& h : hashes) Wipe(h);
-    }
-  } wipe{updates, {}};
+  std::vector<Secret> hashes;
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
   if (updates.empty()) return InvalidArgument("password request lists no accounts");
   std::vector<std::string> seen;
   const HashPolicy policy = engine_.CurrentSettings().hash_policy;
   for (const auto& u : updates) {
     ROTAGENT_RETURN_IF_ERROR(CheckAccount(u.account, u.meta, kPassword, force_overwrite, seen));
-    ROTAGENT_RETURN_IF_ERROR(u.plaintext ? CheckPlaintext(u.secret, u.account)
-                                         : CheckCryptHash(u.kind, u.secret, u.account, policy));
+    ROTAGENT_RETURN_IF_ERROR(u.plaintext
+                                 ? CheckPlaintext(u.secret.reveal(), u.account)
+                                 : CheckCryptHash(u.kind, u.secret.reveal(), u.account, policy));
   }
   // The agent's own hashes follow the policy too: sha512crypt when yescrypt is not allowed.
-  std::string prefix = engine_.platform_.PasswordHashPrefix();
+  std::string prefix = engine_.Sink().PasswordHashPrefix();
   if (prefix.empty() && !policy.yescrypt) prefix = "$6$";
   for (const auto& u : updates) {
-    auto hash = u.plaintext ? HashPassword(u.secret, prefix) : Result<std::string>(u.secret);
+    auto hash = u.plaintext ? HashPassword(u.secret.reveal(), prefix)
+                            : Result<std::string>(u.secret.reveal());
     if (!hash.ok()) return hash.status();
-    wipe.hashes.push_back(std::move(*hash));
+    hashes.emplace_back(std::move(*hash));
   }
   for (size_t i = 0; i < updates.size(); ++i) {
     ROTAGENT_RETURN_IF_ERROR(
-        StageAccountFile(updates[i].account, kPassword, wipe.hashes[i], updates[i].meta));
+        StageAccountFile(updates[i].account, kPassword, hashes[i].reveal(), updates[i].meta));
   }
   // Proof before the answer: a real login with the plaintext, or the hash read back.
   for (size_t i = 0; i < updates.size(); ++i) {
-    if (Status proof = ProvePassword(updates[i], wipe.hashes[i]); !proof.ok()) {
+    if (Status proof = ProvePassword(updates[i], hashes[i].reveal()); !proof.ok()) {
       txn_.Rollback("the new password did not prove itself: " + proof.message());
       return Status(Code::kFailedPrecondition, proof.message())
           .WithContext(
@@ -317,7 +333,6 @@ Status Rotation::ModifyHost(const std::function<void(platform::SshHostState&)>& 
   platform::SshHostState h = HostFromSlot(*slot);
   change(h);
   HostToSlot(h, *slot);
-  for (auto& k : h.host_keys) Wipe(k.private_key);
   if (meta != nullptr) slot->meta[entity] = Stamped(*meta);
   Status s = txn_.Stage(kSshDomain, kHostId, *slot);
   WipeSlot(*slot);
@@ -333,35 +348,19 @@ Status Rotation::SetCaKeys(const std::vector<PublicKey>& keys, const store::Enti
 
 Status Rotation::ReplaceHostKeys(std::vector<platform::HostKey> keys,
                                  const store::EntityMeta& meta) {
-  Status s = ModifyHost(
-      [&](auto& h) {
-        for (auto& k : h.host_keys) Wipe(k.private_key);
-        h.host_keys = std::move(keys);
-      },
-      kHostKeys, &meta);
-  for (auto& k : keys) Wipe(k.private_key);  // still here if ModifyHost stopped early
-  return s;
+  return ModifyHost([&](auto& h) { h.host_keys = std::move(keys); }, kHostKeys, &meta);
 }
 
 Status Rotation::SetServerKeys(std::vector<HostKeyUpload>& uploads, const store::EntityMeta& meta) {
-  struct WipeUploads {
-    std::vector<HostKeyUpload>& u;
-    ~WipeUploads() {
-      for (auto& k : u) Wipe(k.private_key);
-    }
-  } wipe{uploads};
   ROTAGENT_RETURN_IF_ERROR(CheckVersion("server_keys version", meta.version));
   if (uploads.empty()) {
     return InvalidArgument("server_keys lists no auth_artifacts; sshd would have no host key");
   }
   std::vector<platform::HostKey> keys;
   for (size_t i = 0; i < uploads.size(); ++i) {
-    auto k = ImportHostKey(uploads[i].private_key, uploads[i].certificate,
+    auto k = ImportHostKey(uploads[i].private_key.reveal(), uploads[i].certificate,
                            "auth_artifacts[" + std::to_string(i) + "]");
-    if (!k.ok()) {
-      for (auto& done : keys) Wipe(done.private_key);
-      return k.status();
-    }
+    if (!k.ok()) return k.status();
     keys.push_back(std::move(*k));
   }
   return ReplaceHostKeys(std::move(keys), meta);

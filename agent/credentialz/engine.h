@@ -17,6 +17,7 @@
 #include "agent/store/entity_meta.h"
 #include "agent/store/journal.h"
 #include "agent/txn/transaction.h"
+#include "common/secret.h"
 #include "platform/platform.h"
 
 namespace rotagent::credentialz {
@@ -24,6 +25,8 @@ namespace rotagent::credentialz {
 inline constexpr const char* kAccountsDomain = "accounts";
 inline constexpr const char* kSshDomain = "ssh";
 inline constexpr const char* kHostId = "host";
+// The RPC that needs the platform's SSH-host capability; every other Rotate needs accounts.
+inline constexpr const char* kRotateHostRpc = "RotateHostParameters";
 
 struct Settings {
   std::map<std::string, std::string> accounts;  // managed account -> role
@@ -33,7 +36,7 @@ struct Settings {
 struct PasswordUpdate {
   std::string account;
   bool plaintext = false;  // `secret` is plaintext (true) or a crypt hash
-  std::string secret;      // wiped by the engine
+  Secret secret;
   HashKind kind = HashKind::kAny;
   store::EntityMeta meta;
 };
@@ -51,7 +54,7 @@ struct PrincipalsUpdate {
 };
 
 struct HostKeyUpload {
-  std::string private_key;  // wiped by the engine
+  Secret private_key;
   std::string certificate;
 };
 
@@ -115,8 +118,10 @@ class Engine {
          store::Journal& journal, const txn::Domains& domains, Settings settings);
   ~Engine();
 
-  // ABORTED while another credentialz Rotate runs with its stream open (one whose stream ended
-  // is waited for while it rolls back); `open` says whether this caller's stream is open.
+  // UNIMPLEMENTED, naming the platform, when it lacks the capability `rpc` needs (accounts, or
+  // the SSH host for kRotateHostRpc). ABORTED while another credentialz Rotate runs with its stream
+  // open (one whose stream ended is waited for while it rolls back); `open` says whether this
+  // caller's stream is open.
   Result<std::unique_ptr<Rotation>> Begin(
       const char* rpc, std::function<bool()> open = [] { return true; });
   void UpdateSettings(Settings settings);
@@ -132,6 +137,9 @@ class Engine {
  private:
   friend class Rotation;
   Settings CurrentSettings() const;
+  Status Supports(const char* rpc) const;
+  // The account sink; only called within a Rotation, which Begin admits only when there is one.
+  platform::AccountSink& Sink() const { return *platform_.Accounts(); }
 
   platform::Platform& platform_;
   store::SlotStore& accounts_;

@@ -54,7 +54,7 @@ Result<platform::HostKey> ImportHostKey(const std::string& private_key,
   auto pub = PublicLine(key.get());
   if (!pub.ok()) return pub.status();
   out.public_key = *pub;
-  out.private_key = Trim(private_key) + "\n";
+  out.private_key = Secret(Trim(private_key) + "\n");
   if (!Trim(certificate).empty()) {
     auto cert = ParseCertificate(certificate, what + ": certificate");
     if (!cert.ok()) return cert.status();
@@ -108,7 +108,7 @@ Result<platform::HostKey> GenerateHostKey(KeyKind kind) {
   platform::HostKey out;
   auto priv = PrivateText(key.get());
   if (!priv.ok()) return priv.status();
-  out.private_key = std::move(*priv);
+  out.private_key = Secret(std::move(*priv));
   auto pub = PublicLine(key.get());
   if (!pub.ok()) return pub.status();
   out.public_key = *pub;

@@ -41,7 +41,7 @@ platform::SshHostState HostFromSlot(const store::Slot& s) {
   for (size_t i = 0;; ++i) {
     const std::string* priv = s.File(HostKeyFile(i));
     if (priv == nullptr) break;
-    h.host_keys.push_back({*priv, Opt(s, HostKeyFile(i) + ".pub").value_or(""),
+    h.host_keys.push_back({Secret(std::string(*priv)), Opt(s, HostKeyFile(i) + ".pub").value_or(""),
                            Opt(s, HostKeyFile(i) + "-cert.pub").value_or("")});
   }
   if (auto m = Opt(s, kAuthMethods)) {
@@ -62,7 +62,7 @@ void HostToSlot(const platform::SshHostState& h, store::Slot& s) {
   }
   Put(s, kCaKeys, h.trusted_user_ca_keys);
   for (size_t i = 0; i < h.host_keys.size(); ++i) {
-    s.files[HostKeyFile(i)] = h.host_keys[i].private_key;
+    s.files[HostKeyFile(i)] = h.host_keys[i].private_key.reveal();
     s.files[HostKeyFile(i) + ".pub"] = h.host_keys[i].public_key;
     if (!h.host_keys[i].certificate.empty()) {
       s.files[HostKeyFile(i) + "-cert.pub"] = h.host_keys[i].certificate;

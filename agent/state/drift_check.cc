@@ -16,7 +16,7 @@ void CheckProfile(const DriftSources& src, const std::string& id) {
   const std::string key = "profiles/" + id + "/chain";
   platform::CertInstall install{id, src.role_of(id), meta->chain.version,
                                 src.profiles->SlotDir(id, *slot)};
-  auto reason = src.platform->CertDrift(install);
+  auto reason = src.platform->Certs().CertDrift(install);
   std::string why = reason.ok() ? *reason : reason.status().message();
   if (why.empty() && id == src.bound_profile()) {
     auto chain = src.profiles->slots().ReadOne(id, *slot, "chain.pem");
@@ -34,9 +34,11 @@ void CheckProfile(const DriftSources& src, const std::string& id) {
 
 void CheckAccount(const DriftSources& src, const std::string& id) {
   if (src.ledger->Busy("accounts", id)) return;
+  platform::AccountSink* sink = src.platform->Accounts();
+  if (sink == nullptr) return;  // nothing of the agent's can be on the box's accounts
   auto committed = src.accounts->Committed(id);
   if (!committed) return;
-  auto box = src.platform->ReadAccount(id);
+  auto box = sink->ReadAccount(id);
   platform::AccountState want = credentialz::AccountFromSlot(*committed);
   for (auto& [name, data] : committed->files) Wipe(data);
   struct Part {

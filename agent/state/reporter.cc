@@ -245,9 +245,10 @@ void Reporter::Refresh() {
   b.Add(kRot, "/rotation/agent/config/admin-state", admin);
   b.Add(kRot, "/rotation/agent/state/admin-state", admin);
   b.Add(kRot, "/rotation/agent/state/build", std::string(kBuild));
-  for (const auto& [k, v] : src_.platform->Describe()) {
-    b.Add(kRot, "/rotation/agent/state/platform-" + k, v);
-  }
+  const platform::Facts facts = src_.platform->Describe();
+  b.Add(kRot, "/rotation/agent/state/platform-kind", facts.kind);
+  if (!facts.os.empty()) b.Add(kRot, "/rotation/agent/state/platform-os", facts.os);
+  if (!facts.model.empty()) b.Add(kRot, "/rotation/agent/state/platform-model", facts.model);
   for (const auto& [account, role] : src_.account_roles) {
     b.Add(kRot, "/rotation/agent/state/managed-account[name=" + account + "]/role", role);
   }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "platform/platform.h"
+#include "platform/eos/eos_config.h"
 
 namespace rotagent::platform::eos {
 

@@ -45,7 +45,8 @@ std::vector<std::string> Files(const SslProfileConfig& p) {
 
 }  // namespace
 
-EosPlatform::EosPlatform(PlatformConfig config) : config_(std::move(config)), eapi_(config_.eos) {}
+EosPlatform::EosPlatform(PlatformConfig config)
+    : config_(std::move(config)), eos_(config_.OptionsOf<EosConfig>("eos")), eapi_(eos_) {}
 
 Result<std::string> EosPlatform::RunningConfig(const std::string& section) const {
   return eapi_.Text("show running-config section " + section);
@@ -55,7 +56,7 @@ Status EosPlatform::Apply(const std::string& session, const std::vector<std::str
                           bool timer) const {
   std::vector<std::string> cmds = {"configure session " + session};
   cmds.insert(cmds.end(), body.begin(), body.end());
-  cmds.push_back(timer ? "commit timer " + TimerText(config_.eos.commit_timer_seconds) : "commit");
+  cmds.push_back(timer ? "commit timer " + TimerText(eos_.commit_timer_seconds) : "commit");
   auto r = eapi_.Run(cmds);
   if (!r.ok()) {
     (void)eapi_.Run({"configure session " + session + " abort"});  // an open session goes
@@ -331,33 +332,20 @@ Status EosPlatform::RestoreAccount(const std::string& account, const AccountStat
                    /*timer=*/false);
 }
 
-Status EosPlatform::VerifyPassword(const std::string& account, const std::string& plaintext) {
-  if (config_.eos.login_proof != "ssh") {
+Result<LoginProbe> EosPlatform::PasswordProbe() const {
+  if (eos_.login_proof != "ssh") {
     return Status(Code::kUnimplemented, "platform.eos.login_proof is readback");
   }
-  auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
-  if (!ep.ok()) return ep.status();
   auto pinned = ReadHostKeyFiles(config_.ssh.host_public_keys);
   if (!pinned.ok()) return pinned.status();
-  return TryPasswordLogin(*ep, account, plaintext, *pinned);
+  return ProbeAt(config_.ssh, std::move(*pinned));
 }
 
-Status EosPlatform::StageSshHost(const SshHostState& /*state*/) {
-  return Status(Code::kUnimplemented, "the EOS adapter does not manage SSH host parameters");
-}
-Status EosPlatform::CommitSshHost(const SshHostState& /*state*/) { return Status::Ok(); }
-Status EosPlatform::RestoreSshHost(const std::optional<SshHostState>& /*state*/) {
-  return Status::Ok();
-}
-Result<std::vector<std::string>> EosPlatform::NativeHostPublicKeys() const {
-  return Status(Code::kUnimplemented, "the EOS adapter does not read SSH host keys");
-}
-
-std::map<std::string, std::string> EosPlatform::Describe() const {
-  std::map<std::string, std::string> out = {{"kind", "eos"}};
+Facts EosPlatform::Describe() const {
+  Facts out{.kind = "eos"};
   if (auto v = eapi_.Run({"show version"}); v.ok()) {
-    out["model"] = (*v)[0].value("modelName", "");
-    out["os-version"] = (*v)[0].value("version", "");
+    out.model = (*v)[0].value("modelName", "");
+    out.os = (*v)[0].value("version", "");
   }
   return out;
 }

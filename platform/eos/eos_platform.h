@@ -12,16 +12,21 @@
 #include <set>
 
 #include "platform/eos/eapi_client.h"
+#include "platform/eos/eos_config.h"
 #include "platform/eos/running_config.h"
 #include "platform/platform.h"
 
 namespace rotagent::platform::eos {
 
-class EosPlatform final : public Platform {
+class EosPlatform final : public Platform, public CertSink, public AccountSink {
  public:
   explicit EosPlatform(PlatformConfig config);
 
   std::string Name() const override { return "eos"; }
+  CertSink& Certs() override { return *this; }
+  AccountSink* Accounts() override { return this; }
+  Facts Describe() const override;
+
   Status StageCert(const CertInstall& candidate) override;
   Status CommitCert(const CertInstall& committed) override;
   Status RollbackCert(const std::string& profile,
@@ -33,15 +38,9 @@ class EosPlatform final : public Platform {
   Status StageAccount(const std::string& account, const AccountState& state) override;
   Status CommitAccount(const std::string& account, const AccountState& state) override;
   Status RestoreAccount(const std::string& account, const AccountState& state) override;
-  Status VerifyPassword(const std::string& account, const std::string& plaintext) override;
-
-  Status StageSshHost(const SshHostState& state) override;
-  Status CommitSshHost(const SshHostState& state) override;
-  Status RestoreSshHost(const std::optional<SshHostState>& state) override;
-  Result<std::vector<std::string>> NativeHostPublicKeys() const override;
+  Result<LoginProbe> PasswordProbe() const override;
 
   std::string PasswordHashPrefix() const override { return "$6$"; }
-  std::map<std::string, std::string> Describe() const override;
 
  private:
   // A change applied under a commit timer and not yet confirmed.
@@ -70,6 +69,7 @@ class EosPlatform final : public Platform {
                    bool timer) const;
 
   PlatformConfig config_;
+  EosConfig eos_;  // platform.eos
   EapiClient eapi_;
   std::mutex mu_;                           // guards pending_
   std::map<std::string, Pending> pending_;  // by "cert:<profile>" / "user:<account>"

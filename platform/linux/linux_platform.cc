@@ -13,7 +13,6 @@
 #include "platform/linux/hook_runner.h"
 #include "platform/linux/shadow.h"
 #include "platform/linux/sshd_host.h"
-#include "platform/ssh_probe.h"
 
 namespace rotagent::platform {
 namespace fs = std::filesystem;
@@ -187,33 +186,31 @@ Status LinuxPlatform::RestoreAccount(const std::string& account, const AccountSt
   return WriteAccount(account, state);
 }
 
-Status LinuxPlatform::VerifyPassword(const std::string& account, const std::string& plaintext) {
-  auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
-  if (!ep.ok()) return ep.status();
+Result<LoginProbe> LinuxPlatform::PasswordProbe() const {
   auto pinned = PinnedHostKeys(config_.ssh);
   if (!pinned.ok()) return pinned.status();
-  return TryPasswordLogin(*ep, account, plaintext, *pinned);
+  return ProbeAt(config_.ssh, std::move(*pinned));
 }
 
 Status LinuxPlatform::StageSshHost(const SshHostState& state) {
-  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds, /*require_sshd=*/true);
+  return ApplySshHost(&state, config_.ssh, config_.hook_timeout_seconds, /*require_sshd=*/true);
 }
 
 Status LinuxPlatform::CommitSshHost(const SshHostState& /*state*/) { return Status::Ok(); }
 
 Status LinuxPlatform::RestoreSshHost(const std::optional<SshHostState>& state) {
-  return ApplySshHost(state, config_.ssh, config_.hook_timeout_seconds, /*require_sshd=*/false);
+  return ApplySshHost(state ? &*state : nullptr, config_.ssh, config_.hook_timeout_seconds,
+                      /*require_sshd=*/false);
 }
 
 Result<std::vector<std::string>> LinuxPlatform::NativeHostPublicKeys() const {
   return ReadHostPublicKeys(config_.ssh);
 }
 
-std::map<std::string, std::string> LinuxPlatform::Describe() const {
+Facts LinuxPlatform::Describe() const {
   utsname u{};
   uname(&u);
-  return {
-      {"kind", "linux"}, {"os", std::string(u.sysname) + " " + u.release}, {"model", u.machine}};
+  return {.kind = "linux", .os = std::string(u.sysname) + " " + u.release, .model = u.machine};
 }
 
 }  // namespace rotagent::platform

@@ -7,7 +7,10 @@
 
 namespace rotagent::platform {
 
-class LinuxPlatform final : public Platform {
+class LinuxPlatform final : public Platform,
+                            public CertSink,
+                            public AccountSink,
+                            public SshHostSink {
  public:
   explicit LinuxPlatform(PlatformConfig config) : config_(std::move(config)) {}
   // Removes the temporaries a crash left of the agent's own writes to the box (/etc/shadow's).
@@ -15,6 +18,11 @@ class LinuxPlatform final : public Platform {
   void RemoveCrashLeftovers() const;
 
   std::string Name() const override { return "linux"; }
+  CertSink& Certs() override { return *this; }
+  AccountSink* Accounts() override { return this; }
+  SshHostSink* SshHost() override { return this; }
+  Facts Describe() const override;
+
   Status StageCert(const CertInstall& candidate) override;
   Status CommitCert(const CertInstall& committed) override;
   Status RollbackCert(const std::string& profile,
@@ -26,14 +34,12 @@ class LinuxPlatform final : public Platform {
   Status StageAccount(const std::string& account, const AccountState& state) override;
   Status CommitAccount(const std::string& account, const AccountState& state) override;
   Status RestoreAccount(const std::string& account, const AccountState& state) override;
-  Status VerifyPassword(const std::string& account, const std::string& plaintext) override;
+  Result<LoginProbe> PasswordProbe() const override;
 
   Status StageSshHost(const SshHostState& state) override;
   Status CommitSshHost(const SshHostState& state) override;
   Status RestoreSshHost(const std::optional<SshHostState>& state) override;
   Result<std::vector<std::string>> NativeHostPublicKeys() const override;
-
-  std::map<std::string, std::string> Describe() const override;
 
  private:
   Status WriteAccount(const std::string& account, const AccountState& state);

@@ -33,7 +33,7 @@ Status WriteManagedFiles(const SshHostState& s, const SshConfig& c) {
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(c.managed_dir, 0755));
   for (size_t i = 0; i < s.host_keys.size(); ++i) {
     const fs::path p = HostKeyPath(c, i);
-    ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(p, s.host_keys[i].private_key, 0600, 0, 0));
+    ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(p, s.host_keys[i].private_key.reveal(), 0600, 0, 0));
     ROTAGENT_RETURN_IF_ERROR(
         WriteFileAtomic(p.string() + ".pub", s.host_keys[i].public_key + "\n", 0644, 0, 0));
     if (!s.host_keys[i].certificate.empty()) {
@@ -48,7 +48,7 @@ Status WriteManagedFiles(const SshHostState& s, const SshConfig& c) {
 }
 
 // Removes managed files the state no longer names (older, more numerous host keys).
-void RemoveStaleFiles(const std::optional<SshHostState>& s, const SshConfig& c) {
+void RemoveStaleFiles(const SshHostState* s, const SshConfig& c) {
   std::error_code ec;
   const size_t keep = s ? s->host_keys.size() : 0;
   for (size_t i = keep;; ++i) {
@@ -128,8 +128,8 @@ std::string RenderSshdFragment(const SshHostState& s, const SshConfig& c) {
   return out;
 }
 
-Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& c,
-                    int hook_timeout_seconds, bool require_sshd) {
+Status ApplySshHost(const SshHostState* state, const SshConfig& c, int hook_timeout_seconds,
+                    bool require_sshd) {
   if (state && state->principal_check && c.hiba_check_command.empty()) {
     return FailedPrecondition(
         "TOOL_HIBA_DEFAULT needs platform.ssh.hiba_check_command in the agent's config");

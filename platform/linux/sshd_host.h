@@ -14,11 +14,11 @@ namespace rotagent::platform {
 // The fragment's text for `state`; the host key files are named by position.
 std::string RenderSshdFragment(const SshHostState& state, const SshConfig& config);
 
-// Writes (or, for nullopt, removes) the managed files and fragment, then checks and reloads.
+// Writes (or, for nullptr, removes) the managed files and fragment, then checks and reloads.
 // With `require_sshd` false (restoring at start or on rollback), an sshd that is not running is
 // fine: it reads the files when it starts.
-Status ApplySshHost(const std::optional<SshHostState>& state, const SshConfig& config,
-                    int hook_timeout_seconds, bool require_sshd);
+Status ApplySshHost(const SshHostState* state, const SshConfig& config, int hook_timeout_seconds,
+                    bool require_sshd);
 
 // The box's own host public keys, read from config.host_public_keys.
 Result<std::vector<std::string>> ReadHostPublicKeys(const SshConfig& config);

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 Result<std::string> OpengearPlatform::Ogcli(const std::vector<std::string>& args,
                                             const std::string& input) const {
-  std::vector<std::string> argv = {config_.opengear.ogcli};
+  std::vector<std::string> argv = {opengear_.ogcli};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string what = "ogcli";
   for (const auto& a : args) what += " " + a;
@@ -55,7 +55,7 @@ Result<OpengearPlatform::User> OpengearPlatform::FindUser(const std::string& acc
 
 Status OpengearPlatform::Snapshot(const std::string& key) {
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(config_.work_dir, 0700));
-  auto db = ReadFile(config_.opengear.config_db);
+  auto db = ReadFile(opengear_.config_db);
   if (!db.ok()) return db.status().WithContext("opengear config database");
   std::lock_guard lock(mu_);
   const fs::path copy =
@@ -86,9 +86,8 @@ Result<bool> OpengearPlatform::RestoreIfNewest(const std::string& key) {
   auto copy = ReadFile(snapshots_.back().second);
   if (!copy.ok()) return copy.status();
   struct stat st {};
-  if (stat(config_.opengear.config_db.c_str(), &st) != 0) st.st_mode = 0600;
-  Status s =
-      WriteFileAtomic(config_.opengear.config_db, *copy, st.st_mode & 07777, st.st_uid, st.st_gid);
+  if (stat(opengear_.config_db.c_str(), &st) != 0) st.st_mode = 0600;
+  Status s = WriteFileAtomic(opengear_.config_db, *copy, st.st_mode & 07777, st.st_uid, st.st_gid);
   Wipe(*copy);
   ROTAGENT_RETURN_IF_ERROR(s);
   fs::remove(snapshots_.back().second);
@@ -98,7 +97,7 @@ Result<bool> OpengearPlatform::RestoreIfNewest(const std::string& key) {
 }
 
 bool OpengearPlatform::IsHttps(const std::string& profile) const {
-  return profile == config_.opengear.https_profile;
+  return profile == opengear_.https_profile;
 }
 
 Result<std::string> OpengearPlatform::HttpsCertificate() const {
@@ -232,34 +231,21 @@ Status OpengearPlatform::RestoreAccount(const std::string& account, const Accoun
   return SetHash(account, *state.password_hash);
 }
 
-Status OpengearPlatform::VerifyPassword(const std::string& account, const std::string& plaintext) {
-  if (config_.opengear.login_proof != "ssh") {
+Result<LoginProbe> OpengearPlatform::PasswordProbe() const {
+  if (opengear_.login_proof != "ssh") {
     return Status(Code::kUnimplemented, "platform.opengear.login_proof is readback");
   }
-  auto ep = ParseSshEndpoint(config_.ssh.address, config_.ssh.probe_timeout_seconds);
-  if (!ep.ok()) return ep.status();
   auto pinned = ReadHostKeyFiles(config_.ssh.host_public_keys);
   if (!pinned.ok()) return pinned.status();
-  return TryPasswordLogin(*ep, account, plaintext, *pinned);
+  return ProbeAt(config_.ssh, std::move(*pinned));
 }
 
-Status OpengearPlatform::StageSshHost(const SshHostState& /*state*/) {
-  return Status(Code::kUnimplemented, "the Opengear adapter does not manage SSH host parameters");
-}
-Status OpengearPlatform::CommitSshHost(const SshHostState& /*state*/) { return Status::Ok(); }
-Status OpengearPlatform::RestoreSshHost(const std::optional<SshHostState>& /*state*/) {
-  return Status::Ok();
-}
-Result<std::vector<std::string>> OpengearPlatform::NativeHostPublicKeys() const {
-  return Status(Code::kUnimplemented, "the Opengear adapter does not read SSH host keys");
-}
-
-std::map<std::string, std::string> OpengearPlatform::Describe() const {
-  std::map<std::string, std::string> out = {{"kind", "opengear"}};
+Facts OpengearPlatform::Describe() const {
+  Facts out{.kind = "opengear"};
   if (auto v = Ogcli({"get", "system/version"}, ""); v.ok()) {
     const auto fields = ParseOgcli(*v);
     if (auto f = fields.find("system_version.firmware_version"); f != fields.end()) {
-      out["os-version"] = f->second;
+      out.os = f->second;
     }
   }
   return out;

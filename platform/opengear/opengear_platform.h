@@ -10,15 +10,21 @@
 #include <map>
 #include <mutex>
 
+#include "platform/opengear/opengear_config.h"
 #include "platform/platform.h"
 
 namespace rotagent::platform::opengear {
 
-class OpengearPlatform final : public Platform {
+class OpengearPlatform final : public Platform, public CertSink, public AccountSink {
  public:
-  explicit OpengearPlatform(PlatformConfig config) : config_(std::move(config)) {}
+  explicit OpengearPlatform(PlatformConfig config)
+      : config_(std::move(config)), opengear_(config_.OptionsOf<OpengearConfig>("opengear")) {}
 
   std::string Name() const override { return "opengear"; }
+  CertSink& Certs() override { return *this; }
+  AccountSink* Accounts() override { return this; }
+  Facts Describe() const override;
+
   Status StageCert(const CertInstall& candidate) override;
   Status CommitCert(const CertInstall& committed) override;
   Status RollbackCert(const std::string& profile,
@@ -30,15 +36,9 @@ class OpengearPlatform final : public Platform {
   Status StageAccount(const std::string& account, const AccountState& state) override;
   Status CommitAccount(const std::string& account, const AccountState& state) override;
   Status RestoreAccount(const std::string& account, const AccountState& state) override;
-  Status VerifyPassword(const std::string& account, const std::string& plaintext) override;
-
-  Status StageSshHost(const SshHostState& state) override;
-  Status CommitSshHost(const SshHostState& state) override;
-  Status RestoreSshHost(const std::optional<SshHostState>& state) override;
-  Result<std::vector<std::string>> NativeHostPublicKeys() const override;
+  Result<LoginProbe> PasswordProbe() const override;
 
   std::string PasswordHashPrefix() const override { return "$6$"; }
-  std::map<std::string, std::string> Describe() const override;
 
  private:
   struct User {
@@ -58,6 +58,7 @@ class OpengearPlatform final : public Platform {
   bool IsHttps(const std::string& profile) const;
 
   PlatformConfig config_;
+  OpengearConfig opengear_;  // platform.opengear
   std::mutex mu_;
   std::vector<std::pair<std::string, std::filesystem::path>> snapshots_;
 };

@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto pw = PasswordsFromProto(*acct.mutable_password());
       if (pw.ok()) {
         for (auto& u : *pw) {
-          (void)(u.plaintext ? CheckPlaintext(u.secret, u.account)
-                             : CheckCryptHash(u.kind, u.secret, u.account));
+          (void)(u.plaintext ? CheckPlaintext(u.secret.reveal(), u.account)
+                             : CheckCryptHash(u.kind, u.secret.reveal(), u.account));
         }
       }
     }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "platform/eos/eos_config.h"
+
 namespace rotagent {
 namespace {
 
@@ -137,8 +139,9 @@ TEST(ConfigTest, PlatformSectionsAreCheckedForTheirKind) {
       << c.status().message();
   c = ParseConfig(head + "platform:\n  kind: eos\n  eos: {socket: /run/eapi.sock}\n", "a.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->platform.eos.socket, "/run/eapi.sock");
-  EXPECT_EQ(c->platform.eos.commit_timer_seconds, 660);
+  const auto& eos = c->platform.OptionsOf<platform::EosConfig>("eos");
+  EXPECT_EQ(eos.socket, "/run/eapi.sock");
+  EXPECT_EQ(eos.commit_timer_seconds, 660);
 }
 
 TEST(ConfigTest, LimitsAndGnmiCapsHaveDefaultsAndRanges) {
