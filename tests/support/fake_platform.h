@@ -12,15 +12,19 @@
 
 namespace rotagent::testing {
 
+// Which optional sinks a FakePlatform provides (outside the class: a default argument of its
+// constructor).
+struct FakeCapabilities {
+  bool accounts = true;
+  bool ssh_host = true;
+};
+
 class FakePlatform final : public platform::Platform,
                            public platform::CertSink,
                            public platform::AccountSink,
                            public platform::SshHostSink {
  public:
-  struct Capabilities {
-    bool accounts = true;
-    bool ssh_host = true;
-  };
+  using Capabilities = FakeCapabilities;
   explicit FakePlatform(Capabilities caps = {}) : caps_(caps) {}
 
   std::string Name() const override { return "fake"; }
