@@ -26,6 +26,7 @@ struct Options {
   int days = 3650;
   std::string name;
   std::string account, ssh_address, profile, report;  // validate
+  std::string platform_checks;                        // validate --platform-checks
   int lock_fd = -1;  // internal: the fabric lock handed to a background runner
   std::vector<std::string> args;
   bool json() const { return output == "json"; }

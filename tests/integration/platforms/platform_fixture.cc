@@ -49,8 +49,8 @@ void PlatformTest::StartAgent(const std::string& platform,
                           timeout +
                           "\n  profiles: [{id: gnsi, role: server}]\n"
                           "credentialz:\n  confirm_timeout: " +
-                          timeout +
-                          "\n  accounts: [{name: admin, role: Admin}]\n"
+                          timeout + "\n  accounts: " + accounts_ +
+                          "\n"
                           "authorization:\n"
                           "  gnsi.certz.v1.Certz: [\"CN=admin\"]\n"
                           "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
@@ -58,6 +58,15 @@ void PlatformTest::StartAgent(const std::string& platform,
                           "platform:\n" +
                           platform);
   agent_->Start(env);
+}
+
+void PlatformTest::ExpectNoSecretsInLog(const std::vector<std::string>& secrets) const {
+  if (!agent_) return;
+  const std::string log = agent_->Log();
+  for (const auto& s : secrets) {
+    EXPECT_EQ(log.find(s), std::string::npos) << "a secret reached the agent's log";
+  }
+  EXPECT_EQ(log.find("$6$"), std::string::npos) << "a sha512-crypt hash reached the agent's log";
 }
 
 std::unique_ptr<pb::Certz::Stub> PlatformTest::Certz() const {
