@@ -12,6 +12,7 @@
 #include <chrono>
 
 #include "agent/log.h"
+#include "agent/message_size_cap.h"
 #include "agent/net/connection_gate.h"
 #include "agent/net/fd_limit.h"
 #include "agent/state/drift_check.h"
@@ -228,7 +229,12 @@ Status Daemon::Start() {
   builder.RegisterService(certz_service_.get());
   builder.RegisterService(credz_service_.get());
   builder.RegisterService(gnmi_service_.get());
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  // certz alone takes trust bundles of many CAs; every other service keeps a 4 MiB cap.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(CertzMessageLimit(
+      config_.certz.limits.max_bundle_bytes, config_.certz.limits.max_entity_bytes)));
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> caps;
+  caps.push_back(std::make_unique<MessageSizeCapFactory>("/gnsi.certz.v1.Certz/", 4 << 20));
+  builder.experimental().SetInterceptorCreators(std::move(caps));
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     return {Code::kUnavailable, "cannot listen on " + config_.listen};

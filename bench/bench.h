@@ -46,6 +46,10 @@ void WriteIdentity(const std::string& dir, const Pki& pki);
 std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port);
 
 void SingleDevice(Report& r, const std::string& scratch, int runs);
+// One certz rotation in parts beside the floor; and trust bundles of `sizes` CAs.
+void CertzParts(Report& r, const std::string& scratch, int runs);
+void BundleScale(Report& r, const std::string& scratch, const std::vector<size_t>& sizes,
+                 int handshakes);
 void Fleet(Report& r, const std::string& scratch, const std::vector<int>& sizes);
 void HotSwap(Report& r, const std::string& scratch, int rotations);
 void Footprint(Report& r, const std::string& scratch, int idle_seconds, int rotations);

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   std::vector<int> fleet;  // empty: 50,100,200 (5,10 with --quick)
   std::string json_path = "rotbench.json";
   constexpr const char* kUsage =
-      "usage: rotbench [--quick] [--only single|hotswap|footprint|fleet|limits]\n"
+      "usage: rotbench [--quick] [--only single|certz|bundles|hotswap|footprint|fleet|limits]\n"
       "                [--fleet N,N,...] [--json FILE]   (as root)\n";
   auto usage_error = [&](const std::string& why) {
     std::cerr << "rotbench: " << why << "\n" << kUsage;
@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
       json_path = argv[++i];
     } else if (a == "--only" && has_value) {
       only = argv[++i];
-      if (only != "single" && only != "hotswap" && only != "footprint" && only != "fleet" &&
-          only != "limits") {
+      if (only != "single" && only != "certz" && only != "bundles" && only != "hotswap" &&
+          only != "footprint" && only != "fleet" && only != "limits") {
         return usage_error("--only: unknown scenario '" + only + "'");
       }
     } else if (a == "--fleet" && has_value) {
@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
     };
     if (wanted("single", "single device")) {
       rotagent::bench::SingleDevice(r, scratch.string(), quick ? 10 : 100);
+    }
+    if (wanted("certz", "certz rotation in parts")) {
+      rotagent::bench::CertzParts(r, scratch.string(), quick ? 10 : 100);
+    }
+    if (wanted("bundles", "certz trust bundles of 1, 1,000 and 20,000 CAs")) {
+      rotagent::bench::BundleScale(r, scratch.string(), {1, 1000, 20000}, quick ? 20 : 200);
     }
     if (wanted("hotswap", "hot swap under load")) {
       rotagent::bench::HotSwap(r, scratch.string(), quick ? 10 : 100);

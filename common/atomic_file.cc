@@ -38,8 +38,10 @@ Status FsyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
-Status WriteNewFile(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
-                    gid_t gid) {
+namespace {
+
+Status CreateAndWrite(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
+                      gid_t gid, bool flush) {
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.get() < 0) return Internal(ErrnoText("cannot create", path));
   Status s = Status::Ok();
@@ -54,11 +56,39 @@ Status WriteNewFile(const fs::path& path, std::string_view data, mode_t mode, ui
     if (n < 0) s = Internal(ErrnoText("cannot write", path));
     if (n > 0) off += static_cast<size_t>(n);
   }
-  if (s.ok() && (fsync(fd.get()) != 0 || close(fd.release()) != 0)) {
+  if (s.ok() && ((flush && fsync(fd.get()) != 0) || close(fd.release()) != 0)) {
     s = Internal(ErrnoText("cannot flush", path));
   }
   if (!s.ok()) unlink(path.c_str());
   return s;
+}
+
+}  // namespace
+
+Status WriteNewFile(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
+                    gid_t gid) {
+  return CreateAndWrite(path, data, mode, uid, gid, true);
+}
+
+Status WriteNewFileUnsynced(const fs::path& path, std::string_view data, mode_t mode) {
+  return CreateAndWrite(path, data, mode, static_cast<uid_t>(-1), static_cast<gid_t>(-1), false);
+}
+
+Status WriteFileReplacing(const fs::path& path, std::string_view data, mode_t mode) {
+  const fs::path tmp = AtomicTempPath(path);
+  ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp, data, mode));
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Internal(ErrnoText("cannot rename into", path));
+  }
+  return Status::Ok();
+}
+
+Status SyncFilesystem(const fs::path& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Internal(ErrnoText("cannot open", path));
+  if (syncfs(fd.get()) != 0) return Internal(ErrnoText("cannot sync the filesystem of", path));
+  return Status::Ok();
 }
 
 fs::path AtomicTempPath(const fs::path& path) {
@@ -123,13 +153,18 @@ Status MakeDirs(const fs::path& dir, mode_t mode) {
   return FsyncDir(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
 }
 
-Status ReplaceSymlink(const fs::path& link, const fs::path& target) {
+Status ReplaceSymlinkUnsynced(const fs::path& link, const fs::path& target) {
   const fs::path tmp = AtomicTempPath(link);
   if (symlink(target.c_str(), tmp.c_str()) != 0) return Internal(ErrnoText("cannot link", tmp));
   if (rename(tmp.c_str(), link.c_str()) != 0) {
     unlink(tmp.c_str());
     return Internal(ErrnoText("cannot rename into", link));
   }
+  return Status::Ok();
+}
+
+Status ReplaceSymlink(const fs::path& link, const fs::path& target) {
+  ROTAGENT_RETURN_IF_ERROR(ReplaceSymlinkUnsynced(link, target));
   return FsyncDir(link.parent_path());
 }
 

@@ -35,6 +35,17 @@ Result<int> RemoveStaleTemps(const std::filesystem::path& dir);
 Status WriteNewFile(const std::filesystem::path& path, std::string_view data, mode_t mode,
                     uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
 
+// Unsynced forms, for callers that write several files and then make them durable together with
+// one SyncFilesystem (or whose durability a journal already covers); each is still atomic: the
+// file or link is absent, old or complete, never partial.
+Status WriteNewFileUnsynced(const std::filesystem::path& path, std::string_view data, mode_t mode);
+// Temporary beside `path`, renamed over it.
+Status WriteFileReplacing(const std::filesystem::path& path, std::string_view data, mode_t mode);
+Status ReplaceSymlinkUnsynced(const std::filesystem::path& link,
+                              const std::filesystem::path& target);
+// syncfs(2) of the filesystem holding `path`: every write on it so far is durable.
+Status SyncFilesystem(const std::filesystem::path& path);
+
 // Creates `dir` (and missing parents) with exactly `mode`, fsyncing each parent that gained an
 // entry. Existing directories are left as they are.
 Status MakeDirs(const std::filesystem::path& dir, mode_t mode);

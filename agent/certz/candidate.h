@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct CandidateContext {
   SizeLimits limits;
   // Committed material of another profile, for ExistingEntity; nullopt if no such profile.
   std::function<std::optional<ProfileMaterial>(const std::string&)> lookup;
+  // Receives the trust store built to validate the candidate (published for the listener and
+  // the lockout check, so the bundle is parsed and indexed once per rotation); may be null.
+  std::shared_ptr<const TrustStore>* trust_out = nullptr;
 };
 
 Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,

@@ -58,6 +58,9 @@ class Rotation {
   txn::Transaction txn_;  // declared after hold_, so it rolls back while the gate is held
   Caller caller_;
   ossl::Pkey generated_key_;
+  // The candidate's trust store, held while the rotation lives so the lockout check and the
+  // listener find it built (TrustStore::ForPem) instead of parsing the bundle again.
+  std::shared_ptr<const TrustStore> trust_;
 };
 
 inline constexpr const char* kProfilesDomain = "profiles";
@@ -108,7 +111,8 @@ class Engine : public txn::Applier {
   const txn::Domains& domains_;
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
-  RotationGate gate_;  // held by the one open Rotation, and by profile changes
+  RotationGate gate_;         // held by the one open Rotation, and by profile changes
+  double last_prove_ms_ = 0;  // the last Stage's served proof; written under gate_
   std::function<Status()> admit_ = [] { return Status::Ok(); };
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();

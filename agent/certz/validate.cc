@@ -82,17 +82,13 @@ int IgnoreMissingCrl(int ok, X509_STORE_CTX* ctx) {
 }  // namespace
 
 Status VerifyChain(X509* leaf, const std::vector<ossl::X509Ptr>& intermediates,
-                   const std::vector<ossl::X509Ptr>& trust, const std::vector<ossl::X509Crl>& crls,
-                   int64_t now) {
-  ossl::X509Store store(X509_STORE_new());
-  for (const auto& c : trust) X509_STORE_add_cert(store.get(), c.get());
-  for (const auto& c : crls) X509_STORE_add_crl(store.get(), c.get());
-  if (!crls.empty()) X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK);
-  X509_STORE_set_verify_cb(store.get(), IgnoreMissingCrl);
+                   const TrustStore& trust, int64_t now) {
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   for (const auto& c : intermediates) sk_X509_push(untrusted, c.get());
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted);
+  X509_STORE_CTX_init(ctx.get(), trust.get(), leaf, untrusted);
+  if (trust.has_crls()) X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_CRL_CHECK);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), IgnoreMissingCrl);
   X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(now));
   int ok = X509_verify_cert(ctx.get());
   int err = X509_STORE_CTX_get_error(ctx.get());

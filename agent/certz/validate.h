@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "agent/certz/trust_store.h"
 #include "common/ossl.h"
 #include "common/status.h"
 
@@ -17,9 +18,11 @@ struct KeyPolicy {
 
 // Limits that keep a hostile upload from costing memory or CPU.
 struct SizeLimits {
-  size_t max_entity_bytes = size_t{256} * 1024;
+  size_t max_entity_bytes = size_t{256} * 1024;  // one certificate, key, CRL or policy
+  // A whole trust or CRL bundle: 20,000 CAs are 8.4 MB as PKCS#7 PEM.
+  size_t max_bundle_bytes = size_t{16} * 1024 * 1024;
   size_t max_chain_depth = 8;
-  size_t max_bundle_certs = 512;
+  size_t max_bundle_certs = 32768;
   size_t max_crls = 64;
 };
 
@@ -29,11 +32,10 @@ Status CheckKeyMatches(X509* cert, EVP_PKEY* key, const std::string& what);
 Status CheckValidity(X509* cert, int64_t now, const std::string& what);
 // A certificate that appears twice in a chain would make the chain a loop.
 Status CheckNoRepeats(const std::vector<ossl::X509Ptr>& chain, const std::string& what);
-// Verifies `leaf` with `intermediates` up to one of `trust`, checking `crls` where a CRL for the
-// issuer exists. Returns the verifier's reason on failure.
+// Verifies `leaf` with `intermediates` up to one of `trust`'s anchors, checking its CRLs where a
+// CRL for the issuer exists. Returns the verifier's reason on failure.
 Status VerifyChain(X509* leaf, const std::vector<ossl::X509Ptr>& intermediates,
-                   const std::vector<ossl::X509Ptr>& trust, const std::vector<ossl::X509Crl>& crls,
-                   int64_t now);
+                   const TrustStore& trust, int64_t now);
 // FAILED_PRECONDITION for a CRL whose nextUpdate has passed: installed, it would refuse every
 // client of its CA (or, kept, revoke nothing new) from the start.
 Status CheckCrlCurrent(const std::vector<ossl::X509Crl>& crls, int64_t now,

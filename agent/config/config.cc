@@ -20,7 +20,7 @@ state_dir: ./var/rotagent
 identity:
   bootstrap: true
 grpc_server:
-  ssl_profile: system_default_profile
+  ssl_profile: gnsi
 certz:
   profiles:
     - id: gnsi
@@ -244,9 +244,10 @@ Config Parse(const std::string& text, const std::string& source) {
   c.server_profile = r.Str(At(gs, "ssl_profile"), "grpc_server.ssl_profile", c.server_profile);
 
   const YAML::Node cz = At(root, "certz");
-  r.AllowKeys(cz, "certz",
-              {"confirm_timeout", "idle_timeout", "expired_crl", "min_rsa_bits", "min_ec_bits",
-               "allow_ed25519", "max_entity_bytes", "profiles"});
+  r.AllowKeys(
+      cz, "certz",
+      {"confirm_timeout", "idle_timeout", "expired_crl", "min_rsa_bits", "min_ec_bits",
+       "allow_ed25519", "max_entity_bytes", "max_bundle_bytes", "max_bundle_certs", "profiles"});
   c.certz.confirm_timeout_seconds =
       r.Int(At(cz, "confirm_timeout"), "certz.confirm_timeout", 300, 1, 86400);
   c.certz.idle_timeout_seconds = r.Int(At(cz, "idle_timeout"), "certz.idle_timeout", 60, 1, 86400);
@@ -264,6 +265,12 @@ Config Parse(const std::string& text, const std::string& source) {
   c.certz.key_policy.allow_ed25519 = r.Bool(cz["allow_ed25519"], "certz.allow_ed25519", true);
   c.certz.limits.max_entity_bytes = static_cast<size_t>(r.Int(
       At(cz, "max_entity_bytes"), "certz.max_entity_bytes", 256 * 1024, 1024, 16 * 1024 * 1024));
+  // A trust or CRL bundle has its own bounds: 20,000 CAs are 8.4 MB as PKCS#7 PEM.
+  c.certz.limits.max_bundle_bytes =
+      static_cast<size_t>(r.Int(At(cz, "max_bundle_bytes"), "certz.max_bundle_bytes",
+                                16 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024));
+  c.certz.limits.max_bundle_certs = static_cast<size_t>(
+      r.Int(At(cz, "max_bundle_certs"), "certz.max_bundle_certs", 32768, 1, 200000));
   ParseProfiles(r, At(cz, "profiles"), c);
   if (c.server_profile != "system_default_profile" && RoleOf(c, c.server_profile) != "server") {
     r.Fail(At(gs, "ssl_profile"), "grpc_server.ssl_profile",

@@ -59,7 +59,7 @@ void SyncLedger::Load() {
   }
 }
 
-void SyncLedger::Save() const {
+void SyncLedger::Save(bool flush) const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [key, r] : records_) {
     j[key] = {{"status", SyncStatusName(r.status)},
@@ -67,7 +67,8 @@ void SyncLedger::Save() const {
               {"attempted_version", r.attempted_version},
               {"drift", r.drift}};
   }
-  (void)WriteFileAtomic(file_, j.dump(), 0600);
+  (void)(flush ? WriteFileAtomic(file_, j.dump(), 0600)
+               : WriteFileReplacing(file_, j.dump(), 0600));
 }
 
 void SyncLedger::Changed() {
@@ -94,7 +95,8 @@ void SyncLedger::Committed(const std::string& domain, const std::string& id) {
     for (SyncRecord* r : Synchronizing(records_, domain, id)) {
       *r = SyncRecord{SyncStatus::kInSync, "", r->attempted_version, false};
     }
-    Save();
+    // Flushed by the transaction together with its commit (one durable write for both).
+    Save(false);
   }
   Changed();
 }

@@ -44,7 +44,8 @@ class SyncLedger : public txn::Observer {
   bool Busy(const std::string& domain, const std::string& id) const;
 
  private:
-  void Save() const;
+  // `flush`: durable now; else at the caller's next SyncFilesystem.
+  void Save(bool flush = true) const;
   void Changed();
 
   std::filesystem::path file_;

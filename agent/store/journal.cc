@@ -45,6 +45,13 @@ Status Journal::Remove(const std::string& name) {
   return FsyncDir(dir_);
 }
 
+Status Journal::Close(const std::string& name) {
+  std::error_code ec;
+  fs::remove(dir_ / (name + ".json"), ec);
+  if (ec) return Internal("cannot close the journal of '" + name + "': " + ec.message());
+  return Status::Ok();
+}
+
 std::vector<JournalEntry> Journal::List() const {
   std::vector<JournalEntry> out;
   std::error_code ec;

@@ -37,6 +37,10 @@ class Journal {
   Status Init();
   Status Write(const JournalEntry& e);
   Status Remove(const std::string& name);
+  // Remove without the directory fsync, once the caller has made everything the entry covers
+  // durable (a lost removal only replays an idempotent roll-forward).
+  Status Close(const std::string& name);
+  const std::filesystem::path& dir() const { return dir_; }
   // Every open entry, oldest first.
   std::vector<JournalEntry> List() const;
 

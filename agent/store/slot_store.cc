@@ -122,9 +122,10 @@ Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
   const std::string slot = NewSlotName();
   const fs::path slots = ItemDir(id) / "slots";
   const fs::path tmp = slots / (kTmpPrefix + slot);
-  // The slot is built in a private directory and published with one rename, so each file needs
-  // its own fsync but the directory only one. A crash leaves a .tmp- directory that garbage
-  // collection removes.
+  // The slot is built in a private directory and published with one rename. Every file is
+  // written first and then all are flushed with one syncfs, which also makes the directory's
+  // entries durable; then one rename and one fsync of `slots`. A crash leaves a .tmp- directory
+  // that garbage collection removes.
   if (mkdir(tmp.c_str(), kDirMode) != 0 || chmod(tmp.c_str(), kDirMode) != 0) {
     return Internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
   }
@@ -132,10 +133,10 @@ Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
   for (const auto& [entity, m] : s.meta) meta[entity] = MetaJson(m);
   for (const auto& [name, data] : s.files) {
     if (!SafeName(name) || name == kMetaFile) return Internal("bad slot file name '" + name + "'");
-    ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp / name, data, kFileMode));
+    ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / name, data, kFileMode));
   }
-  ROTAGENT_RETURN_IF_ERROR(WriteNewFile(tmp / kMetaFile, meta.dump(), kFileMode));
-  ROTAGENT_RETURN_IF_ERROR(FsyncDir(tmp));
+  ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / kMetaFile, meta.dump(), kFileMode));
+  ROTAGENT_RETURN_IF_ERROR(SyncFilesystem(tmp));
   std::error_code ec;
   fs::rename(tmp, slots / slot, ec);
   if (ec) return Internal("cannot publish slot of " + id_label_ + " '" + id + "': " + ec.message());
@@ -188,6 +189,10 @@ std::optional<std::string> SlotStore::Get(const std::string& id, Pointer p) cons
 
 Status SlotStore::Set(const std::string& id, Pointer p, const std::string& slot) {
   return ReplaceSymlink(ItemDir(id) / PointerName(p), fs::path("slots") / slot);
+}
+
+Status SlotStore::SetPending(const std::string& id, Pointer p, const std::string& slot) {
+  return ReplaceSymlinkUnsynced(ItemDir(id) / PointerName(p), fs::path("slots") / slot);
 }
 
 Status SlotStore::Clear(const std::string& id, Pointer p) {

@@ -60,6 +60,9 @@ class SlotStore {
 
   std::optional<std::string> Get(const std::string& id, Pointer p) const;
   Status Set(const std::string& id, Pointer p, const std::string& slot);
+  // Set without the directory fsync, for a switch an open journal entry already covers: it is
+  // made durable by the transaction's SyncFilesystem before the entry goes.
+  Status SetPending(const std::string& id, Pointer p, const std::string& slot);
   Status Clear(const std::string& id, Pointer p);
   // Points `p` at `slot`, or removes it when `slot` is empty.
   Status Point(const std::string& id, Pointer p, const std::string& slot);

@@ -1,12 +1,16 @@
 #include "agent/tls/client_verifier.h"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "common/x509.h"
 
 namespace rotagent::tls {
 namespace {
+
+constexpr size_t kMaxVerdicts = 4096;
+constexpr auto kVerdictLife = std::chrono::seconds(30);
 
 // A CRL check only applies to issuers that have a CRL. An expired CRL still lists what it revoked;
 // under the keep policy (app data) it goes on being used rather than refusing everyone.
@@ -19,25 +23,37 @@ int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
   return ok;
 }
 
+std::string ChainDigest(const std::string& leaf_pem, const std::string& chain_pem) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  const std::string sizes =
+      std::to_string(leaf_pem.size()) + ":" + std::to_string(chain_pem.size());
+  EVP_DigestUpdate(ctx.get(), sizes.data(), sizes.size());
+  EVP_DigestUpdate(ctx.get(), leaf_pem.data(), leaf_pem.size());
+  EVP_DigestUpdate(ctx.get(), chain_pem.data(), chain_pem.size());
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return {reinterpret_cast<const char*>(md), len};
+}
+
 }  // namespace
 
 Status ClientVerifier::Update(const std::string& trust_pem, const std::string& crl_pem) {
+  auto store = certz::TrustStore::ForPem(trust_pem, crl_pem);
+  if (!store.ok()) return store.status();
   auto set = std::make_shared<TrustSet>();
-  set->store.reset(X509_STORE_new());
-  auto certs = x509::ParseCertificates(trust_pem, x509::Encoding::kPem, "trust bundle");
-  if (!certs.ok()) return certs.status();
-  for (const auto& c : *certs) X509_STORE_add_cert(set->store.get(), c.get());
-  if (!crl_pem.empty()) {
-    auto crls = x509::ParseCrls(crl_pem, x509::Encoding::kPem, "CRL bundle");
-    if (!crls.ok()) return crls.status();
-    for (const auto& c : *crls) X509_STORE_add_crl(set->store.get(), c.get());
-    X509_STORE_set_flags(set->store.get(), X509_V_FLAG_CRL_CHECK);
-    set->check_crls = true;
-  }
-  X509_STORE_set_verify_cb(set->store.get(), VerifyCallback);
+  set->store = std::move(*store);
   std::lock_guard lock(mu_);
+  set->generation = ++generation_;
   current_ = std::move(set);
   return Status::Ok();
+}
+
+void ClientVerifier::SetKeepExpiredCrl(bool keep) {
+  keep_expired_crl_ = keep;
+  std::lock_guard lock(verdicts_mu_);
+  verdicts_.clear();
 }
 
 std::shared_ptr<const ClientVerifier::TrustSet> ClientVerifier::Current() const {
@@ -47,12 +63,31 @@ std::shared_ptr<const ClientVerifier::TrustSet> ClientVerifier::Current() const 
 
 bool ClientVerifier::ChecksCrls() const {
   auto set = Current();
-  return set && set->check_crls;
+  return set && set->store->has_crls();
 }
 
 Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& chain_pem) const {
   auto set = Current();
   if (!set) return {Code::kUnavailable, "no trust bundle loaded"};
+  const std::string key = ChainDigest(leaf_pem, chain_pem);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(verdicts_mu_);
+    auto it = verdicts_.find(key);
+    if (it != verdicts_.end() && it->second.generation == set->generation &&
+        now - it->second.at < kVerdictLife) {
+      return it->second.status;
+    }
+  }
+  Status s = Verify(*set->store, leaf_pem, chain_pem);
+  std::lock_guard lock(verdicts_mu_);
+  if (verdicts_.size() >= kMaxVerdicts) verdicts_.clear();
+  verdicts_[key] = Verdict{set->generation, now, s};
+  return s;
+}
+
+Status ClientVerifier::Verify(const certz::TrustStore& store, const std::string& leaf_pem,
+                              const std::string& chain_pem) const {
   auto certs = x509::ParseCertificates(leaf_pem, x509::Encoding::kPem, "client certificate");
   if (!certs.ok()) return {Code::kUnauthenticated, certs.status().message()};
   std::vector<ossl::X509Ptr> sent;
@@ -63,8 +98,10 @@ Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& cha
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   for (const auto& c : sent) sk_X509_push(untrusted, c.get());
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), set->store.get(), certs->front().get(), untrusted);
+  X509_STORE_CTX_init(ctx.get(), store.get(), certs->front().get(), untrusted);
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  if (store.has_crls()) X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_CRL_CHECK);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), VerifyCallback);
   bool keep_expired = keep_expired_crl_;
   X509_STORE_CTX_set_app_data(ctx.get(), &keep_expired);
   int ok = X509_verify_cert(ctx.get());

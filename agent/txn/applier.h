@@ -28,6 +28,7 @@ class Observer {
   // from the journal before Committed or RolledBack, so it need not be made durable.
   virtual void Staged(const std::string& domain, const std::string& id,
                       const std::map<std::string, store::EntityMeta>& changed) = 0;
+  // What it records need not be flushed: the transaction makes it durable with the commit.
   virtual void Committed(const std::string& domain, const std::string& id) = 0;
   virtual void RolledBack(const std::string& domain, const std::string& id,
                           const std::string& reason) = 0;

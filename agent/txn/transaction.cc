@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "common/atomic_file.h"
 #include "common/failpoint.h"
 
 namespace rotagent::txn {
@@ -93,7 +94,9 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
     if (s.ok()) previous = item->previous;
   }
   if (s.ok()) Failpoint("txn.journal_opened");
-  if (s.ok()) s = d.store->Set(id, Pointer::kLive, *name);
+  // Not flushed on its own: until the commit's SyncFilesystem the journal entry covers it (a
+  // restart rolls live back, or forward, from the entry).
+  if (s.ok()) s = d.store->SetPending(id, Pointer::kLive, *name);
   Failpoint("txn.live_switched");
   if (s.ok()) NotifyStaged(d, domain, id, slot, previous);
   if (s.ok()) s = d.applier->Stage(id, *name);
@@ -122,13 +125,19 @@ Status Transaction::Commit() {
   Failpoint("txn.commit_decided");
   finished_ = true;
   for (const auto& i : entry_.items) {
-    ROTAGENT_RETURN_IF_ERROR(DomainOf(i.domain).store->Set(i.id, Pointer::kCommitted, i.candidate));
+    ROTAGENT_RETURN_IF_ERROR(
+        DomainOf(i.domain).store->SetPending(i.id, Pointer::kCommitted, i.candidate));
   }
   Failpoint("txn.committed");
   for (const auto& i : entry_.items) {
     if (Observer* o = DomainOf(i.domain).observer) o->Committed(i.domain, i.id);
   }
-  Status closed = journal_.Remove(entry_.name);
+  // One flush makes the pointers, the live switches and the observers' records durable together
+  // (state_dir is one filesystem); only then may the entry go. Its removal needs no flush of its
+  // own: an entry that comes back after a power cut is rolled forward again, which is idempotent,
+  // and the next journal write persists the removal.
+  Status closed = SyncFilesystem(journal_.dir());
+  if (closed.ok()) closed = journal_.Close(entry_.name);
   Failpoint("txn.journal_closed");
   for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
   return closed;
@@ -185,6 +194,8 @@ Status Recover(store::Journal& journal, const Domains& domains) {
         }
       }
     }
+    // The observers' records are written unflushed (see Commit): durable before the entry goes.
+    ROTAGENT_RETURN_IF_ERROR(SyncFilesystem(journal.dir()));
     ROTAGENT_RETURN_IF_ERROR(journal.Remove(e.name));
   }
   for (const auto& [name, d] : domains) {

@@ -1,0 +1,124 @@
+#include "agent/certz/trust_store.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <mutex>
+
+#include "common/x509.h"
+
+namespace rotagent::certz {
+namespace {
+
+unsigned long SubjectHash(const X509_NAME* name) {
+  int ok = 0;
+  const unsigned long h = X509_NAME_hash_ex(name, nullptr, nullptr, &ok);
+  return ok == 1 ? h : 0;
+}
+
+// The method every TrustStore's lookup uses; its data points at the TrustStore.
+X509_LOOKUP_METHOD* IndexMethod(X509_LOOKUP_get_by_subject_fn fn) {
+  static X509_LOOKUP_METHOD* const method = [fn] {
+    X509_LOOKUP_METHOD* m = X509_LOOKUP_meth_new("rotagent trust index");
+    X509_LOOKUP_meth_set_get_by_subject(m, fn);
+    return m;
+  }();
+  return method;
+}
+
+std::string Key(const std::string& trust_pem, const std::string& crl_pem) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  const std::string sizes = std::to_string(trust_pem.size()) + ":" + std::to_string(crl_pem.size());
+  EVP_DigestUpdate(ctx.get(), sizes.data(), sizes.size());
+  EVP_DigestUpdate(ctx.get(), trust_pem.data(), trust_pem.size());
+  EVP_DigestUpdate(ctx.get(), crl_pem.data(), crl_pem.size());
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return {reinterpret_cast<const char*>(md), len};
+}
+
+// Stores in use, by the digest of their PEM text. Weak: a store lives only while a verifier,
+// a rotation or a verification holds it.
+std::mutex registry_mu;
+std::map<std::string, std::weak_ptr<const TrustStore>>& Registry() {
+  static auto* r = new std::map<std::string, std::weak_ptr<const TrustStore>>();
+  return *r;
+}
+
+}  // namespace
+
+int TrustStore::BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_NAME* name,
+                          X509_OBJECT* ret) {
+  if (type != X509_LU_X509) return 0;
+  const auto* self = static_cast<const TrustStore*>(X509_LOOKUP_get_method_data(lookup));
+  if (self == nullptr) return 0;
+  X509* first = nullptr;
+  auto [begin, end] = self->by_subject_.equal_range(SubjectHash(name));
+  for (auto it = begin; it != end; ++it) {
+    if (X509_NAME_cmp(X509_get_subject_name(it->second), name) != 0) continue;
+    // Cached in the store, as OpenSSL's own directory lookup does, so that the verifier's later
+    // searches among same-named certificates see every match.
+    X509_STORE_add_cert(X509_LOOKUP_get_store(lookup), it->second);
+    if (first == nullptr) first = it->second;
+  }
+  ERR_clear_error();
+  if (first == nullptr) return 0;
+  return X509_OBJECT_set1_X509(ret, first);
+}
+
+std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> certs,
+                                                    std::vector<ossl::X509Crl> crls) {
+  auto s = std::make_shared<TrustStore>();
+  s->certs_ = std::move(certs);
+  for (const auto& c : s->certs_) {
+    s->by_subject_.emplace(SubjectHash(X509_get_subject_name(c.get())), c.get());
+  }
+  s->store_.reset(X509_STORE_new());
+  X509_LOOKUP* lookup = X509_STORE_add_lookup(s->store_.get(), IndexMethod(&TrustStore::BySubject));
+  X509_LOOKUP_set_method_data(lookup, s.get());
+  for (const auto& c : crls) X509_STORE_add_crl(s->store_.get(), c.get());
+  s->has_crls_ = !crls.empty();
+  return s;
+}
+
+Result<std::shared_ptr<const TrustStore>> TrustStore::ForPem(const std::string& trust_pem,
+                                                             const std::string& crl_pem) {
+  const std::string key = Key(trust_pem, crl_pem);
+  {
+    std::lock_guard lock(registry_mu);
+    auto it = Registry().find(key);
+    if (it != Registry().end()) {
+      if (auto s = it->second.lock()) return s;
+    }
+  }
+  std::vector<ossl::X509Ptr> certs;
+  if (!trust_pem.empty()) {
+    auto parsed = x509::ParseCertificates(trust_pem, x509::Encoding::kPem, "trust bundle");
+    if (!parsed.ok()) return parsed.status();
+    certs = std::move(*parsed);
+  }
+  std::vector<ossl::X509Crl> crls;
+  if (!crl_pem.empty()) {
+    auto parsed = x509::ParseCrls(crl_pem, x509::Encoding::kPem, "CRL bundle");
+    if (!parsed.ok()) return parsed.status();
+    crls = std::move(*parsed);
+  }
+  auto s = Build(std::move(certs), std::move(crls));
+  Publish(trust_pem, crl_pem, s);
+  return s;
+}
+
+void TrustStore::Publish(const std::string& trust_pem, const std::string& crl_pem,
+                         const std::shared_ptr<const TrustStore>& store) {
+  const std::string key = Key(trust_pem, crl_pem);
+  std::lock_guard lock(registry_mu);
+  auto& r = Registry();
+  for (auto it = r.begin(); it != r.end();) {  // forget stores nobody holds any more
+    it = it->second.expired() ? r.erase(it) : std::next(it);
+  }
+  r[key] = store;
+}
+
+}  // namespace rotagent::certz

@@ -1,0 +1,49 @@
+// A trust bundle of any size as one X509_STORE, built once per bundle and shared by validation,
+// the lockout check and every client verification. Certificates are found through an index by
+// subject instead of being added to the store one by one: OpenSSL 3.0 re-sorts a store on every
+// add, so 5,000 adds take half a minute and 20,000 take many minutes.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/ossl.h"
+#include "common/status.h"
+
+namespace rotagent::certz {
+
+class TrustStore {
+ public:
+  // Builds the store of `certs` (anchors) and `crls`.
+  static std::shared_ptr<const TrustStore> Build(std::vector<ossl::X509Ptr> certs,
+                                                 std::vector<ossl::X509Crl> crls);
+  // The store for this exact PEM text: one already built and still in use (or published) if
+  // any, else parsed and built now.
+  static Result<std::shared_ptr<const TrustStore>> ForPem(const std::string& trust_pem,
+                                                          const std::string& crl_pem);
+  // Makes ForPem of this text answer `store` while anyone holds it.
+  static void Publish(const std::string& trust_pem, const std::string& crl_pem,
+                      const std::shared_ptr<const TrustStore>& store);
+
+  X509_STORE* get() const { return store_.get(); }
+  bool has_crls() const { return has_crls_; }
+  size_t size() const { return certs_.size(); }
+
+  TrustStore(const TrustStore&) = delete;
+  TrustStore& operator=(const TrustStore&) = delete;
+  TrustStore() = default;  // use Build
+
+ private:
+  static int BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_NAME* name,
+                       X509_OBJECT* ret);
+
+  std::vector<ossl::X509Ptr> certs_;
+  std::multimap<unsigned long, X509*> by_subject_;  // X509_NAME_hash_ex -> certs_ entries
+  ossl::X509Store store_;
+  bool has_crls_ = false;
+};
+
+}  // namespace rotagent::certz
