@@ -65,7 +65,11 @@ int TrustStore::BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509
   }
   ERR_clear_error();
   if (first == nullptr) return 0;
-  return X509_OBJECT_set1_X509(ret, first);
+  // Lent, as OpenSSL's directory lookup lends its cached object: the caller takes its own
+  // reference, and the store cache and certs_ keep theirs.
+  if (X509_OBJECT_set1_X509(ret, first) != 1) return 0;
+  X509_free(first);
+  return 1;
 }
 
 std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> certs,

@@ -10,9 +10,9 @@
 namespace rotagent::tls {
 
 struct SwappableIdentity::Material {
-  std::string chain_pem, key_pem;
-  Material(std::string chain, std::string key)
-      : chain_pem(std::move(chain)), key_pem(std::move(key)) {}
+  std::string chain_pem, key_pem, trust_pem;
+  Material(std::string chain, std::string key, std::string trust)
+      : chain_pem(std::move(chain)), key_pem(std::move(key)), trust_pem(std::move(trust)) {}
   Material(const Material&) = delete;
   Material& operator=(const Material&) = delete;
   ~Material() { Wipe(key_pem); }
@@ -26,15 +26,13 @@ std::string Property(const grpc_auth_context* ctx, const char* name) {
   return p == nullptr ? std::string() : std::string(p->value, p->value_length);
 }
 
-// The TLS layer only requires a client certificate and proof of its key; the chain is verified
-// here, on every call, against the shared trust store and CRLs (the verdict is remembered per
-// chain). So the handshake costs the same with one CA or 20,000, no CA names are sent in the
-// CertificateRequest, and a trust or CRL update reaches connections opened before it.
-void CheckClient(void* state, grpc_auth_context* ctx, const grpc_metadata* /*md*/,
-                 size_t /*num_md*/, grpc_process_auth_metadata_done_cb done, void* user_data) {
+// The TLS layer checks the client chain against the trust bundle at handshake; revocation is
+// checked here, per call, so a CRL update also reaches connections opened before it.
+void CheckRevocation(void* state, grpc_auth_context* ctx, const grpc_metadata* /*md*/,
+                     size_t /*num_md*/, grpc_process_auth_metadata_done_cb done, void* user_data) {
   const auto& verifier = *static_cast<std::shared_ptr<ClientVerifier>*>(state);
-  if (ctx == nullptr) {
-    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_UNAUTHENTICATED, "no TLS peer");
+  if (ctx == nullptr || !verifier->ChecksCrls()) {
+    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
     return;
   }
   Status s = verifier->Check(Property(ctx, GRPC_X509_PEM_CERT_PROPERTY_NAME),
@@ -60,7 +58,7 @@ class PortCredentials final : public grpc::ServerCredentials {
 
   void SetAuthMetadataProcessor(
       const std::shared_ptr<grpc::AuthMetadataProcessor>& /*processor*/) override {
-    // The slot is taken by the client check; nothing in rotagent installs another.
+    // The slot is taken by the revocation check; nothing in rotagent installs another.
     spdlog::critical("SwappableIdentity credentials take no AuthMetadataProcessor");
     std::abort();
   }
@@ -69,10 +67,11 @@ class PortCredentials final : public grpc::ServerCredentials {
   int AddPortToServer(const std::string& addr, grpc_server* server) override {
     grpc_ssl_server_credentials_options* options =
         grpc_ssl_server_credentials_create_options_using_config_fetcher(
-            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY, fetch_, port_);
+            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, fetch_, port_);
     grpc_server_credentials* creds = grpc_ssl_server_credentials_create_with_options(options);
     grpc_server_credentials_set_auth_metadata_processor(
-        creds, {CheckClient, DestroyVerifierRef, new std::shared_ptr<ClientVerifier>(verifier_)});
+        creds,
+        {CheckRevocation, DestroyVerifierRef, new std::shared_ptr<ClientVerifier>(verifier_)});
     int bound = grpc_server_add_http2_port(server, addr.c_str(), creds);
     grpc_server_credentials_release(creds);
     return bound;
@@ -90,8 +89,9 @@ SwappableIdentity::SwappableIdentity(std::shared_ptr<ClientVerifier> verifier)
 
 SwappableIdentity::~SwappableIdentity() = default;
 
-void SwappableIdentity::Swap(const std::string& chain_pem, const std::string& key_pem) {
-  auto next = std::make_shared<const Material>(chain_pem, key_pem);
+void SwappableIdentity::Swap(const std::string& chain_pem, const std::string& key_pem,
+                             const std::string& trust_pem) {
+  auto next = std::make_shared<const Material>(chain_pem, key_pem, trust_pem);
   std::lock_guard lock(mu_);
   current_ = std::move(next);
   ++generation_;
@@ -113,9 +113,8 @@ grpc_ssl_certificate_config_reload_status SwappableIdentity::Fetch(
   if (!m) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
   if (p->served == p->owner->generation_) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
   grpc_ssl_pem_key_cert_pair pair{m->key_pem.c_str(), m->chain_pem.c_str()};
-  // gRPC copies the strings and takes ownership of the config. No root certificates: clients are
-  // verified per call (CheckClient), so the TLS layer neither builds a store nor sends CA names.
-  *out = grpc_ssl_server_certificate_config_create(nullptr, &pair, 1);
+  // gRPC copies the strings and takes ownership of the config.
+  *out = grpc_ssl_server_certificate_config_create(m->trust_pem.c_str(), &pair, 1);
   p->served = p->owner->generation_;
   return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW;
 }

@@ -1,7 +1,6 @@
-// gRPC server credentials whose certificate chain and key live in memory and are swapped at
-// runtime; clients are verified on every call by the ClientVerifier. gRPC asks for the current set
-// at the start of every handshake, so a swap is served by the very next connection; open
-// connections keep their session.
+// gRPC server credentials whose certificate chain, key and client trust bundle live in memory
+// and are swapped at runtime. gRPC asks for the current set at the start of every handshake, so a
+// swap is served by the very next connection; open connections keep their session.
 #pragma once
 
 #include <grpc/grpc_security.h>
@@ -19,14 +18,14 @@ namespace rotagent::tls {
 
 class SwappableIdentity {
  public:
-  // `verifier` admits or refuses the client of every call.
+  // `verifier` answers for revocation on every call while it holds CRLs.
   explicit SwappableIdentity(std::shared_ptr<ClientVerifier> verifier);
   SwappableIdentity(const SwappableIdentity&) = delete;
   SwappableIdentity& operator=(const SwappableIdentity&) = delete;
   ~SwappableIdentity();
 
-  // New handshakes serve `chain_pem` with `key_pem`.
-  void Swap(const std::string& chain_pem, const std::string& key_pem);
+  // New handshakes serve `chain_pem` with `key_pem` and accept clients that chain to `trust_pem`.
+  void Swap(const std::string& chain_pem, const std::string& key_pem, const std::string& trust_pem);
 
   // Credentials for one listening port. Swap() must have been called once. The credentials
   // reach back into this object: it must outlive the server.
