@@ -348,8 +348,8 @@ Status CheckWhole(const ProfileMaterial& next, Parsed& p, const Changed& changed
     crl_refs.emplace_back(c.get());
   }
   const bool has_trust = p.trust && !p.trust->empty();
-  auto store = TrustStore::Build(
-      has_trust ? std::move(*p.trust) : std::vector<ossl::X509Ptr>{}, std::move(crl_refs));
+  auto store = TrustStore::Build(has_trust ? std::move(*p.trust) : std::vector<ossl::X509Ptr>{},
+                                 std::move(crl_refs));
   p.trust.reset();
   TrustStore::Publish(next.trust_pem, next.crl_pem, store);
   if (ctx.trust_out != nullptr) *ctx.trust_out = store;
