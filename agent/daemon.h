@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "agent/authz/authorizer.h"
+#include "agent/authz/authz_service.h"
+#include "agent/authz/engine.h"
 #include "agent/certz/certz_service.h"
 #include "agent/certz/engine.h"
 #include "agent/certz/listener_guard.h"
@@ -64,6 +66,9 @@ class Daemon {
   std::unique_ptr<store::SlotStore> accounts_, ssh_;
   std::unique_ptr<credentialz::Engine> credz_;
   std::unique_ptr<credentialz::CredentialzService> credz_service_;
+  std::unique_ptr<store::SlotStore> authz_store_;
+  std::unique_ptr<authz::Engine> authz_;
+  std::unique_ptr<authz::AuthzService> authz_service_;
   std::unique_ptr<state::Tree> tree_;
   std::unique_ptr<state::AdminState> admin_;
   std::unique_ptr<state::SyncLedger> ledger_;
@@ -78,8 +83,7 @@ class Daemon {
   bool stopping_ = false;
 
   mutable std::mutex mu_;  // guards config_ after Start, and the reloadable settings below
-  std::shared_ptr<const authz::Authorizer> authorizer_;
-  StreamTimeouts certz_timeouts_, credz_timeouts_;
+  StreamTimeouts certz_timeouts_, credz_timeouts_, authz_timeouts_;
   bool keep_expired_crl_ = true;
   Config::Identity identity_config_;
 };

@@ -58,6 +58,10 @@ struct Config {
       int max_yescrypt_cost = 8;
     } password_hash_policy;
   } credentialz;
+  struct Authz {
+    int confirm_timeout_seconds = 300;  // as certz: from taking the rotation lock to finalize
+    int idle_timeout_seconds = 60;
+  } authz;
 
   // What the agent reports over gNMI, and how it watches what it reports.
   struct StateConfig {

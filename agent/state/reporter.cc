@@ -252,6 +252,9 @@ void Reporter::Refresh() {
   for (const auto& [account, role] : src_.account_roles) {
     b.Add(kRot, "/rotation/agent/state/managed-account[name=" + account + "]/role", role);
   }
+  if (src_.extra_leaves) {
+    for (auto& leaf : src_.extra_leaves(settings_)) b.leaves.push_back(std::move(leaf));
+  }
   facts_ = std::move(used_facts_);  // forget slots no longer committed
   used_facts_.clear();
   tree_.Replace(std::move(b.leaves));

@@ -38,6 +38,8 @@ struct Sources {
   std::function<std::string()> bound_profile;
   std::function<std::string(const std::string&)> role_of;
   std::map<std::string, std::string> account_roles;
+  // Leaves of kinds that report themselves (e.g. authz), added to every refresh; may be empty.
+  std::function<std::vector<Leaf>(const ReportSettings&)> extra_leaves;
 };
 
 // A certificate's leaf as the state tree reports it.
