@@ -203,8 +203,8 @@ Status Daemon::Start() {
   reporter_ =
       std::make_unique<state::Reporter>(std::move(sources), ReportSettingsOf(config_), *tree_);
   reporter_->Refresh();
-  // Counters change with every call; gNMI reads them current.
-  authz_->counters().SetOnChange([this] { reporter_->Refresh(); });
+  // Counters change with every call: published at most once a second, and before gNMI reads.
+  authz_->counters().SetPublisher([this] { reporter_->Refresh(); }, std::chrono::seconds(1));
   gnmi_service_ = std::make_unique<gnmi_service::GnmiService>(
       *tree_,
       gnmi_service::SubscribeLimits{config_.gnmi.max_streams, config_.gnmi.max_streams_per_client,
@@ -222,6 +222,7 @@ Status Daemon::Start() {
            [this](const std::string& p) { return BindListener(p); },
            [this] { return identity_->Bound(); }}},
       [this] { return Authorizer(); });
+  gnmi_service_->SetBeforeRead([this] { authz_->counters().Flush(); });
 
   certz_service_ = std::make_unique<certz::CertzService>(
       *engine_, [this] { return Authorizer(); },

@@ -4,16 +4,36 @@
 
 namespace rotagent::authz {
 
-void RpcCounters::SetOnChange(std::function<void()> on_change) {
+void RpcCounters::SetPublisher(std::function<void()> publish,
+                               std::chrono::milliseconds min_interval) {
   std::lock_guard lock(mu_);
-  on_change_ = std::move(on_change);
+  publish_ = std::move(publish);
+  min_interval_ = min_interval;
+}
+
+bool RpcCounters::TakePublish(bool force) {
+  if (!publish_ || !pending_) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_publish_ < min_interval_) return false;
+  pending_ = false;
+  last_publish_ = now;
+  return true;
+}
+
+void RpcCounters::Flush() {
+  std::function<void()> publish;
+  {
+    std::lock_guard lock(mu_);
+    if (TakePublish(true)) publish = publish_;
+  }
+  if (publish) publish();
 }
 
 void RpcCounters::Count(const std::string& method, bool accepted) {
   const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  std::function<void()> notify;
+  std::function<void()> publish;
   {
     std::lock_guard lock(mu_);
     RpcCount& c = counts_[method];
@@ -24,9 +44,10 @@ void RpcCounters::Count(const std::string& method, bool accepted) {
       ++c.rejects;
       c.last_reject_ns = now;
     }
-    notify = on_change_;
+    pending_ = true;
+    if (TakePublish(false)) publish = publish_;
   }
-  if (notify) notify();
+  if (publish) publish();
 }
 
 std::map<std::string, RpcCount> RpcCounters::Snapshot() const {

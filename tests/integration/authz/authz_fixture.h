@@ -42,7 +42,7 @@ class PolicyStream {
 };
 
 class AuthzTest : public CertzTest {
- protected:
+ public:
   void SetUp() override;
 
   std::unique_ptr<authzpb::Authz::Stub> Authz(const Identity& who) const;
