@@ -23,6 +23,11 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
          "certificate-revocation-list-bundle-created-on", "authentication-policy-version",
          "authentication-policy-created-on"});
     add(kOc, "/system/grpc-servers/grpc-server/config/", {"certificate-id"});
+    add(kOc, "/system/grpc-servers/grpc-server/authz-policy-counters/rpcs/rpc/", {"name"});
+    add(kOc, "/system/grpc-servers/grpc-server/authz-policy-counters/rpcs/rpc/state/",
+        {"name", "access-accepts", "access-rejects", "last-access-accept", "last-access-reject"});
+    add(kOc, "/system/aaa/authorization/state/",
+        {"grpc-authz-policy-version", "grpc-authz-policy-created-on"});
     add(kOc, "/system/aaa/authentication/users/user/state/",
         {"password-version", "password-created-on", "authorized-keys-list-version",
          "authorized-keys-list-created-on", "authorized-principals-list-version",
