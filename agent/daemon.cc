@@ -12,6 +12,10 @@
 #include <chrono>
 
 #include "agent/authz/authz_leaves.h"
+#include "agent/certz/profiles_kind.h"
+#include "agent/credentialz/accounts_kind.h"
+#include "agent/credentialz/ssh_host_kind.h"
+#include "agent/gnmi/gnmi_paths.h"
 #include "agent/log.h"
 #include "agent/net/connection_gate.h"
 #include "agent/net/fd_limit.h"
@@ -143,15 +147,12 @@ Status Daemon::Start() {
       });
   engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_),
                                             *journal_, domains_);
-  domains_[certz::kProfilesDomain] = {&store_->slots(), engine_.get()};
   accounts_ = std::make_unique<store::SlotStore>(config_.state_dir / "accounts", "account");
   ssh_ = std::make_unique<store::SlotStore>(config_.state_dir / "ssh", "ssh item");
   ROTAGENT_RETURN_IF_ERROR(accounts_->Init());
   ROTAGENT_RETURN_IF_ERROR(ssh_->Init());
   credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_, domains_,
                                                  CredentialzSettingsOf(config_));
-  domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};
-  domains_[credentialz::kSshDomain] = {ssh_.get(), &credz_->ssh_applier()};
   authz_store_ = std::make_unique<store::SlotStore>(config_.state_dir / "authz", "authz policy");
   ROTAGENT_RETURN_IF_ERROR(authz_store_->Init());
   authz_ = std::make_unique<authz::Engine>(*authz_store_, *journal_, domains_);
@@ -164,7 +165,8 @@ Status Daemon::Start() {
     if (reporter_) reporter_->Refresh();
   });
   ledger_->Load();
-  for (auto& [name, d] : domains_) d.observer = ledger_.get();
+  RegisterKinds();
+  for (auto& [name, d] : domains_) d.observer = ledger_.get();  // kinds' and authz's
   engine_->SetAdmission([this] { return admin_->Admit(); });
   credz_->SetAdmission([this] { return admin_->Admit(); });
   authz_->SetAdmission([this] { return admin_->Admit(); });
@@ -188,15 +190,9 @@ Status Daemon::Start() {
   // A profile bound with gNMI Set survives restarts; until then the configured one is served.
   auto bound = ReadFile(config_.state_dir / "grpc-server-profile");
   ROTAGENT_RETURN_IF_ERROR(identity_->Bind(bound.ok() ? *bound : config_.server_profile));
-  state::Sources sources{store_.get(),
-                         accounts_.get(),
-                         ssh_.get(),
-                         ledger_.get(),
-                         admin_.get(),
-                         platform_.get(),
-                         [this] { return identity_->Bound(); },
-                         [this](const std::string& id) { return Role(id); },
+  state::Sources sources{&kinds_, ledger_.get(), admin_.get(), platform_.get(),
                          config_.credentialz.accounts};
+  // authz reports through a hook until it is registered as a credential kind.
   sources.extra_leaves = [this](const state::ReportSettings& s) {
     return authz::AuthzLeaves(*authz_, s);
   };
@@ -272,6 +268,27 @@ Status Daemon::Start() {
   return Status::Ok();
 }
 
+// The credential kinds the agent rotates and reports. Each one's domain joins the transaction,
+// observed by the ledger; the reporter, the drift check and gNMI's schema read them.
+void Daemon::RegisterKinds() {
+  kinds_.push_back(certz::MakeProfilesKind(
+      {store_.get(), engine_.get(), platform_.get(), [this] { return identity_->Bound(); },
+       [this](const std::string& id) { return Role(id); },
+       [this] { return tls::ServedFingerprint(probe_host_, port_); }}));
+  kinds_.push_back(
+      credentialz::MakeAccountsKind(accounts_.get(), &credz_->account_applier(), platform_.get()));
+  kinds_.push_back(credentialz::MakeSshHostKind(ssh_.get(), &credz_->ssh_applier(), [this] {
+    platform::SshHostSink* ssh = platform_->SshHost();
+    return ssh ? ssh->AuthResults() : std::nullopt;
+  }));
+  std::vector<std::string> leaves;
+  for (const auto& k : kinds_) {
+    domains_[k.domain] = {k.store, k.applier, ledger_.get()};
+    for (auto& l : k.OcSchema()) leaves.push_back(std::move(l));
+  }
+  gnmi_service::SetKindLeaves(leaves);
+}
+
 Status Daemon::CheckBinding(const std::string& profile, const Caller& caller) const {
   ROTAGENT_RETURN_IF_ERROR(certz::ProfileStore::CheckProfileId(profile));
   if (!store_->Exists(profile)) return NotFound("profile '" + profile + "' does not exist");
@@ -312,10 +329,7 @@ void Daemon::CheckLoop() {
       std::lock_guard config_lock(mu_);
       return config_.state.check_interval_seconds;
     }();
-    state::CheckDrift({store_.get(), accounts_.get(), platform_.get(), ledger_.get(),
-                       [this] { return identity_->Bound(); },
-                       [this] { return tls::ServedFingerprint(probe_host_, port_); },
-                       [this](const std::string& id) { return Role(id); }});
+    state::CheckDrift(kinds_, *ledger_);
     reporter_->Refresh();  // expiry counts down with the wall clock
     lock.lock();
     check_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_; });

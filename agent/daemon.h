@@ -22,6 +22,7 @@
 #include "agent/credentialz/engine.h"
 #include "agent/gnmi/gnmi_service.h"
 #include "agent/state/admin_state.h"
+#include "agent/state/credential_kind.h"
 #include "agent/state/reporter.h"
 #include "agent/state/sync_ledger.h"
 #include "agent/state/tree.h"
@@ -48,6 +49,7 @@ class Daemon {
   Status CheckBinding(const std::string& profile, const Caller& caller) const;
   // Drift and expiry every state.check_interval, until Run() ends.
   void CheckLoop();
+  void RegisterKinds();
   void StopChecker();
   std::string Role(const std::string& profile) const;
   void ApplySettings(const Config& c);
@@ -58,6 +60,7 @@ class Daemon {
   std::unique_ptr<platform::Platform> platform_;
   std::unique_ptr<store::Journal> journal_;
   txn::Domains domains_;
+  state::Kinds kinds_;  // every credential kind, registered in Start
   std::unique_ptr<certz::ProfileStore> store_;
   std::unique_ptr<tls::ListenerIdentity> identity_;
   std::unique_ptr<certz::ListenerGuard> guard_;

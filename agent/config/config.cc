@@ -97,7 +97,7 @@ void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
   if (Status st = state::AdminState::Check(s.admin_state); !st.ok()) {
     r.Fail(At(n, "admin_state"), "state.admin_state", st.message());
   }
-  const std::string unit = r.Str(At(n, "created_on_unit"), "state.created_on_unit", "seconds");
+  const std::string unit = r.Str(At(n, "created_on_unit"), "state.created_on_unit", "nanoseconds");
   if (unit != "seconds" && unit != "nanoseconds") {
     r.Fail(At(n, "created_on_unit"), "state.created_on_unit",
            "must be 'seconds' (as sent) or 'nanoseconds'");

@@ -66,7 +66,7 @@ struct Config {
   // What the agent reports over gNMI, and how it watches what it reports.
   struct StateConfig {
     std::string admin_state = "enabled";  // enabled, disabled, maintenance, locked
-    bool created_on_ns = false;           // created-on leaves in ns instead of as sent
+    bool created_on_ns = true;            // created-on leaves in ns (the YANG), not as sent
     int check_interval_seconds = 60;      // drift and expiry check period
     int expiry_warning_days = 30;
     int expiry_critical_days = 7;
