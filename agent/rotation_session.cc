@@ -1,0 +1,41 @@
+#include "agent/rotation_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace rotagent {
+
+RotationSession::RotationSession(RotationGate::Hold hold, store::Journal& journal,
+                                 const txn::Domains& domains, SessionNames names)
+    : hold_(std::move(hold)), txn_(journal, domains, names.service), names_(std::move(names)) {}
+
+Status RotationSession::CheckOpen() const {
+  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
+  return Status::Ok();
+}
+
+Status RotationSession::Finalize() {
+  ROTAGENT_RETURN_IF_ERROR(CheckOpen());
+  if (!staged()) return FailedPrecondition(names_.nothing_staged);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = txn_.Commit();
+  if (s.ok()) {
+    // The commit's time, for operators and rotbench (bench/certz_scale.cc reads it).
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+    spdlog::info("{} committed in {:.2f} ms", names_.what, took.count());
+  }
+  return s;
+}
+
+void RotationSession::Rollback(const std::string& reason) {
+  hold_.Closing();
+  txn_.Rollback(reason);
+}
+
+Result<RotationGate::Hold> SessionGate::Admit(std::function<bool()> open) {
+  ROTAGENT_RETURN_IF_ERROR(admit_());
+  return gate_.Enter(std::move(open), busy_, busy_code_);
+}
+
+}  // namespace rotagent
