@@ -37,13 +37,15 @@ int Print(const Operation& op, const Options& o) {
             << Name(op.status) << "\nstarted " << RenderTime(op.start_time)
             << (op.end_time != 0 ? ", ended " + RenderTime(op.end_time) : "") << "\n";
   if (!op.error.empty()) std::cout << op.error << "\n";
-  std::vector<std::vector<std::string>> rows = {{"DEVICE", "STATUS", "SECONDS", "DETAIL"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"DEVICE", "STATUS", "SECONDS", "TRIES", "DETAIL"}};
   for (const auto& d : op.devices) {
     char secs[16] = "";
     if (d.status == DeviceState::kSucceeded || d.status == DeviceState::kFailed) {
       snprintf(secs, sizeof secs, "%.1f", d.seconds);
     }
-    rows.push_back({d.device, std::string(Name(d.status)), secs, d.detail});
+    rows.push_back({d.device, std::string(Name(d.status)), secs,
+                    d.attempts > 0 ? std::to_string(d.attempts) : "", d.detail});
   }
   PrintTable(rows);
   return ExitFor(op);
