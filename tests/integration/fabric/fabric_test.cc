@@ -69,9 +69,9 @@ class FabricTest : public ::testing::Test {
   // Without a private /etc the agent shares the test's accounts, as a local sshd does.
   void AddAgent(const std::string& name, const std::map<std::string, std::string>& env = {},
                 bool private_etc = true) {
-    AddAgent(name, AgentSpec{env, private_etc});
+    AddAgentWith(name, AgentSpec{env, private_etc});
   }
-  void AddAgent(const std::string& name, const AgentSpec& spec) {
+  void AddAgentWith(const std::string& name, const AgentSpec& spec) {
     const fs::path d = dir_ / name;
     fs::create_directories(d);
     const Identity id = MakeServer(ca_, name + "-bootstrap");
@@ -384,7 +384,7 @@ std::vector<std::string> Names(const json& list) {
 TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown) {
   AddAgent("sw1");
   AddAgent("sw2");
-  AddAgent("maint", AgentSpec{.extra = "state: {admin_state: maintenance}\n"});
+  AddAgentWith("maint", AgentSpec{.extra = "state: {admin_state: maintenance}\n"});
   const fs::path eos = dir_ / "eos-switch";
   fs::create_directories(eos);
   EmulatorProcess eapi({EAPI_EMULATOR_PATH, "--socket", (eos / "eapi.sock").string(), "--state",
@@ -409,10 +409,10 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
             0)
       << out;
   ASSERT_EQ(out.find("error"), std::string::npos) << out;
-  AddAgent("eos1", AgentSpec{.private_etc = false,
-                             .extra = "platform:\n  kind: eos\n  eos: {socket: " +
-                                      (eos / "eapi.sock").string() +
-                                      ", commit_timer: 400, login_proof: readback}\n"});
+  AddAgentWith("eos1", AgentSpec{.private_etc = false,
+                                 .extra = "platform:\n  kind: eos\n  eos: {socket: " +
+                                          (eos / "eapi.sock").string() +
+                                          ", commit_timer: 400, login_proof: readback}\n"});
   const fs::path db = dir_ / "ngcs.db";
   std::ofstream(db)
       << json{{"users",
@@ -420,12 +420,12 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
                 {{"id", "users-2"}, {"username", "tsadmin"}, {"hashed_password", ""}}}},
               {"services", {{"https", {{"cert", ""}, {"private_key", ""}}}}}}
              .dump(2);
-  AddAgent("ts1", AgentSpec{.env = {{"OGCLI_EMULATOR_DB", db.string()}},
-                            .private_etc = false,
-                            .accounts = "[{name: tsadmin, role: TerminalServer}]",
-                            .extra = "platform:\n  kind: opengear\n  opengear: {ogcli: " +
-                                     std::string(OGCLI_EMULATOR_PATH) +
-                                     ", config_db: " + db.string() + ", login_proof: readback}\n"});
+  AddAgentWith("ts1", AgentSpec{.env = {{"OGCLI_EMULATOR_DB", db.string()}},
+                                .private_etc = false,
+                                .accounts = "[{name: tsadmin, role: TerminalServer}]",
+                                .extra = "platform:\n  kind: opengear\n  opengear: {ogcli: " +
+                                         std::string(OGCLI_EMULATOR_PATH) + ", config_db: " +
+                                         db.string() + ", login_proof: readback}\n"});
   AddAgent("down");
   Get("down").process->Stop();
   {
@@ -552,9 +552,9 @@ TEST_F(FabricTest, TransientErrorsAreRetriedPermanentOnesAreNot) {
   AddAgent("flaky");
   AddAgent("steady");
   // Takes only yescrypt hashes: rotctl's sha512-crypt is refused, and retrying cannot help.
-  AddAgent("strict", AgentSpec{.accounts = std::string("[{name: ") + kAccount +
-                                           ", role: Admin}]\n  password_hash_policy: "
-                                           "{allowed_methods: [yescrypt]}"});
+  AddAgentWith("strict", AgentSpec{.accounts = std::string("[{name: ") + kAccount +
+                                               ", role: Admin}]\n  password_hash_policy: "
+                                               "{allowed_methods: [yescrypt]}"});
   // Pre-flight is the flaky device's first connection; the two after it are reset.
   TcpProxy flaky_link(Get("flaky").port, [](int n) {
     return n == 2 || n == 3 ? TcpProxy::Action::kReset : TcpProxy::Action::kForward;
