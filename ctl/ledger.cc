@@ -33,22 +33,26 @@ class FileLock {
 LedgerData FromJson(const nlohmann::json& j) {
   LedgerData l;
   l.last_operation = j.value("lastOperation", "");
-  for (const auto& [name, d] : j.value("devices", nlohmann::json::object()).items()) {
+  // items() iterates in place: every object it walks is bound to a name first.
+  const nlohmann::json devices = j.value("devices", nlohmann::json::object());
+  for (const auto& [name, d] : devices.items()) {
     DeviceEntry& e = l.devices[name];
     e.last_seen = d.value("lastSeen", int64_t{0});
     e.last_error = d.value("lastError", "");
-    for (const auto& [cred, c] : d.value("credentials", nlohmann::json::object()).items()) {
+    const nlohmann::json credentials = d.value("credentials", nlohmann::json::object());
+    for (const auto& [cred, c] : credentials.items()) {
       e.credentials[cred] = {c.value("wanted", ""), c.value("acknowledged", ""),
                              c.value("acknowledgedAt", int64_t{0}), c.value("resync", false)};
     }
   }
+  const nlohmann::json history = j.value("history", nlohmann::json::object());
   for (const CredentialClass cls : {CredentialClass::kCertificates, CredentialClass::kPasswords}) {
-    const auto h = j.value("history", nlohmann::json::object())
-                       .value(std::string(Name(cls)), nlohmann::json::object());
+    const nlohmann::json h = history.value(std::string(Name(cls)), nlohmann::json::object());
     if (h.empty()) continue;
     ClassHistory& out = l.history[cls];
     out.last_operation = h.value("lastOperation", "");
-    for (const auto& [name, d] : h.value("devices", nlohmann::json::object()).items()) {
+    const nlohmann::json outcomes = h.value("devices", nlohmann::json::object());
+    for (const auto& [name, d] : outcomes.items()) {
       const auto state = ParseDeviceState(d.value("state", ""));
       if (!state) continue;
       out.devices[name] = {*state, d.value("operation", ""), d.value("detail", "")};

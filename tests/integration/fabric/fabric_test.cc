@@ -387,8 +387,11 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
   AddAgentWith("maint", AgentSpec{.extra = "state: {admin_state: maintenance}\n"});
   const fs::path eos = dir_ / "eos-switch";
   fs::create_directories(eos);
-  EmulatorProcess eapi({EAPI_EMULATOR_PATH, "--socket", (eos / "eapi.sock").string(), "--state",
-                        (eos / "state").string()});
+  // A unix socket's path must fit in 108 bytes: not under the test's long directory.
+  const fs::path socket =
+      fs::temp_directory_path() / ("eapi-" + std::to_string(getpid()) + ".sock");
+  EmulatorProcess eapi(
+      {EAPI_EMULATOR_PATH, "--socket", socket.string(), "--state", (eos / "state").string()});
   // The switch has the Admin account, with a password of its own.
   const std::string setup = json{
       {"jsonrpc", "2.0"},
@@ -403,16 +406,16 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
               std::string(86, 'a'),
           "commit"}}}}}.dump();
   std::string out;
-  ASSERT_EQ(RunCommand({"curl", "-sf", "--unix-socket", (eos / "eapi.sock").string(), "-d", setup,
+  ASSERT_EQ(RunCommand({"curl", "-sf", "--unix-socket", socket.string(), "-d", setup,
                         "http://localhost/command-api"},
                        "", &out),
             0)
       << out;
   ASSERT_EQ(out.find("error"), std::string::npos) << out;
-  AddAgentWith("eos1", AgentSpec{.private_etc = false,
-                                 .extra = "platform:\n  kind: eos\n  eos: {socket: " +
-                                          (eos / "eapi.sock").string() +
-                                          ", commit_timer: 400, login_proof: readback}\n"});
+  AddAgentWith("eos1",
+               AgentSpec{.private_etc = false,
+                         .extra = "platform:\n  kind: eos\n  eos: {socket: " + socket.string() +
+                                  ", commit_timer: 400, login_proof: readback}\n"});
   const fs::path db = dir_ / "ngcs.db";
   std::ofstream(db)
       << json{{"users",
@@ -464,11 +467,13 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
     }
   }
   std::map<std::string, std::string> sw1, sw2;
-  for (const auto& c : RotctlJson({"device", "show", "sw1"}, 0)["certificateRotationStatus"]) {
+  const json shown1 = RotctlJson({"device", "show", "sw1"}, 0);
+  for (const auto& c : shown1["certificateRotationStatus"]) {
     sw1[c["certificateArchiveReference"]["certificateName"]] =
         c["certificateArchiveReference"]["certificateVersion"];
   }
-  for (const auto& c : RotctlJson({"device", "show", "sw2"}, 0)["certificateRotationStatus"]) {
+  const json shown2 = RotctlJson({"device", "show", "sw2"}, 0);
+  for (const auto& c : shown2["certificateRotationStatus"]) {
     sw2[c["certificateArchiveReference"]["certificateName"]] =
         c["certificateArchiveReference"]["certificateVersion"];
   }
@@ -613,7 +618,8 @@ TEST_F(FabricTest, LabKitRunsGreenTwentyTimesInARow) {
     const bool ok = rc == 0 && out.find("7 passed, 0 failed, 0 skipped") != std::string::npos;
     EXPECT_TRUE(ok) << "run " << run << ":\n" << out;
     passed += ok ? 1 : 0;
-    for (const auto& c : RotctlJson({"device", "show", "lab1"}, 0)["certificateRotationStatus"]) {
+    const json shown3 = RotctlJson({"device", "show", "lab1"}, 0);
+    for (const auto& c : shown3["certificateRotationStatus"]) {
       if (c["certificateArchiveReference"]["certificateName"] == "gnsi") {
         labels.insert(c["certificateArchiveReference"]["certificateVersion"].get<std::string>());
       }
