@@ -6,6 +6,7 @@
 
 #include "common/status.h"
 #include "ctl/inventory.h"
+#include "ctl/operation_kind.h"
 
 namespace rotagent::ctl {
 
@@ -21,6 +22,7 @@ struct Options {
   std::string output = "table";
   int concurrency = 16;
   bool wait = false;
+  bool strict = false;  // rotations and resyncs: refuse when any device fails pre-flight
   std::string within = "30d";
   int take = 0;  // 0: all
   int days = 3650;
@@ -42,7 +44,7 @@ int CaCommand(const Inventory& inv, const Options& o);
 int DeviceShow(const Inventory& inv, const Options& o);
 int FabricShow(const Inventory& inv, const Options& o);
 int ExpiryReport(const Inventory& inv, const Options& o);
-int StartOperation(const Inventory& inv, const Options& o, const std::string& kind,
+int StartOperation(const Inventory& inv, const Options& o, OperationKind kind,
                    const std::string& device);
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
