@@ -417,11 +417,16 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
                          .extra = "platform:\n  kind: eos\n  eos: {socket: " + socket.string() +
                                   ", commit_timer: 400, login_proof: readback}\n"});
   const fs::path db = dir_ / "ngcs.db";
+  // A box holds hashes (an empty or masked one could not be put back on a rollback, and the
+  // adapter refuses a readback-proven change then) and its HTTPS key under csr.private_key.
+  const std::string initial_hash =
+      "$6$fabrictest$/"
+      "3gCwnuEiGXxj3fE95G1soDhT7Wfw5X1LNMHTMxpriF7nVjLpD.QLp13FwILgxoxPCnDyewTt8cmYYtbSYN6K/";
   std::ofstream(db)
       << json{{"users",
-               {{{"id", "users-1"}, {"username", "root"}, {"hashed_password", ""}},
-                {{"id", "users-2"}, {"username", "tsadmin"}, {"hashed_password", ""}}}},
-              {"services", {{"https", {{"cert", ""}, {"private_key", ""}}}}}}
+               {{{"id", "users-1"}, {"username", "root"}, {"hashed_password", initial_hash}},
+                {{"id", "users-2"}, {"username", "tsadmin"}, {"hashed_password", initial_hash}}}},
+              {"services", {{"https", {{"cert", ""}, {"csr", {{"private_key", ""}}}}}}}}
              .dump(2);
   AddAgentWith("ts1", AgentSpec{.env = {{"OGCLI_EMULATOR_DB", db.string()}},
                                 .private_etc = false,
@@ -492,7 +497,7 @@ TEST_F(FabricTest, MixedFabricFollowsEachDevicesPlanAndCountsDevicesThatAreDown)
   ts = RotctlJson({"device", "show", "ts1"}, 0);
   ASSERT_EQ(ts["secretRotationStatus"].size(), 1u) << ts.dump();
   EXPECT_EQ(ts["secretRotationStatus"][0]["secretArchiveReference"]["secretName"], "tsadmin");
-  EXPECT_NE(json::parse(ReadText(db))["users"][1]["hashed_password"], "");
+  EXPECT_NE(json::parse(ReadText(db))["users"][1]["hashed_password"], initial_hash);
   json eos1 = RotctlJson({"device", "show", "eos1"}, 0);
   ASSERT_EQ(eos1["secretRotationStatus"].size(), 1u) << eos1.dump();
   EXPECT_EQ(eos1["secretRotationStatus"][0]["secretArchiveReference"]["secretVersion"], "v1");
