@@ -37,8 +37,7 @@ int Print(const Operation& op, const Options& o) {
             << Name(op.status) << "\nstarted " << RenderTime(op.start_time)
             << (op.end_time != 0 ? ", ended " + RenderTime(op.end_time) : "") << "\n";
   if (!op.error.empty()) std::cout << op.error << "\n";
-  std::vector<std::vector<std::string>> rows = {
-      {"DEVICE", "STATUS", "SECONDS", "TRIES", "DETAIL"}};
+  std::vector<std::vector<std::string>> rows = {{"DEVICE", "STATUS", "SECONDS", "TRIES", "DETAIL"}};
   for (const auto& d : op.devices) {
     char secs[16] = "";
     if (d.status == DeviceState::kSucceeded || d.status == DeviceState::kFailed) {
