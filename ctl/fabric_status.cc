@@ -27,6 +27,7 @@ std::map<std::string, Answer> AskEnabled(const Inventory& inv, int concurrency) 
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   const int n = std::max(1, std::min(concurrency, static_cast<int>(asked.size())));
+  workers.reserve(n);
   for (int w = 0; w < n; ++w) {
     workers.emplace_back([&] {
       for (size_t i; (i = next++) < asked.size();) {

@@ -108,6 +108,7 @@ std::map<std::string, std::vector<std::string>> Preflight(const Inventory& inv,
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   const int n = std::max(1, std::min(concurrency, static_cast<int>(devices.size())));
+  workers.reserve(n);
   for (int w = 0; w < n; ++w) {
     workers.emplace_back([&] {
       for (size_t i; (i = next++) < devices.size();) {
