@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "ctl/parallel.h"
 #include "ctl/secret_store.h"
 
 namespace rotagent::ctl {
@@ -24,28 +25,19 @@ std::map<std::string, Answer> AskEnabled(const Inventory& inv, int concurrency) 
   }
   std::map<std::string, Answer> out;
   std::mutex mu;
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  const int n = std::max(1, std::min(concurrency, static_cast<int>(asked.size())));
-  workers.reserve(n);
-  for (int w = 0; w < n; ++w) {
-    workers.emplace_back([&] {
-      for (size_t i; (i = next++) < asked.size();) {
-        const Device& d = *asked[i];
-        auto link = AgentLink::Open(inv, d);
-        auto status =
-            link.ok() ? FetchDeviceStatus(*link, d.name) : Result<DeviceStatus>(link.status());
-        const std::lock_guard lock(mu);
-        Answer& a = out[d.name];
-        if (status.ok()) {
-          a.status = std::move(*status);
-        } else {
-          a.error = status.status().message();
-        }
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
+  ForEachConcurrently(asked.size(), concurrency, [&](size_t i) {
+    const Device& d = *asked[i];
+    auto link = AgentLink::Open(inv, d);
+    auto status =
+        link.ok() ? FetchDeviceStatus(*link, d.name) : Result<DeviceStatus>(link.status());
+    const std::lock_guard lock(mu);
+    Answer& a = out[d.name];
+    if (status.ok()) {
+      a.status = std::move(*status);
+    } else {
+      a.error = status.status().message();
+    }
+  });
   return out;
 }
 

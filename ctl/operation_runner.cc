@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ctl/ledger.h"
+#include "ctl/parallel.h"
 #include "ctl/progress.h"
 #include "ctl/retry.h"
 
@@ -35,44 +36,35 @@ Operation RunOperation(Operation op, const Inventory& inv, int concurrency, cons
   (void)log.Save(op);
   SaveHistory(inv, op);
   Progress display(pending.size(), progress);
-  std::atomic<size_t> next{0};
-  const int n = std::max(1, std::min(concurrency, static_cast<int>(pending.size())));
-  std::vector<std::thread> workers;
-  workers.reserve(n);
-  for (int w = 0; w < n; ++w) {
-    workers.emplace_back([&] {
-      for (size_t k; (k = next++) < pending.size();) {
-        const size_t i = pending[k];
-        std::string name;
-        {
-          std::lock_guard lock(mu);
-          op.devices[i].status = DeviceState::kInProgress;
-          name = op.devices[i].device;
-        }
-        display.Started();
-        const auto start = std::chrono::steady_clock::now();
-        const Device* device = inv.Find(name);
-        int tries = 0;
-        Status s = device != nullptr
-                       ? WithRetries(
-                             inv.retry, [&](int attempt) { return task(*device, attempt); }, &tries)
-                       : NotFound("device " + name + " left the inventory");
-        if (!s.ok() && tries > 1) {
-          s = Status(s.code(), s.message() + " (after " + std::to_string(tries) + " tries)");
-        }
-        const double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        display.Finished(name, s.ok(), secs, s.message());
-        std::lock_guard lock(mu);
-        op.devices[i].status = s.ok() ? DeviceState::kSucceeded : DeviceState::kFailed;
-        op.devices[i].detail = s.ok() ? "" : s.message();
-        op.devices[i].seconds = secs;
-        op.devices[i].attempts = tries;
-        (void)log.Save(op);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
+  ForEachConcurrently(pending.size(), concurrency, [&](size_t k) {
+    const size_t i = pending[k];
+    std::string name;
+    {
+      std::lock_guard lock(mu);
+      op.devices[i].status = DeviceState::kInProgress;
+      name = op.devices[i].device;
+    }
+    display.Started();
+    const auto start = std::chrono::steady_clock::now();
+    const Device* device = inv.Find(name);
+    int tries = 0;
+    Status s = device != nullptr
+                   ? WithRetries(
+                         inv.retry, [&](int attempt) { return task(*device, attempt); }, &tries)
+                   : NotFound("device " + name + " left the inventory");
+    if (!s.ok() && tries > 1) {
+      s = Status(s.code(), s.message() + " (after " + std::to_string(tries) + " tries)");
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    display.Finished(name, s.ok(), secs, s.message());
+    std::lock_guard lock(mu);
+    op.devices[i].status = s.ok() ? DeviceState::kSucceeded : DeviceState::kFailed;
+    op.devices[i].detail = s.ok() ? "" : s.message();
+    op.devices[i].seconds = secs;
+    op.devices[i].attempts = tries;
+    (void)log.Save(op);
+  });
   display.Done();
   size_t ok = 0, failed = 0;
   for (const auto& d : op.devices) {

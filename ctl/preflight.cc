@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ctl/agent_link.h"
+#include "ctl/parallel.h"
 #include "ctl/retry.h"
 
 namespace rotagent::ctl {
@@ -105,21 +106,12 @@ std::map<std::string, std::vector<std::string>> Preflight(const Inventory& inv,
                                                           CredentialClass what, int concurrency) {
   std::map<std::string, std::vector<std::string>> out;
   std::mutex mu;
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  const int n = std::max(1, std::min(concurrency, static_cast<int>(devices.size())));
-  workers.reserve(n);
-  for (int w = 0; w < n; ++w) {
-    workers.emplace_back([&] {
-      for (size_t i; (i = next++) < devices.size();) {
-        auto reasons = Check(inv, *devices[i], what);
-        if (reasons.empty()) continue;
-        const std::lock_guard lock(mu);
-        out[devices[i]->name] = std::move(reasons);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
+  ForEachConcurrently(devices.size(), concurrency, [&](size_t i) {
+    auto reasons = Check(inv, *devices[i], what);
+    if (reasons.empty()) return;
+    const std::lock_guard lock(mu);
+    out[devices[i]->name] = std::move(reasons);
+  });
   return out;
 }
 
