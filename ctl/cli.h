@@ -26,7 +26,11 @@ struct Options {
   int days = 3650;
   std::string name;
   std::string account, ssh_address, profile, report;  // validate
-  int lock_fd = -1;  // internal: the fabric lock handed to a background runner
+  int lock_fd = -1;      // internal: the fabric lock handed to a background runner
+  int version = 0;       // secrets show: 0 is the current version
+  std::string to;        // secrets show: a new 0600 file instead of the terminal
+  std::string device;    // archive list
+  bool dry_run = false;  // secrets purge
   std::vector<std::string> args;
   bool json() const { return output == "json"; }
 };
@@ -46,5 +50,7 @@ int StartOperation(const Inventory& inv, const Options& o, const std::string& ki
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
 int ValidateCommand(const Inventory& inv, const Options& o);
+int SecretsCommand(const Inventory& inv, const Options& o);
+int ArchiveCommand(const Inventory& inv, const Options& o);
 
 }  // namespace rotagent::ctl

@@ -1,10 +1,31 @@
 // rotctl device show NAME
 #include <iostream>
 
+#include "ctl/archive.h"
 #include "ctl/cli.h"
 #include "ctl/device_status.h"
 
 namespace rotagent::ctl {
+namespace {
+
+// A certificate chain's archive reference names the archive entry rotctl made when it issued
+// that version (the newest, after a resync re-issued it).
+void ReferenceArchive(const Inventory& inv, const DeviceStatus& status, nlohmann::json& j) {
+  const Archive archive(inv.state_dir, inv.pki.archive.keep_versions);
+  size_t k = 0;
+  for (const auto& c : status.credentials) {
+    if (c.name.rfind("profiles/", 0) != 0) continue;
+    auto& ref = j["certificateRotationStatus"][k++]["certificateArchiveReference"];
+    const std::string profile = ref.value("certificateName", "");
+    if (c.name != "profiles/" + profile + "/chain" || c.version.empty()) continue;
+    auto entries = archive.Find(status.device, profile, c.version);
+    if (!entries.ok()) continue;
+    ref["archiveEntry"] = Archive::Reference(status.device, profile, c.version);
+    ref["sha256Fingerprint"] = entries->front().fingerprint;
+  }
+}
+
+}  // namespace
 
 int DeviceShow(const Inventory& inv, const Options& o) {
   const auto* device = inv.Find(o.args[2]);
@@ -16,6 +37,7 @@ int DeviceShow(const Inventory& inv, const Options& o) {
   if (o.json()) {
     auto j = DeviceStatusJson(*status);
     j["adminState"] = device->admin_state;
+    ReferenceArchive(inv, *status, j);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }

@@ -7,7 +7,7 @@
 #include "ctl/fabric_status.h"
 #include "ctl/fabric_versions.h"
 #include "ctl/guardrails.h"
-#include "ctl/lab_ca.h"
+#include "ctl/issuer.h"
 #include "ctl/secret_store.h"
 
 namespace rotagent::ctl {
@@ -23,14 +23,14 @@ bool IsResync(const std::string& kind) { return kind.rfind("Resync", 0) == 0; }
 Status NewVersions(const Inventory& inv, const FabricTarget& target, const FabricStatus& status,
                    Operation& op) {
   if (IsCertificates(op.kind)) {
-    ROTAGENT_RETURN_IF_ERROR(LabCa::Load(inv.ca_dir).status());
+    ROTAGENT_RETURN_IF_ERROR(OpenSigner(inv).status());
     const int version = target.certificate_version + 1;
     ROTAGENT_RETURN_IF_ERROR(SaveCertificateVersion(inv, version));
     op.certificate_version = VersionLabel(version);
     return Status::Ok();
   }
   ROTAGENT_RETURN_IF_ERROR(CheckPasswordSets(inv, status));
-  SecretStore secrets(inv.state_dir / "secrets");
+  SecretStore secrets = SecretStore::For(inv);
   for (const auto& p : inv.password_profiles) {
     auto v = secrets.AddGenerated(p.name);
     if (!v.ok()) return v.status();
@@ -119,16 +119,16 @@ Result<Submitted> Submit(const Inventory& inv, const OperationRequest& req) {
 Result<DeviceTask> MakeTask(const Inventory& inv, const Operation& op) {
   const bool force = IsResync(op.kind);
   if (IsCertificates(op.kind)) {
-    auto ca = LabCa::Load(inv.ca_dir);
-    if (!ca.ok()) return ca.status();
+    auto issuer = Issuer::Open(inv, op.id);
+    if (!issuer.ok()) return issuer.status();
     auto trust = ReadFile(inv.trust_bundle);
     if (!trust.ok()) return trust.status().WithContext("trust_bundle");
-    auto shared = std::make_shared<LabCa>(std::move(*ca));
-    CertificatePush push{&inv, shared.get(), shared->cert_pem() + *trust, op.certificate_version,
+    std::shared_ptr<Issuer> shared = *issuer;
+    CertificatePush push{&inv, shared.get(), shared->roots_pem() + *trust, op.certificate_version,
                          force};
     return DeviceTask([shared, push](const Device& d) { return PushCertificates(push, d); });
   }
-  const SecretStore secrets(inv.state_dir / "secrets");
+  const SecretStore secrets = SecretStore::For(inv);
   std::vector<AccountPassword> passwords;
   for (const auto& p : inv.password_profiles) {
     const auto v = op.password_versions.find(p.name);

@@ -39,7 +39,7 @@ Result<FabricTarget> LoadTarget(const Inventory& inv) {
       return Internal((inv.state_dir / "certificate-version").string() + " is damaged");
     }
   }
-  const SecretStore secrets(inv.state_dir / "secrets");
+  const SecretStore secrets = SecretStore::For(inv);
   for (const auto& p : inv.password_profiles) {
     auto v = secrets.Current(p.name);
     if (!v.ok()) return v.status();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/pki_config.h"
 
 namespace rotagent::ctl {
 
@@ -45,6 +46,7 @@ struct Inventory {
   std::string upgrade_status = "none";  // none | in-progress | failed
   int max_password_versions = 2;
   std::vector<Device> devices;
+  PkiConfig pki;  // signer, secret store and archive (ctl/pki_config.h)
   std::string source;
 
   const Device* Find(const std::string& name) const;
