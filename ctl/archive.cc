@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <tuple>
 #include <map>
+#include <tuple>
 
 #include "common/atomic_file.h"
 #include "common/x509.h"

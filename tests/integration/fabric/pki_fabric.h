@@ -9,11 +9,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <stdexcept>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
