@@ -53,6 +53,7 @@ Result<std::vector<RetentionPlan>> PlanRetention(const Inventory& inv, const Sec
   };
   std::vector<std::thread> workers;
   const int n = std::max(1, std::min(concurrency, static_cast<int>(inv.devices.size())));
+  workers.reserve(n);
   for (int w = 0; w < n; ++w) workers.emplace_back(work);
   for (auto& w : workers) w.join();
   if (!unasked.empty()) {
