@@ -145,7 +145,8 @@ Status PushProfile(const CertificatePush& push, const CertificateProfile& profil
       device.name, profile.id, push.version);
   if (!leaf.ok()) return leaf.status();
   if (!rw->Write(Upload(push, profile.id, *leaf)) || !rw->Read(&resp)) {
-    return rw.Error(what + " (upload)");
+    Status s = rw.Error(what + " (upload)");
+    return push.accept_existing && s.code() == Code::kAlreadyExists ? Status::Ok() : s;
   }
   if (profile.role == "server") {
     // On failure the stream is cancelled when ctx goes, and the agent rolls back.
@@ -176,7 +177,8 @@ Status PushCertificates(const CertificatePush& push, const Device& device) {
   auto link = AgentLink::Open(*push.inv, device);
   if (!link.ok()) return link.status();
   std::vector<std::pair<std::string, std::string>> expected;
-  for (const auto& profile : push.inv->certificate_profiles) {
+  const auto profiles = push.profiles ? *push.profiles : push.inv->PlanFor(device).certificates;
+  for (const auto& profile : profiles) {
     ROTAGENT_RETURN_IF_ERROR(PushProfile(push, profile, device, *link));
     expected.emplace_back("profiles/" + profile.id + "/chain", push.version);
   }
@@ -184,7 +186,8 @@ Status PushCertificates(const CertificatePush& push, const Device& device) {
 }
 
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
-                     bool force_overwrite, const Device& device, bool drop_before_finalize) {
+                     bool force_overwrite, const Device& device, bool drop_before_finalize,
+                     bool accept_existing) {
   auto link = AgentLink::Open(inv, device);
   if (!link.ok()) return link.status();
   Stream<grpc::ClientReaderWriter<cz::RotateAccountCredentialsRequest,
@@ -208,7 +211,12 @@ Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& p
   }
   cz::RotateAccountCredentialsResponse resp;
   const std::string what = "credentialz RotateAccountCredentials";
-  if (!rw->Write(req) || !rw->Read(&resp)) return rw.Error(what);
+  if (!rw->Write(req) || !rw->Read(&resp)) {
+    Status s = rw.Error(what);
+    if (accept_existing && s.code() == Code::kAlreadyExists)
+      return ReadBack(*link, device, expected);
+    return s;
+  }
   if (drop_before_finalize) return Status(Code::kAborted, "dropped before Finalize");
   cz::RotateAccountCredentialsRequest fin;
   fin.mutable_finalize();

@@ -5,8 +5,9 @@
 #include <mutex>
 #include <thread>
 
+#include "ctl/agent_link.h"
 #include "ctl/device_status.h"
-#include "ctl/operation_runner.h"
+#include "ctl/ledger.h"
 
 namespace rotagent::ctl {
 
@@ -20,7 +21,26 @@ Result<std::vector<RetentionPlan>> PlanRetention(const Inventory& inv, const Sec
     plan.current = *current;
     plans.push_back(std::move(plan));
   }
-  const FabricHistory history = LoadHistory(inv);
+  auto ledger = Ledger(inv.state_dir).Load();
+  if (!ledger.ok()) return ledger.status();
+  // Whether rotctl has sent the device passwords: the ledger's password history names it, or it
+  // acknowledged one of the store's labels. Such a device may hold any stored version.
+  const auto reached = [&l = *ledger](const std::string& device) {
+    const auto h = l.history.find(CredentialClass::kPasswords);
+    if (h != l.history.end()) {
+      const auto r = h->second.devices.find(device);
+      if (r != h->second.devices.end() &&
+          (r->second.state == DeviceState::kSucceeded || r->second.state == DeviceState::kFailed)) {
+        return true;
+      }
+    }
+    const auto e = l.devices.find(device);
+    if (e == l.devices.end()) return false;
+    for (const auto& [cred, c] : e->second.credentials) {
+      if (cred.rfind("accounts/", 0) == 0 && ParseVersionLabel(c.acknowledged) > 0) return true;
+    }
+    return false;
+  };
   std::mutex mu;
   std::vector<std::string> unasked;
   std::atomic<size_t> next{0};
@@ -33,7 +53,7 @@ Result<std::vector<RetentionPlan>> PlanRetention(const Inventory& inv, const Sec
       std::lock_guard lock(mu);
       if (!status.ok()) {
         // Never reached by rotctl: it holds none of the store's versions.
-        if (history.outcomes.count(d.name) != 0) unasked.push_back(d.name);
+        if (reached(d.name)) unasked.push_back(d.name);
         continue;
       }
       for (size_t k = 0; k < plans.size(); ++k) {

@@ -9,6 +9,7 @@
 #include "agent/authz/authorizer.h"
 #include "agent/certz/engine.h"
 #include "agent/rotate_stream.h"
+#include "agent/rotate_stream_loop.h"
 #include "gnsi/certz/v1/certz.grpc.pb.h"
 
 namespace rotagent::certz {
@@ -42,6 +43,9 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
  private:
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
+  // One request of a Rotate stream on `rot`'s profile.
+  static StreamStep<gnsi::certz::v1::RotateCertificateResponse> Handle(
+      Rotation& rot, gnsi::certz::v1::RotateCertificateRequest& req);
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;

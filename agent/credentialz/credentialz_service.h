@@ -8,6 +8,7 @@
 #include "agent/authz/authorizer.h"
 #include "agent/credentialz/engine.h"
 #include "agent/rotate_stream.h"
+#include "agent/rotate_stream_loop.h"
 #include "gnsi/credentialz/v1/credentialz.grpc.pb.h"
 
 namespace rotagent::credentialz {
@@ -38,6 +39,11 @@ class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Serv
  private:
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
+  // One request of a RotateAccountCredentials / RotateHostParameters stream.
+  static StreamStep<gnsi::credentialz::v1::RotateAccountCredentialsResponse> HandleAccount(
+      Rotation& rot, gnsi::credentialz::v1::RotateAccountCredentialsRequest& req);
+  static StreamStep<gnsi::credentialz::v1::RotateHostParametersResponse> HandleHost(
+      Rotation& rot, gnsi::credentialz::v1::RotateHostParametersRequest& req);
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;

@@ -224,7 +224,7 @@ TEST_F(Pkcs11Test, TokenSignsAndTheCaKeyNeverLeavesIt) {
 TEST_F(PkiTest, SecretStoreHoldsNoPlaintextAndPurgesOnlyWhatNoDeviceHolds) {
   AddAgent("leaf1");
   AddAgent("leaf2");
-  WriteInventory("secrets: {keep_older: 0}\n");
+  WriteInventory("secrets: {keep_older: 0}\n", /*parked=*/false);
   std::vector<std::string> passwords;
   std::string out;
   for (int v = 1; v <= 3; ++v) {
