@@ -1,13 +1,14 @@
 #include "ctl/archive.h"
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 #include <map>
 #include <tuple>
 
 #include "common/atomic_file.h"
 #include "common/x509.h"
-#include "ctl/secret_store.h"
+#include "ctl/fabric_versions.h"
 
 namespace rotagent::ctl {
 namespace fs = std::filesystem;
@@ -46,20 +47,38 @@ Result<ArchiveEntry> Parse(const fs::path& file) {
   e.not_after = j.value("notAfterEpoch", int64_t{0});
   e.issued_at = j.value("issuedAtEpoch", int64_t{0});
   e.chain_pem = j.value("chain", "");
+  e.not_installed = j.value("notInstalled", "");
   return e;
 }
 
-// Entries of one device's profile by version, oldest first: "v2" before "v10"; labels that are
-// not rotctl's vN (the lab kit's) sort before those.
-std::map<std::pair<int, std::string>, std::vector<fs::path>> ByVersion(
-    const fs::path& profile_dir) {
-  std::map<std::pair<int, std::string>, std::vector<fs::path>> out;
+// <version>-<the fingerprint's first 16 hex digits>.json
+fs::path EntryFile(const fs::path& profile_dir, const std::string& version,
+                   std::string fingerprint) {
+  fingerprint.erase(std::remove(fingerprint.begin(), fingerprint.end(), ':'), fingerprint.end());
+  return profile_dir / (version + "-" + fingerprint.substr(0, 16) + ".json");
+}
+
+// Where a label sorts: by the fabric intent it carries, then by resync ("v3" before "v3-r1"
+// before "v3-r10" before "v4"); labels not rotctl's (the lab kit's) sort before those.
+using VersionOrder = std::tuple<int, int, std::string>;
+VersionOrder OrderOf(const std::string& label) {
+  const int intent = IntentOf(label);
+  int resync = 0;
+  if (const size_t dash = label.find("-r"); intent > 0 && dash != std::string::npos) {
+    std::from_chars(label.data() + dash + 2, label.data() + label.size(), resync);
+  }
+  return {intent, resync, label};
+}
+
+// Entries of one device's profile by version, oldest first.
+std::map<VersionOrder, std::vector<fs::path>> ByVersion(const fs::path& profile_dir) {
+  std::map<VersionOrder, std::vector<fs::path>> out;
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(profile_dir, ec)) {
     const std::string name = f.path().filename().string();
     if (f.path().extension() != ".json" || name.rfind('-') == std::string::npos) continue;
     const std::string version = name.substr(0, name.rfind('-'));
-    out[{ParseVersionLabel(version), version}].push_back(f.path());
+    out[OrderOf(version)].push_back(f.path());
   }
   return out;
 }
@@ -82,6 +101,7 @@ nlohmann::json ArchiveEntryJson(const ArchiveEntry& e, bool with_chain) {
                       {"notBeforeEpoch", e.not_before},
                       {"notAfterEpoch", e.not_after},
                       {"issuedAtEpoch", e.issued_at}};
+  if (!e.not_installed.empty()) j["notInstalled"] = e.not_installed;
   if (with_chain) j["chain"] = e.chain_pem;
   return j;
 }
@@ -109,11 +129,22 @@ Status Archive::Record(ArchiveEntry e) const {
   e.issued_at = time(nullptr);
   const fs::path profile_dir = dir_ / e.device / e.profile;
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(profile_dir, 0700));
-  std::string prefix = e.fingerprint;
-  prefix.erase(std::remove(prefix.begin(), prefix.end(), ':'), prefix.end());
-  const fs::path file = profile_dir / (e.version + "-" + prefix.substr(0, 16) + ".json");
+  const fs::path file = EntryFile(profile_dir, e.version, e.fingerprint);
   ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(file, ArchiveEntryJson(e, true).dump(2) + "\n", 0600));
   return Prune(profile_dir);
+}
+
+Status Archive::MarkNotInstalled(const std::string& device, const std::string& profile,
+                                 const std::string& version, const std::string& fingerprint,
+                                 const std::string& why) const {
+  if (!SafeComponent(device) || !SafeComponent(profile) || !SafeComponent(version)) {
+    return InvalidArgument("no archive entry can be named by that device, profile or version");
+  }
+  const fs::path file = EntryFile(dir_ / device / profile, version, fingerprint);
+  auto e = Parse(file);
+  if (!e.ok()) return e.status();
+  e->not_installed = why;
+  return WriteFileAtomic(file, ArchiveEntryJson(*e, true).dump(2) + "\n", 0600);
 }
 
 Status Archive::Prune(const fs::path& profile_dir) const {

@@ -23,15 +23,18 @@ int ArchiveCommand(const Inventory& inv, const Options& o) {
   }
   if (show) {
     for (const auto& e : *entries) {
-      PrintTable({{"reference", Archive::Reference(e.device, e.profile, e.version)},
-                  {"operation", e.operation},
-                  {"signer", e.signer},
-                  {"subject", e.subject},
-                  {"issuer", e.issuer},
-                  {"serial", e.serial},
-                  {"fingerprint", e.fingerprint},
-                  {"not before", x509::FormatTime(e.not_before)},
-                  {"not after", x509::FormatTime(e.not_after)}});
+      std::vector<std::vector<std::string>> rows = {
+          {"reference", Archive::Reference(e.device, e.profile, e.version)},
+          {"operation", e.operation},
+          {"signer", e.signer},
+          {"subject", e.subject},
+          {"issuer", e.issuer},
+          {"serial", e.serial},
+          {"fingerprint", e.fingerprint},
+          {"not before", x509::FormatTime(e.not_before)},
+          {"not after", x509::FormatTime(e.not_after)}};
+      if (!e.not_installed.empty()) rows.push_back({"not installed", e.not_installed});
+      PrintTable(rows);
       std::cout << e.chain_pem << "\n";
     }
     return kExitOk;
@@ -39,8 +42,8 @@ int ArchiveCommand(const Inventory& inv, const Options& o) {
   std::vector<std::vector<std::string>> rows = {
       {"DEVICE", "PROFILE", "VERSION", "SERIAL", "NOT AFTER", "OPERATION"}};
   for (const auto& e : *entries) {
-    rows.push_back(
-        {e.device, e.profile, e.version, e.serial, x509::FormatTime(e.not_after), e.operation});
+    rows.push_back({e.device, e.profile, e.version, e.serial, x509::FormatTime(e.not_after),
+                    e.operation + (e.not_installed.empty() ? "" : " (not installed)")});
   }
   PrintTable(rows);
   return kExitOk;

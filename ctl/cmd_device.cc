@@ -13,7 +13,7 @@ namespace rotagent::ctl {
 namespace {
 
 // A certificate chain's archive reference names the archive entry rotctl made when it issued
-// that version (the newest, after a resync re-issued it).
+// the label the device holds: the newest one of that label the device did not refuse.
 void ReferenceArchive(const Inventory& inv, const DeviceStatus& status, nlohmann::json& j) {
   const Archive archive(inv.state_dir, inv.pki.archive.keep_versions);
   size_t k = 0;
@@ -24,8 +24,12 @@ void ReferenceArchive(const Inventory& inv, const DeviceStatus& status, nlohmann
     if (c.name != "profiles/" + profile + "/chain" || c.version.empty()) continue;
     auto entries = archive.Find(status.device, profile, c.version);
     if (!entries.ok()) continue;
-    ref["archiveEntry"] = Archive::Reference(status.device, profile, c.version);
-    ref["sha256Fingerprint"] = entries->front().fingerprint;
+    for (const auto& e : *entries) {
+      if (!e.not_installed.empty()) continue;
+      ref["archiveEntry"] = Archive::Reference(status.device, profile, c.version);
+      ref["sha256Fingerprint"] = e.fingerprint;
+      break;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #include "ctl/device_rotation.h"
 
+#include <cstdio>
 #include <ctime>
 
 #include "common/x509.h"
@@ -146,6 +147,15 @@ Status PushProfile(const CertificatePush& push, const CertificateProfile& profil
   if (!leaf.ok()) return leaf.status();
   if (!rw->Write(Upload(push, profile.id, *leaf)) || !rw->Read(&resp)) {
     Status s = rw.Error(what + " (upload)");
+    if (s.code() == Code::kAlreadyExists) {
+      // The device kept what it holds under this label; the archive must not point at this leaf.
+      if (Status m =
+              push.issuer->NotInstalled(*leaf, device.name, profile.id, push.version, s.message());
+          !m.ok()) {
+        std::fprintf(stderr, "rotctl: %s: the archive was not updated: %s\n", device.name.c_str(),
+                     m.message().c_str());
+      }
+    }
     return push.accept_existing && s.code() == Code::kAlreadyExists ? Status::Ok() : s;
   }
   if (profile.role == "server") {

@@ -2,6 +2,8 @@
 
 #include <openssl/pem.h>
 
+#include "common/x509.h"
+
 namespace rotagent::ctl {
 
 Result<std::shared_ptr<Issuer>> Issuer::Open(const Inventory& inv, const std::string& operation) {
@@ -37,6 +39,13 @@ Result<CheckedChain> Issuer::Issue(const std::string& csr_pem, const LeafSpec& s
                                             .signer = signer_->Describe(),
                                             .chain_pem = archived}));
   return checked;
+}
+
+Status Issuer::NotInstalled(const CheckedChain& issued, const std::string& device,
+                            const std::string& profile, const std::string& version,
+                            const std::string& why) const {
+  return archive_.MarkNotInstalled(device, profile, version, x509::Fingerprint(issued.leaf.get()),
+                                   why);
 }
 
 }  // namespace rotagent::ctl

@@ -20,6 +20,11 @@ class Issuer {
   Result<CheckedChain> Issue(const std::string& csr_pem, const LeafSpec& spec,
                              const std::string& device, const std::string& profile,
                              const std::string& version) const;
+  // The device refused the upload of `issued` (it already held `version`): its archive entry
+  // says so, and is never referred to as what the device holds.
+  Status NotInstalled(const CheckedChain& issued, const std::string& device,
+                      const std::string& profile, const std::string& version,
+                      const std::string& why) const;
   // What verifies the chains: handed to devices as trust anchors.
   const std::string& roots_pem() const { return roots_; }
   const Signer& signer() const { return *signer_; }
