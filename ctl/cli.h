@@ -29,7 +29,11 @@ struct Options {
   std::string name;
   std::string account, ssh_address, profile, report;  // validate
   std::string platform_checks;                        // validate --platform-checks
-  int lock_fd = -1;  // internal: the fabric lock handed to a background runner
+  int lock_fd = -1;      // internal: the fabric lock handed to a background runner
+  int version = 0;       // secrets show: 0 is the current version
+  std::string to;        // secrets show: a new 0600 file instead of the terminal
+  std::string device;    // archive list
+  bool dry_run = false;  // secrets purge
   std::vector<std::string> args;
   bool json() const { return output == "json"; }
 };
@@ -49,5 +53,7 @@ int StartOperation(const Inventory& inv, const Options& o, OperationKind kind,
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
 int ValidateCommand(const Inventory& inv, const Options& o);
+int SecretsCommand(const Inventory& inv, const Options& o);
+int ArchiveCommand(const Inventory& inv, const Options& o);
 
 }  // namespace rotagent::ctl

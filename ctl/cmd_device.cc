@@ -2,6 +2,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "ctl/archive.h"
 #include "ctl/cli.h"
 #include "ctl/device_status.h"
 #include "ctl/fabric_versions.h"
@@ -10,6 +11,27 @@
 
 namespace rotagent::ctl {
 namespace {
+
+// A certificate chain's archive reference names the archive entry rotctl made when it issued
+// the label the device holds: the newest one of that label the device did not refuse.
+void ReferenceArchive(const Inventory& inv, const DeviceStatus& status, nlohmann::json& j) {
+  const Archive archive(inv.state_dir, inv.pki.archive.keep_versions);
+  size_t k = 0;
+  for (const auto& c : status.credentials) {
+    if (c.name.rfind("profiles/", 0) != 0) continue;
+    auto& ref = j["certificateRotationStatus"][k++]["certificateArchiveReference"];
+    const std::string profile = ref.value("certificateName", "");
+    if (c.name != "profiles/" + profile + "/chain" || c.version.empty()) continue;
+    auto entries = archive.Find(status.device, profile, c.version);
+    if (!entries.ok()) continue;
+    for (const auto& e : *entries) {
+      if (!e.not_installed.empty()) continue;
+      ref["archiveEntry"] = Archive::Reference(status.device, profile, c.version);
+      ref["sha256Fingerprint"] = e.fingerprint;
+      break;
+    }
+  }
+}
 
 // Per credential of the device's plan: "Current" or "Behind" the fabric's intent, whatever the
 // agent's own synchronizationStatus says (that is only its view of its last attempt).
@@ -68,6 +90,7 @@ int DeviceShow(const Inventory& inv, const Options& o) {
     nlohmann::json j = status.ok() ? DeviceStatusJson(*status)
                                    : nlohmann::json{{"name", device->name}, {"held", held}};
     j["adminState"] = device->admin_state;
+    if (status.ok()) ReferenceArchive(inv, *status, j);
     j["role"] = device->role;
     j["source"] = status.ok() ? "live" : "ledger";
     j["behind"] = behind;

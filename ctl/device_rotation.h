@@ -13,14 +13,14 @@
 #include <vector>
 
 #include "ctl/inventory.h"
-#include "ctl/lab_ca.h"
+#include "ctl/issuer.h"
 
 namespace rotagent::ctl {
 
 struct CertificatePush {
   const Inventory* inv;
-  const LabCa* ca;
-  std::string trust_bundle_pem;  // the lab CA and the inventory's trust bundle
+  const Issuer* issuer;          // signs, checks and archives (ctl/issuer.h)
+  std::string trust_bundle_pem;  // the signer's roots and the inventory's trust bundle
   std::string version;
   bool force_overwrite = false;
   // For the lab kit: prove the new certificate is served, then drop the stream instead of

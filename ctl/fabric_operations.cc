@@ -8,7 +8,7 @@
 #include "ctl/fabric_status.h"
 #include "ctl/fabric_versions.h"
 #include "ctl/guardrails.h"
-#include "ctl/lab_ca.h"
+#include "ctl/issuer.h"
 #include "ctl/ledger.h"
 #include "ctl/preflight.h"
 #include "ctl/secret_store.h"
@@ -20,13 +20,13 @@ namespace {
 // sync until it is rotated or resynced.
 Status NewVersions(const Inventory& inv, const FabricTarget& target, Operation& op) {
   if (IsCertificates(op.kind)) {
-    ROTAGENT_RETURN_IF_ERROR(LabCa::Load(inv.ca_dir).status());
+    ROTAGENT_RETURN_IF_ERROR(OpenSigner(inv).status());
     const int version = target.certificate_version + 1;
     ROTAGENT_RETURN_IF_ERROR(SaveCertificateVersion(inv, version));
     op.certificate_version = VersionLabel(version);
     return Status::Ok();
   }
-  SecretStore secrets(inv.state_dir / "secrets");
+  SecretStore secrets = SecretStore::For(inv);
   for (const auto& p : inv.password_profiles) {
     if (!inv.Active(p)) continue;
     auto v = secrets.AddGenerated(p.name);
@@ -198,7 +198,7 @@ Result<Submitted> Submit(const Inventory& inv, const OperationRequest& req) {
   if (req.kind == OperationKind::kRotatePasswords) {
     ROTAGENT_RETURN_IF_ERROR(CheckPasswordSets(inv, status));
   }
-  if (IsCertificates(req.kind)) ROTAGENT_RETURN_IF_ERROR(LabCa::Load(inv.ca_dir).status());
+  if (IsCertificates(req.kind)) ROTAGENT_RETURN_IF_ERROR(OpenSigner(inv).status());
   ChooseDevices(inv, req, *target, status, op);
   ROTAGENT_RETURN_IF_ERROR(RunPreflight(inv, req, op));
   ROTAGENT_RETURN_IF_ERROR(IsResync(req.kind) ? CurrentVersions(inv, *target, op)
@@ -213,12 +213,12 @@ namespace {
 Result<DeviceTask> PushTask(const Inventory& inv, const Operation& op) {
   const bool force = IsResync(op.kind) && !IsCertificates(op.kind);
   if (IsCertificates(op.kind)) {
-    auto ca = LabCa::Load(inv.ca_dir);
-    if (!ca.ok()) return ca.status();
+    auto issuer = Issuer::Open(inv, op.id);
+    if (!issuer.ok()) return issuer.status();
     auto trust = ReadFile(inv.trust_bundle);
     if (!trust.ok()) return trust.status().WithContext("trust_bundle");
-    auto shared = std::make_shared<LabCa>(std::move(*ca));
-    CertificatePush push{&inv, shared.get(), shared->cert_pem() + *trust, op.certificate_version,
+    std::shared_ptr<Issuer> shared = *issuer;
+    CertificatePush push{&inv, shared.get(), shared->roots_pem() + *trust, op.certificate_version,
                          false};
     return DeviceTask([shared, push](const Device& d, int attempt) {
       CertificatePush p = push;
@@ -226,7 +226,7 @@ Result<DeviceTask> PushTask(const Inventory& inv, const Operation& op) {
       return PushCertificates(p, d);
     });
   }
-  const SecretStore secrets(inv.state_dir / "secrets");
+  const SecretStore secrets = SecretStore::For(inv);
   std::map<std::string, AccountPassword> passwords;  // profile -> what to send
   for (const auto& p : inv.password_profiles) {
     const auto v = op.password_versions.find(p.name);

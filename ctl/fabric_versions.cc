@@ -41,7 +41,7 @@ Result<FabricTarget> LoadTarget(const Inventory& inv) {
     if (in.fail() || t.certificate_version < 0) return Internal(path.string() + " is damaged");
     if (!(in >> t.certificate_resyncs)) t.certificate_resyncs = 0;  // written before resyncs
   }
-  const SecretStore secrets(inv.state_dir / "secrets");
+  const SecretStore secrets = SecretStore::For(inv);
   for (const auto& p : inv.password_profiles) {
     auto v = secrets.Current(p.name);
     if (!v.ok()) return v.status();

@@ -64,11 +64,25 @@ void ParseRetry(const Reader& r, const YAML::Node& n, RetryPolicy& retry) {
 Inventory Parse(const std::string& text, const std::string& source) {
   const Reader r(source);
   const YAML::Node root = YAML::Load(text);
-  r.AllowKeys(
-      root, "",
-      {"fabric", "client", "trust_bundle", "server_name", "ca_dir", "state_dir", "certificate_days",
-       "certificate_profiles", "password_profiles", "administrative_lock", "upgrade_status",
-       "max_password_versions", "devices", "features", "plans", "strict_preflight", "retry"});
+  std::set<std::string> keys = {"fabric",
+                                "client",
+                                "trust_bundle",
+                                "server_name",
+                                "ca_dir",
+                                "state_dir",
+                                "certificate_days",
+                                "certificate_profiles",
+                                "password_profiles",
+                                "administrative_lock",
+                                "upgrade_status",
+                                "max_password_versions",
+                                "devices",
+                                "features",
+                                "plans",
+                                "strict_preflight",
+                                "retry"};
+  keys.insert(std::begin(kPkiKeys), std::end(kPkiKeys));
+  r.AllowKeys(root, "", keys);
   Inventory inv;
   inv.source = source;
   inv.fabric = r.Required(root, "fabric", "fabric");
@@ -170,6 +184,7 @@ Inventory Parse(const std::string& text, const std::string& source) {
     }
     inv.devices.push_back(std::move(d));
   }
+  inv.pki = ParsePkiConfig(r, root);
   return inv;
 }
 
@@ -217,6 +232,7 @@ Result<Inventory> LoadInventory(const std::filesystem::path& path) {
          {&inv.client_cert, &inv.client_key, &inv.trust_bundle, &inv.ca_dir, &inv.state_dir}) {
       if (p->is_relative()) *p = path.parent_path() / *p;
     }
+    ResolvePkiPaths(inv.pki, path.parent_path(), inv.state_dir);
     return inv;
   } catch (const YAML::Exception& e) {
     return InvalidArgument(path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);

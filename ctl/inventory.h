@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/pki_config.h"
 
 namespace rotagent::ctl {
 
@@ -78,6 +79,7 @@ struct Inventory {
   std::set<std::string> features;               // e.g. method-d-v1.5
   std::map<std::string, CredentialPlan> plans;  // role -> plan; empty: every role takes all
   std::vector<Device> devices;
+  PkiConfig pki;  // signer, secret store and archive (ctl/pki_config.h)
   std::string source;
 
   const Device* Find(const std::string& name) const;

@@ -32,12 +32,13 @@ struct Command {
 const Command kCommands[] = {
     {{"ca", "init"}, 0, "[--name CN] [--days N]",
      "create the lab CA that signs device CSRs",
-     "Creates an EC P-256 CA key (0600) and self-signed certificate in the inventory's ca_dir.\n"
-     "An existing CA is never overwritten.\n"
+     "file signer: an EC P-256 CA key (0600) and self-signed certificate in the inventory's\n"
+     "ca_dir. pkcs11 signer: the key pair is generated in the token (never extractable) and the\n"
+     "certificate written to ca_dir. An existing CA is never overwritten (docs/pki.md).\n"
      "  --name CN   the CA's common name (default: \"<fabric> lab CA\")\n"
      "  --days N    its lifetime in days (default 3650)\n",
      ctl::CaCommand},
-    {{"ca", "show"}, 0, "", "the lab CA's subject, fingerprint and expiry", "", ctl::CaCommand},
+    {{"ca", "show"}, 0, "", "the signer and its CA's subject, fingerprint and expiry", "", ctl::CaCommand},
     {{"fabric", "show"}, 0, "",
      "rotation state per kind, in-sync, behind and failed devices, distinct password sets",
      "Asks every enabled device over gNMI, records what it holds in the ledger, and compares\n"
@@ -51,15 +52,17 @@ const Command kCommands[] = {
     {{"fabric", "rotate-certs"}, 0, "[--wait] [--strict]",
      "new leaf certificates on every enabled device",
      "For every enabled device and every certificate profile of its plan: the device generates a\n"
-     "key and CSR, the lab CA signs it, rotctl uploads it with the trust bundle, proves a new TLS\n"
-     "connection is served the new certificate (server profiles), finalizes and reads the state\n"
-     "back. A failure rolls that device back. Pre-flight first: devices that are not enabled, do\n"
-     "not answer, whose agent is not enabled or lacks a profile of the plan are skipped and\n"
-     "listed with every reason (--strict: the operation is refused). Transient errors are retried.\n",
+     "key and CSR, the inventory's signer signs it, rotctl checks the chain (the CSR's key, the\n"
+     "names and usage asked for, the configured roots) and archives it, uploads it with the trust\n"
+     "bundle, proves a new TLS connection is served the new certificate (server profiles),\n"
+     "finalizes and reads the state back. A failure rolls that device back. Pre-flight first:\n"
+     "devices that are not enabled, do not answer, whose agent is not enabled or lacks a profile\n"
+     "of the plan are skipped and listed with every reason (--strict: the operation is refused).\n"
+     "Transient errors are retried.\n",
      nullptr, ctl::OperationKind::kRotateCertificates},
     {{"fabric", "rotate-passwords"}, 0, "[--wait] [--strict]",
      "new passwords for every password profile, each device getting those of its plan",
-     "Generates a new password per profile into the versioned secret store (0600 files), sends\n"
+     "Generates a new password per profile into the sealed, versioned secret store, sends\n"
      "its sha512-crypt hash to every enabled device whose plan has the profile, finalizes once\n"
      "the agent proved it against the installed entry, and reads the version back. Pre-flight and\n"
      "retries as for rotate-certs. Refused while the fabric, counting every device with its last\n"
@@ -113,6 +116,26 @@ const Command kCommands[] = {
      "                   validity JSON reads valid; ogcli's users and services/https forms\n"
      "                   (docs/platforms.md)\n",
      ctl::ValidateCommand},
+    {{"secrets", "list"}, 0, "", "the secret store's password versions, by profile", "",
+     ctl::SecretsCommand},
+    {{"secrets", "show"}, 1, "PROFILE [--version N] [--to FILE]",
+     "reveal one stored password (terminal or a new 0600 file only)",
+     "Decrypts one version (default: the current) and writes it to the terminal, or with --to\n"
+     "to a new file created 0600 (never an existing one). Refused when standard output is not\n"
+     "a terminal. Every reveal is recorded, without the value, in <state_dir>/secrets/reveals.log.\n",
+     ctl::SecretsCommand},
+    {{"secrets", "purge"}, 0, "[--dry-run]",
+     "purge password versions no device may still hold",
+     "Asks every device (whatever its admin state) which version it holds. Keeps every version\n"
+     "from the oldest one held, plus secrets.keep_older below it; overwrites and unlinks the\n"
+     "rest, recording each in <state_dir>/secrets/purges.log. Refused when a device rotctl has\n"
+     "reached before cannot be asked.\n",
+     ctl::SecretsCommand},
+    {{"archive", "list"}, 0, "[--device NAME]", "every certificate rotctl issued",
+     "Device, profile, version, serial, expiry and the operation that issued it.\n",
+     ctl::ArchiveCommand},
+    {{"archive", "show"}, 3, "DEVICE PROFILE VERSION",
+     "an issued certificate: its record and chain (PEM)", "", ctl::ArchiveCommand},
     {{"expiry"}, 0, "[--within 30d] [--take N]",
      "certificates expiring within a window, earliest first",
      "  --within D  30d (default), 12h, 90m, or a number of days\n"
@@ -191,7 +214,9 @@ std::map<std::string, std::string*> TextOptions(Options& o) {
           {"--ssh-address", &o.ssh_address},
           {"--profile", &o.profile},
           {"--report", &o.report},
-          {"--platform-checks", &o.platform_checks}};
+          {"--platform-checks", &o.platform_checks},
+          {"--to", &o.to},
+          {"--device", &o.device}};
 }
 
 int Run(int argc, char** argv) {
@@ -207,17 +232,21 @@ int Run(int argc, char** argv) {
       o.wait = true;
     } else if (a == "--strict") {
       o.strict = true;
+    } else if (a == "--dry-run") {
+      o.dry_run = true;
     } else if (const auto text = text_options.find(a); text != text_options.end()) {
       if (!has_value) return Usage(a + " needs a value");
       *text->second = argv[++i];
-    } else if (a == "--concurrency" || a == "--take" || a == "--days" || a == "--lock-fd") {
+    } else if (a == "--concurrency" || a == "--take" || a == "--days" || a == "--lock-fd" ||
+               a == "--version") {
       if (!has_value) return Usage(a + " needs a value");
       int* target = a == "--concurrency" ? &o.concurrency
                     : a == "--take"      ? &o.take
                     : a == "--days"      ? &o.days
+                    : a == "--version"   ? &o.version
                                          : &o.lock_fd;
-      if (Number(argv[++i], a == "--lock-fd" ? 0 : 1, a == "--days" ? 36500 : 1024, a, target) !=
-          0) {
+      const int max = a == "--days" ? 36500 : a == "--version" ? 1000000000 : 1024;
+      if (Number(argv[++i], a == "--lock-fd" ? 0 : 1, max, a, target) != 0) {
         return ctl::kExitUsage;
       }
     } else if (a.rfind("--", 0) == 0) {

@@ -12,7 +12,7 @@
 #include "ctl/agent_link.h"
 #include "ctl/device_rotation.h"
 #include "ctl/device_status.h"
-#include "ctl/lab_ca.h"
+#include "ctl/issuer.h"
 #include "ctl/retry.h"
 #include "ctl/secret_store.h"
 #include "ctl/validate_platform.h"
@@ -113,11 +113,11 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
   });
   if (!r.Passed("reach")) return r.results;
 
-  auto ca = LabCa::Load(inv.ca_dir);
+  auto ca = Issuer::Open(inv, "validate-" + device.name);
   auto trust = ReadFile(inv.trust_bundle);
   const bool can_sign = ca.ok() && trust.ok() && !profile.id.empty();
-  CertificatePush push{&inv, can_sign ? &*ca : nullptr, can_sign ? ca->cert_pem() + *trust : "",
-                       cert_version};
+  CertificatePush push{&inv, can_sign ? ca->get() : nullptr,
+                       can_sign ? (*ca)->roots_pem() + *trust : "", cert_version};
   push.profiles = std::vector<CertificateProfile>{profile};
   if (!can_sign) {
     const std::string why = profile.id.empty() ? "the inventory has no server certificate profile"
@@ -158,7 +158,7 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
   }
 
   std::string password;
-  SecretStore secrets(inv.state_dir / "secrets");
+  SecretStore secrets = SecretStore::For(inv);
   const std::string secret_profile = "validate-" + opts.account;
   if (opts.account.empty()) {
     r.Skip("password-rotation", "no --account given");

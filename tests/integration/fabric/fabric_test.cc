@@ -150,6 +150,20 @@ class FabricTest : public ::testing::Test {
     const size_t start = out.find_first_of("{[");
     return json::parse(out.substr(start == std::string::npos ? 0 : start), nullptr, false);
   }
+  // A stored password, revealed by rotctl to a new 0600 file (the store is sealed at rest).
+  std::string Reveal(const std::string& profile, int version) {
+    const fs::path file = dir_ / ("reveal-" + profile + "-" + std::to_string(version));
+    std::string out;
+    EXPECT_EQ(Rotctl({"secrets", "show", profile, "--version", std::to_string(version), "--to",
+                      file.string()},
+                     &out),
+              0)
+        << out;
+    std::string password;
+    std::getline(std::ifstream(file), password);
+    fs::remove(file);
+    return password;
+  }
   static std::map<std::string, std::string> Outcomes(const json& op) {
     std::map<std::string, std::string> out;
     for (const auto& d : op["devices"]) out[d["device"]] = d["status"];
@@ -257,8 +271,9 @@ TEST_F(FabricTest, RotatePasswordsCountsPasswordSetsAndResyncNeverMakesSecrets) 
   ASSERT_TRUE(fs::exists(secret));
   EXPECT_EQ(fs::status(secret).permissions(), fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(fs::status(secret.parent_path()).permissions(), fs::perms::owner_all);
-  std::string password;
-  std::getline(std::ifstream(secret), password);
+  std::string password = Reveal("Admin", 1);
+  ASSERT_EQ(password.size(), 24u);
+  EXPECT_EQ(ReadText(secret).find(password), std::string::npos);  // sealed at rest
   std::string shadow;
   std::ifstream in(dir_ / "leaf1" / "etc" / "shadow");
   for (std::string line; std::getline(in, line);) {
@@ -646,10 +661,8 @@ TEST_F(FabricTest, LabKitRunsGreenTwentyTimesInARow) {
                                               "password-rollback-on-drop", "state-reporting"}));
   EXPECT_EQ(fs::status(report).permissions(), fs::perms::owner_read | fs::perms::owner_write);
   // The report and the output hold no secret: the password lives only in the secret store.
-  std::string password;
-  std::getline(std::ifstream(dir_ / "rotctl-state" / "secrets" /
-                             ("validate-" + std::string(kAccount)) / std::to_string(kRuns)),
-               password);
+  // The last run's password: the report is the last run's.
+  const std::string password = Reveal("validate-" + std::string(kAccount), kRuns);
   ASSERT_FALSE(password.empty());
   EXPECT_EQ(out.find(password), std::string::npos);
   EXPECT_EQ(ReadText(report).find(password), std::string::npos);
