@@ -1,5 +1,6 @@
 #include "tests/integration/certz_fixture.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "common/x509.h"
@@ -9,8 +10,12 @@ namespace fs = std::filesystem;
 
 void CertzTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  dir_ = fs::temp_directory_path() /
-         ("rotagent-it-" + std::string(info->name()) + "-" + std::to_string(getpid()));
+  // One directory per test, short enough for the agent's unix sockets (sun_path is 108 bytes):
+  // a parameterized name holds '/' and can be long.
+  std::string name = info->name();
+  if (name.size() > 48) name = name.substr(name.size() - 48);  // the tail names the parameter
+  std::replace(name.begin(), name.end(), '/', '-');
+  dir_ = fs::temp_directory_path() / ("rotagent-it-" + name + "-" + std::to_string(getpid()));
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   ca_a_ = MakeCa("CA A");

@@ -15,6 +15,9 @@ NotifySocket::NotifySocket(std::filesystem::path path) : path_(std::move(path)) 
   fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
+  if (path_.native().size() >= sizeof addr.sun_path) {  // truncated, the agent could not reach it
+    throw std::runtime_error("notify socket path too long: " + path_.string());
+  }
   std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
   if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     throw std::runtime_error("cannot bind notify socket " + path_.string());
