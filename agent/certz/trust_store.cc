@@ -82,7 +82,13 @@ std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> c
   s->store_.reset(X509_STORE_new());
   X509_LOOKUP* lookup = X509_STORE_add_lookup(s->store_.get(), IndexMethod(&TrustStore::BySubject));
   X509_LOOKUP_set_method_data(lookup, s.get());
-  for (const auto& c : crls) X509_STORE_add_crl(s->store_.get(), c.get());
+  for (const auto& c : crls) {
+    X509_STORE_add_crl(s->store_.get(), c.get());
+    const int64_t next = x509::CrlNextUpdate(c.get());
+    if (next != 0 && (s->crls_next_update_ == 0 || next < s->crls_next_update_)) {
+      s->crls_next_update_ = next;
+    }
+  }
   s->has_crls_ = !crls.empty();
   return s;
 }

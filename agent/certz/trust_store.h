@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,9 @@ class TrustStore {
 
   X509_STORE* get() const { return store_.get(); }
   bool has_crls() const { return has_crls_; }
+  // The earliest nextUpdate of its CRLs (seconds since the epoch), 0 if none has one: a verdict
+  // reached with them may change then.
+  int64_t crls_next_update() const { return crls_next_update_; }
   size_t size() const { return certs_.size(); }
 
   TrustStore(const TrustStore&) = delete;
@@ -44,6 +48,7 @@ class TrustStore {
   std::multimap<unsigned long, X509*> by_subject_;  // X509_NAME_hash_ex -> certs_ entries
   ossl::X509Store store_;
   bool has_crls_ = false;
+  int64_t crls_next_update_ = 0;
 };
 
 }  // namespace rotagent::certz

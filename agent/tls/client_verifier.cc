@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <ctime>
 
 #include "common/x509.h"
 
@@ -10,6 +13,19 @@ namespace rotagent::tls {
 namespace {
 
 constexpr size_t kMaxVerdicts = 4096;
+
+// The security level a TLS server context of this OpenSSL starts with (the system configuration's
+// @SECLEVEL): the handshake used to check client chains with it, so key sizes and signature
+// digests it refused are refused here too.
+int DefaultSecurityLevel() {
+  static const int level = [] {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    const int l = ctx == nullptr ? 1 : SSL_CTX_get_security_level(ctx);
+    SSL_CTX_free(ctx);
+    return l;
+  }();
+  return level;
+}
 constexpr auto kVerdictLife = std::chrono::seconds(30);
 
 // A CRL check only applies to issuers that have a CRL. An expired CRL still lists what it revoked;
@@ -75,19 +91,22 @@ Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& cha
     std::lock_guard lock(verdicts_mu_);
     auto it = verdicts_.find(key);
     if (it != verdicts_.end() && it->second.generation == set->generation &&
-        now - it->second.at < kVerdictLife) {
+        now - it->second.at < kVerdictLife &&
+        (it->second.until == 0 || std::time(nullptr) < it->second.until)) {
       return it->second.status;
     }
   }
-  Status s = Verify(*set->store, leaf_pem, chain_pem);
+  int64_t until = 0;
+  Status s = Verify(*set->store, leaf_pem, chain_pem, until);
   std::lock_guard lock(verdicts_mu_);
   if (verdicts_.size() >= kMaxVerdicts) verdicts_.clear();
-  verdicts_[key] = Verdict{set->generation, now, s};
+  verdicts_[key] = Verdict{set->generation, now, until, s};
   return s;
 }
 
 Status ClientVerifier::Verify(const certz::TrustStore& store, const std::string& leaf_pem,
-                              const std::string& chain_pem) const {
+                              const std::string& chain_pem, int64_t& until) const {
+  until = store.crls_next_update();
   auto certs = x509::ParseCertificates(leaf_pem, x509::Encoding::kPem, "client certificate");
   if (!certs.ok()) return {Code::kUnauthenticated, certs.status().message()};
   std::vector<ossl::X509Ptr> sent;
@@ -100,12 +119,21 @@ Status ClientVerifier::Verify(const certz::TrustStore& store, const std::string&
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), certs->front().get(), untrusted);
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(ctx.get()), DefaultSecurityLevel());
   if (store.has_crls()) X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_CRL_CHECK);
   X509_STORE_CTX_set_verify_cb(ctx.get(), VerifyCallback);
   bool keep_expired = keep_expired_crl_;
   X509_STORE_CTX_set_app_data(ctx.get(), &keep_expired);
   int ok = X509_verify_cert(ctx.get());
   int err = X509_STORE_CTX_get_error(ctx.get());
+  // The verdict holds until the first certificate of the chain expires (a refusal for a
+  // not-yet-valid certificate is re-checked after kVerdictLife anyway).
+  const STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+  for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    const int64_t not_after = x509::NotAfter(sk_X509_value(chain, i));
+    if (not_after != 0 && (until == 0 || not_after < until)) until = not_after;
+  }
+  if (until != 0 && until <= std::time(nullptr)) until = 0;  // already past: kVerdictLife bounds it
   sk_X509_free(untrusted);
   ERR_clear_error();
   if (ok == 1) return Status::Ok();

@@ -1,7 +1,8 @@
 // Verifies client certificate chains against a trust bundle and CRLs that can be swapped at any
 // time; each verification uses the set that was current when it began, as Envoy's TLS contexts
-// do. The trust store is shared (TrustStore), and verdicts are remembered per client chain for a
-// short while, so a call costs a digest, not a chain verification.
+// do. It is the listener's only chain check: every call is admitted through it. The trust store is
+// shared (TrustStore), and verdicts are remembered per client chain for a short while, so a call
+// costs a digest, not a chain verification.
 #pragma once
 
 #include <atomic>
@@ -39,11 +40,14 @@ class ClientVerifier {
   struct Verdict {
     uint64_t generation = 0;
     std::chrono::steady_clock::time_point at;
+    int64_t until = 0;  // seconds since the epoch it stops holding (a certificate's notAfter, a
+                        // CRL's nextUpdate); 0: none
     Status status;
   };
   std::shared_ptr<const TrustSet> Current() const;
+  // Sets `until` to when the verdict may change by the clock alone.
   Status Verify(const certz::TrustStore& store, const std::string& leaf_pem,
-                const std::string& chain_pem) const;
+                const std::string& chain_pem, int64_t& until) const;
 
   mutable std::mutex mu_;
   std::shared_ptr<const TrustSet> current_;

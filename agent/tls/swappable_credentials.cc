@@ -4,15 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <string_view>
 
 #include "common/ossl.h"
 
 namespace rotagent::tls {
 
 struct SwappableIdentity::Material {
-  std::string chain_pem, key_pem, trust_pem;
-  Material(std::string chain, std::string key, std::string trust)
-      : chain_pem(std::move(chain)), key_pem(std::move(key)), trust_pem(std::move(trust)) {}
+  std::string chain_pem, key_pem, ca_names_pem;
+  Material(std::string chain, std::string key, std::string ca_names)
+      : chain_pem(std::move(chain)), key_pem(std::move(key)), ca_names_pem(std::move(ca_names)) {}
   Material(const Material&) = delete;
   Material& operator=(const Material&) = delete;
   ~Material() { Wipe(key_pem); }
@@ -26,13 +27,27 @@ std::string Property(const grpc_auth_context* ctx, const char* name) {
   return p == nullptr ? std::string() : std::string(p->value, p->value_length);
 }
 
-// The TLS layer checks the client chain against the trust bundle at handshake; revocation is
-// checked here, per call, so a CRL update also reaches connections opened before it.
-void CheckRevocation(void* state, grpc_auth_context* ctx, const grpc_metadata* /*md*/,
-                     size_t /*num_md*/, grpc_process_auth_metadata_done_cb done, void* user_data) {
+// The first `n` PEM certificates of `pem` (all of it if it holds fewer).
+std::string FirstCertificates(const std::string& pem, size_t n) {
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  size_t end = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t at = pem.find(kEnd, end);
+    if (at == std::string::npos) return pem;
+    end = at + kEnd.size();
+  }
+  return pem.substr(0, end) + "\n";
+}
+
+// Every call is admitted only once the client's chain verifies against the current trust store
+// and CRLs (the handshake proved possession of the leaf's key but checked no chain). Per call, so
+// a trust bundle or CRL update also reaches connections opened before it.
+void VerifyClient(void* state, grpc_auth_context* ctx, const grpc_metadata* /*md*/,
+                  size_t /*num_md*/, grpc_process_auth_metadata_done_cb done, void* user_data) {
   const auto& verifier = *static_cast<std::shared_ptr<ClientVerifier>*>(state);
-  if (ctx == nullptr || !verifier->ChecksCrls()) {
-    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
+  if (ctx == nullptr) {
+    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_UNAUTHENTICATED,
+         "no TLS client certificate");
     return;
   }
   Status s = verifier->Check(Property(ctx, GRPC_X509_PEM_CERT_PROPERTY_NAME),
@@ -58,7 +73,7 @@ class PortCredentials final : public grpc::ServerCredentials {
 
   void SetAuthMetadataProcessor(
       const std::shared_ptr<grpc::AuthMetadataProcessor>& /*processor*/) override {
-    // The slot is taken by the revocation check; nothing in rotagent installs another.
+    // The slot is taken by the client verification; nothing in rotagent installs another.
     spdlog::critical("SwappableIdentity credentials take no AuthMetadataProcessor");
     std::abort();
   }
@@ -67,11 +82,10 @@ class PortCredentials final : public grpc::ServerCredentials {
   int AddPortToServer(const std::string& addr, grpc_server* server) override {
     grpc_ssl_server_credentials_options* options =
         grpc_ssl_server_credentials_create_options_using_config_fetcher(
-            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, fetch_, port_);
+            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY, fetch_, port_);
     grpc_server_credentials* creds = grpc_ssl_server_credentials_create_with_options(options);
     grpc_server_credentials_set_auth_metadata_processor(
-        creds,
-        {CheckRevocation, DestroyVerifierRef, new std::shared_ptr<ClientVerifier>(verifier_)});
+        creds, {VerifyClient, DestroyVerifierRef, new std::shared_ptr<ClientVerifier>(verifier_)});
     int bound = grpc_server_add_http2_port(server, addr.c_str(), creds);
     grpc_server_credentials_release(creds);
     return bound;
@@ -91,7 +105,8 @@ SwappableIdentity::~SwappableIdentity() = default;
 
 void SwappableIdentity::Swap(const std::string& chain_pem, const std::string& key_pem,
                              const std::string& trust_pem) {
-  auto next = std::make_shared<const Material>(chain_pem, key_pem, trust_pem);
+  auto next = std::make_shared<const Material>(chain_pem, key_pem,
+                                               FirstCertificates(trust_pem, kCaNamesSent));
   std::lock_guard lock(mu_);
   current_ = std::move(next);
   ++generation_;
@@ -113,8 +128,9 @@ grpc_ssl_certificate_config_reload_status SwappableIdentity::Fetch(
   if (!m) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
   if (p->served == p->owner->generation_) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
   grpc_ssl_pem_key_cert_pair pair{m->key_pem.c_str(), m->chain_pem.c_str()};
-  // gRPC copies the strings and takes ownership of the config.
-  *out = grpc_ssl_server_certificate_config_create(m->trust_pem.c_str(), &pair, 1);
+  // gRPC copies the strings and takes ownership of the config. The anchors only name CAs in the
+  // CertificateRequest: the port verifies no chain itself.
+  *out = grpc_ssl_server_certificate_config_create(m->ca_names_pem.c_str(), &pair, 1);
   p->served = p->owner->generation_;
   return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW;
 }

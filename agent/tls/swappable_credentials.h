@@ -1,11 +1,20 @@
-// gRPC server credentials whose certificate chain, key and client trust bundle live in memory
-// and are swapped at runtime. gRPC asks for the current set at the start of every handshake, so a
-// swap is served by the very next connection; open connections keep their session.
+// gRPC server credentials whose certificate chain and key live in memory and are swapped at
+// runtime. gRPC asks for the current pair at the start of every handshake, so a swap is served by
+// the very next connection; open connections keep their session.
+//
+// Client certificates are verified by rotagent, not by gRPC: gRPC 1.51 builds a store of its own
+// from every trust anchor on each swap (one sorted insert per anchor, minutes for 20,000 CAs) and
+// lists every anchor's name in the CertificateRequest. The handshake therefore requires a client
+// certificate and its proof of possession, and every call is admitted only once ClientVerifier
+// has verified the client's chain against the trust store built once per rotation (a verdict is
+// remembered per chain, so a call costs a digest). The CertificateRequest names at most
+// kCaNamesSent anchors of the bundle.
 #pragma once
 
 #include <grpc/grpc_security.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -24,7 +33,11 @@ class SwappableIdentity {
   SwappableIdentity& operator=(const SwappableIdentity&) = delete;
   ~SwappableIdentity();
 
-  // New handshakes serve `chain_pem` with `key_pem` and accept clients that chain to `trust_pem`.
+  // How many trust anchors the CertificateRequest names (the first of the bundle).
+  static constexpr size_t kCaNamesSent = 16;
+
+  // New handshakes serve `chain_pem` with `key_pem`; the CertificateRequest names the first
+  // kCaNamesSent anchors of `trust_pem`. Clients are verified by the ClientVerifier.
   void Swap(const std::string& chain_pem, const std::string& key_pem, const std::string& trust_pem);
 
   // Credentials for one listening port. Swap() must have been called once. The credentials
