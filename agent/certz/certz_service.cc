@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/audit/call.h"
+#include "agent/certz/audit_versions.h"
 #include "agent/certz/certz_translate.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
@@ -21,12 +23,21 @@ CertzService::CertzService(Engine& engine,
     : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
 
 Status CertzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
-  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
+  const std::string rpc = std::string("/") + kService + "/" + method;
+  return audit::Authorization(ctx, rpc, authorizer_()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
 grpc::Status CertzService::Rotate(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream) {
+  audit::Call record(ctx, std::string("/") + kService + "/Rotate");
+  return record.End(RotateStream(ctx, stream, record));
+}
+
+grpc::Status CertzService::RotateStream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "Rotate"); !s.ok()) return ToGrpc(s);
   pb::RotateCertificateRequest req;
   if (!stream->Read(&req)) {
@@ -37,6 +48,7 @@ grpc::Status CertzService::Rotate(
   auto rotation = engine_.Begin(profile, CallerOf(ctx), [ctx] { return !ctx->IsCancelled(); });
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began(profile, engine_.CommittedVersions(profile));
   StreamWatch watch(ctx, timeouts_());
   spdlog::info("certz Rotate on profile '{}' from {}", profile, ctx->peer());
 
@@ -63,8 +75,12 @@ grpc::Status CertzService::Rotate(
       }
       case pb::RotateCertificateRequest::kCertificates: {
         auto uploads = UploadFromProto(req.certificates());
-        if (!uploads.ok()) return ToGrpc(uploads.status().WithContext("certificates"));
+        if (!uploads.ok()) {
+          record.Step("certificates", "", uploads.status().WithContext("certificates"));
+          return ToGrpc(uploads.status().WithContext("certificates"));
+        }
         Status s = rot.Upload(*uploads, req.force_overwrite());
+        record.Step("certificates", AuditVersions(*uploads), s);
         if (!s.ok()) return ToGrpc(s.WithContext("certificates"));
         pb::RotateCertificateResponse resp;
         resp.mutable_certificates();
@@ -81,6 +97,7 @@ grpc::Status CertzService::Rotate(
     req.Clear();
     watch.Waiting();
     if (!stream->Read(&req)) {
+      record.ReadEnded();
       const std::string why = watch.Why();
       if (!why.empty()) spdlog::warn("certz Rotate on profile '{}' ended: {}", profile, why);
       rot.Rollback(why.empty() ? "the stream ended before finalize_rotation" : why);
@@ -104,14 +121,21 @@ grpc::Status CertzService::AddProfile(grpc::ServerContext* ctx, const pb::AddPro
   if (req->ssl_profile_id() == kDefaultProfile) {
     return {grpc::StatusCode::ALREADY_EXISTS, "system_default_profile always exists"};
   }
-  return ToGrpc(engine_.AddProfile(req->ssl_profile_id()));
+  Status s = engine_.AddProfile(req->ssl_profile_id());
+  audit::Call(ctx, std::string("/") + kService + "/AddProfile")
+      .Changed(audit::kProfileAdded, req->ssl_profile_id(), s);
+  return ToGrpc(s);
 }
 
 grpc::Status CertzService::DeleteProfile(grpc::ServerContext* ctx,
                                          const pb::DeleteProfileRequest* req,
                                          pb::DeleteProfileResponse* /*resp*/) {
   if (Status s = Authorize(ctx, "DeleteProfile"); !s.ok()) return ToGrpc(s);
-  return ToGrpc(engine_.DeleteProfile(req->ssl_profile_id(), CallerOf(ctx)));
+  const std::string before = engine_.CommittedVersions(req->ssl_profile_id());
+  Status s = engine_.DeleteProfile(req->ssl_profile_id(), CallerOf(ctx));
+  audit::Call(ctx, std::string("/") + kService + "/DeleteProfile")
+      .Changed(audit::kProfileDeleted, req->ssl_profile_id(), s, before);
+  return ToGrpc(s);
 }
 
 grpc::Status CertzService::GetProfileList(grpc::ServerContext* ctx,

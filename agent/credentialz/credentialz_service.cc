@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/audit/call.h"
+#include "agent/credentialz/audit_targets.h"
 #include "agent/credentialz/credentialz_translate.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
@@ -34,17 +36,36 @@ CredentialzService::CredentialzService(
     : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
 
 Status CredentialzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
-  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
+  const std::string rpc = std::string("/") + kService + "/" + method;
+  return audit::Authorization(ctx, rpc, authorizer_()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
 grpc::Status CredentialzService::RotateAccountCredentials(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateAccountCredentialsResponse,
                              pb::RotateAccountCredentialsRequest>* stream) {
+  audit::Call record(ctx, std::string("/") + kService + "/RotateAccountCredentials");
+  return record.End(AccountStream(ctx, stream, record));
+}
+
+grpc::Status CredentialzService::RotateHostParameters(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateHostParametersResponse, pb::RotateHostParametersRequest>*
+        stream) {
+  audit::Call record(ctx, std::string("/") + kService + "/RotateHostParameters");
+  return record.End(HostStream(ctx, stream, record));
+}
+
+grpc::Status CredentialzService::AccountStream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateAccountCredentialsResponse,
+                             pb::RotateAccountCredentialsRequest>* stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "RotateAccountCredentials"); !s.ok()) return ToGrpc(s);
   auto rotation = engine_.Begin("RotateAccountCredentials", [ctx] { return !ctx->IsCancelled(); });
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began("account credentials", "");
   StreamWatch watch(ctx, timeouts_());
   spdlog::info("credentialz RotateAccountCredentials from {}", ctx->peer());
   pb::RotateAccountCredentialsRequest req;
@@ -53,6 +74,7 @@ grpc::Status CredentialzService::RotateAccountCredentials(
     watch.Waiting();
     if (!stream->Read(&req)) break;
     watch.Received();
+    const AuditStep step = AuditOf(req);  // before translation wipes the secrets
     pb::RotateAccountCredentialsResponse resp;
     Status s;
     switch (req.request_case()) {
@@ -83,20 +105,24 @@ grpc::Status CredentialzService::RotateAccountCredentials(
                 "request holds none of credential, user, password, finalize"};
     }
     req.Clear();
+    record.Step(step.what, step.version, s);
     if (!s.ok()) return ToGrpc(s);
     if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
   }
+  record.ReadEnded();
   return EndOfStream(rot, watch);
 }
 
-grpc::Status CredentialzService::RotateHostParameters(
+grpc::Status CredentialzService::HostStream(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateHostParametersResponse, pb::RotateHostParametersRequest>*
-        stream) {
+        stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "RotateHostParameters"); !s.ok()) return ToGrpc(s);
   auto rotation = engine_.Begin("RotateHostParameters", [ctx] { return !ctx->IsCancelled(); });
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began("host parameters", "");
   StreamWatch watch(ctx, timeouts_());
   spdlog::info("credentialz RotateHostParameters from {}", ctx->peer());
   pb::RotateHostParametersRequest req;
@@ -104,6 +130,7 @@ grpc::Status CredentialzService::RotateHostParameters(
     watch.Waiting();
     if (!stream->Read(&req)) break;
     watch.Received();
+    const AuditStep step = AuditOf(req);  // before translation wipes the secrets
     pb::RotateHostParametersResponse resp;
     Status s;
     switch (req.request_case()) {
@@ -160,9 +187,11 @@ grpc::Status CredentialzService::RotateHostParameters(
                 "authentication_allowed, authorized_principal_check, finalize"};
     }
     req.Clear();
+    record.Step(step.what, step.version, s);
     if (!s.ok()) return ToGrpc(s);
     if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
   }
+  record.ReadEnded();
   return EndOfStream(rot, watch);
 }
 

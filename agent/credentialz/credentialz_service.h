@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include "agent/audit/call.h"
 #include "agent/authz/authorizer.h"
 #include "agent/credentialz/engine.h"
 #include "agent/rotate_stream.h"
@@ -36,6 +37,16 @@ class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Serv
                              gnsi::credentialz::v1::GetPublicKeysResponse* resp) override;
 
  private:
+  grpc::Status AccountStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::credentialz::v1::RotateAccountCredentialsResponse,
+                               gnsi::credentialz::v1::RotateAccountCredentialsRequest>* stream,
+      audit::Call& record);
+  grpc::Status HostStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::credentialz::v1::RotateHostParametersResponse,
+                               gnsi::credentialz::v1::RotateHostParametersRequest>* stream,
+      audit::Call& record);
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
 
