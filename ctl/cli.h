@@ -26,9 +26,14 @@ struct Options {
   int days = 3650;
   std::string name;
   std::string account, ssh_address, profile, report;  // validate
-  int lock_fd = -1;  // internal: the fabric lock handed to a background runner
+  int lock_fd = -1;      // internal: the fabric lock handed to a background runner
+  bool dry_run = false;  // renew: print the plan, change nothing
+  std::string threshold = "1/3", jitter = "15m";  // renew (ctl/renew.h)
+  std::string textfile;                           // renew: Prometheus metrics written here
+  std::string at;  // renew: judge the threshold at this RFC 3339 time instead of now
   std::vector<std::string> args;
   bool json() const { return output == "json"; }
+  bool prometheus() const { return output == "prometheus"; }
 };
 
 // Prints "rotctl: <message>" and returns the exit code for the status: 2 for bad input or an
@@ -46,5 +51,6 @@ int StartOperation(const Inventory& inv, const Options& o, const std::string& ki
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
 int ValidateCommand(const Inventory& inv, const Options& o);
+int RenewCommand(const Inventory& inv, const Options& o);  // ctl/renew.cc
 
 }  // namespace rotagent::ctl

@@ -6,6 +6,7 @@
 #include "ctl/cli.h"
 #include "ctl/fabric_status.h"
 #include "ctl/operation_runner.h"
+#include "ctl/prometheus.h"
 
 namespace rotagent::ctl {
 namespace {
@@ -41,6 +42,10 @@ int FabricShow(const Inventory& inv, const Options& o) {
   const auto s = FetchFabricStatus(inv, *target, o.concurrency);
   // The rotation state: the last operation and, per device, the outcome of the last one that
   // reached it.
+  if (o.prometheus()) {
+    std::cout << FabricMetrics(inv, s, time(nullptr));
+    return s.out_of_sync.empty() && s.unreachable.empty() ? kExitOk : kExitPartial;
+  }
   const FabricHistory history = LoadHistory(inv);
   std::string state = "None";
   if (!history.last_operation.empty()) {
@@ -88,6 +93,10 @@ int ExpiryReport(const Inventory& inv, const Options& o) {
     std::string device;
     const CredentialStatus* credential;
   };
+  if (o.prometheus()) {  // every certificate, not a window: series must not come and go
+    std::cout << CredentialMetrics(s, time(nullptr));
+    return s.unreachable.empty() ? kExitOk : kExitPartial;
+  }
   const int64_t now = time(nullptr);
   std::vector<Entry> found;
   for (const auto& d : s.devices) {
