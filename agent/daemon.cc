@@ -12,6 +12,11 @@
 #include <chrono>
 
 #include "agent/audit/trail.h"
+#include "agent/authz/authz_leaves.h"
+#include "agent/certz/profiles_kind.h"
+#include "agent/credentialz/accounts_kind.h"
+#include "agent/credentialz/ssh_host_kind.h"
+#include "agent/gnmi/gnmi_paths.h"
 #include "agent/log.h"
 #include "agent/net/connection_gate.h"
 #include "agent/net/fd_limit.h"
@@ -111,17 +116,15 @@ std::string Daemon::Role(const std::string& profile) const {
 
 void Daemon::ApplySettings(const Config& c) {
   std::lock_guard lock(mu_);
-  authorizer_ = std::make_shared<const authz::Authorizer>(c.authorization);
+  if (authz_) authz_->SetFactory(c.authorization);
   certz_timeouts_ = {c.certz.confirm_timeout_seconds, c.certz.idle_timeout_seconds};
   credz_timeouts_ = {c.credentialz.confirm_timeout_seconds, c.credentialz.idle_timeout_seconds};
+  authz_timeouts_ = {c.authz.confirm_timeout_seconds, c.authz.idle_timeout_seconds};
   keep_expired_crl_ = c.certz.keep_expired_crl;
   if (identity_) identity_->verifier().SetKeepExpiredCrl(c.certz.keep_expired_crl);
 }
 
-std::shared_ptr<const authz::Authorizer> Daemon::Authorizer() const {
-  std::lock_guard lock(mu_);
-  return authorizer_;
-}
+std::shared_ptr<const authz::Authorizer> Daemon::Authorizer() const { return authz_->Current(); }
 
 Status Daemon::Start() {
   auto platform = platform::Create(config_.platform);
@@ -146,15 +149,16 @@ Status Daemon::Start() {
       });
   engine_ = std::make_unique<certz::Engine>(*store_, *platform_, *identity_, SettingsOf(config_),
                                             *journal_, domains_);
-  domains_[certz::kProfilesDomain] = {&store_->slots(), engine_.get()};
   accounts_ = std::make_unique<store::SlotStore>(config_.state_dir / "accounts", "account");
   ssh_ = std::make_unique<store::SlotStore>(config_.state_dir / "ssh", "ssh item");
   ROTAGENT_RETURN_IF_ERROR(accounts_->Init());
   ROTAGENT_RETURN_IF_ERROR(ssh_->Init());
   credz_ = std::make_unique<credentialz::Engine>(*platform_, *accounts_, *ssh_, *journal_, domains_,
                                                  CredentialzSettingsOf(config_));
-  domains_[credentialz::kAccountsDomain] = {accounts_.get(), &credz_->account_applier()};
-  domains_[credentialz::kSshDomain] = {ssh_.get(), &credz_->ssh_applier()};
+  authz_store_ = std::make_unique<store::SlotStore>(config_.state_dir / "authz", "authz policy");
+  ROTAGENT_RETURN_IF_ERROR(authz_store_->Init());
+  authz_ = std::make_unique<authz::Engine>(*authz_store_, *journal_, domains_);
+  domains_[authz::kAuthzDomain] = {authz_store_.get(), authz_.get()};
 
   tree_ = std::make_unique<state::Tree>();
   admin_ = std::make_unique<state::AdminState>(config_.state_dir / "admin-state",
@@ -163,9 +167,11 @@ Status Daemon::Start() {
     if (reporter_) reporter_->Refresh();
   });
   ledger_->Load();
-  for (auto& [name, d] : domains_) d.observer = ledger_.get();
+  RegisterKinds();
+  for (auto& [name, d] : domains_) d.observer = ledger_.get();  // kinds' and authz's
   engine_->SetAdmission([this] { return admin_->Admit(); });
   credz_->SetAdmission([this] { return admin_->Admit(); });
+  authz_->SetAdmission([this] { return admin_->Admit(); });
   engine_->SetLockoutCheck(
       [this](const Caller& caller, const std::string& profile, const certz::ProfileMaterial* next) {
         return guard_->CheckChange(caller, profile, next);
@@ -182,16 +188,21 @@ Status Daemon::Start() {
     if (!store_->Exists(p.id)) ROTAGENT_RETURN_IF_ERROR(store_->Create(p.id));
   }
   ROTAGENT_RETURN_IF_ERROR(txn::Recover(*journal_, domains_).WithContext("recovery"));
+  ROTAGENT_RETURN_IF_ERROR(authz_->Load().WithContext("authz policy"));
   // A profile bound with gNMI Set survives restarts; until then the configured one is served.
   auto bound = ReadFile(config_.state_dir / "grpc-server-profile");
   ROTAGENT_RETURN_IF_ERROR(identity_->Bind(bound.ok() ? *bound : config_.server_profile));
-  reporter_ = std::make_unique<state::Reporter>(
-      state::Sources{store_.get(), accounts_.get(), ssh_.get(), ledger_.get(), admin_.get(),
-                     platform_.get(), [this] { return identity_->Bound(); },
-                     [this](const std::string& id) { return Role(id); },
-                     config_.credentialz.accounts},
-      ReportSettingsOf(config_), *tree_);
+  state::Sources sources{&kinds_, ledger_.get(), admin_.get(), platform_.get(),
+                         config_.credentialz.accounts};
+  // authz reports through a hook until it is registered as a credential kind.
+  sources.extra_leaves = [this](const state::ReportSettings& s) {
+    return authz::AuthzLeaves(*authz_, s);
+  };
+  reporter_ =
+      std::make_unique<state::Reporter>(std::move(sources), ReportSettingsOf(config_), *tree_);
   reporter_->Refresh();
+  // Counters change with every call: published at most once a second, and before gNMI reads.
+  authz_->counters().SetPublisher([this] { reporter_->Refresh(); }, std::chrono::seconds(1));
   gnmi_service_ = std::make_unique<gnmi_service::GnmiService>(
       *tree_,
       gnmi_service::SubscribeLimits{config_.gnmi.max_streams, config_.gnmi.max_streams_per_client,
@@ -209,6 +220,7 @@ Status Daemon::Start() {
            [this](const std::string& p) { return BindListener(p); },
            [this] { return identity_->Bound(); }}},
       [this] { return Authorizer(); });
+  gnmi_service_->SetBeforeRead([this] { authz_->counters().Flush(); });
 
   certz_service_ = std::make_unique<certz::CertzService>(
       *engine_, [this] { return Authorizer(); },
@@ -222,6 +234,10 @@ Status Daemon::Start() {
         std::lock_guard lock(mu_);
         return credz_timeouts_;
       });
+  authz_service_ = std::make_unique<authz::AuthzService>(*authz_, [this] {
+    std::lock_guard lock(mu_);
+    return authz_timeouts_;
+  });
   StartConnectionGate(config_.limits);
   grpc::ServerBuilder builder;
   ApplyLimits(config_.limits, builder);
@@ -229,6 +245,7 @@ Status Daemon::Start() {
   builder.AddListeningPort(config_.listen, identity_->Credentials(), &port);
   builder.RegisterService(certz_service_.get());
   builder.RegisterService(credz_service_.get());
+  builder.RegisterService(authz_service_.get());
   builder.RegisterService(gnmi_service_.get());
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
   server_ = builder.BuildAndStart();
@@ -251,6 +268,27 @@ Status Daemon::Start() {
   }
   sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d\nMAINPID=%d", host.c_str(), port, getpid());
   return Status::Ok();
+}
+
+// The credential kinds the agent rotates and reports. Each one's domain joins the transaction,
+// observed by the ledger; the reporter, the drift check and gNMI's schema read them.
+void Daemon::RegisterKinds() {
+  kinds_.push_back(certz::MakeProfilesKind(
+      {store_.get(), engine_.get(), platform_.get(), [this] { return identity_->Bound(); },
+       [this](const std::string& id) { return Role(id); },
+       [this] { return tls::ServedFingerprint(probe_host_, port_); }}));
+  kinds_.push_back(
+      credentialz::MakeAccountsKind(accounts_.get(), &credz_->account_applier(), platform_.get()));
+  kinds_.push_back(credentialz::MakeSshHostKind(ssh_.get(), &credz_->ssh_applier(), [this] {
+    platform::SshHostSink* ssh = platform_->SshHost();
+    return ssh ? ssh->AuthResults() : std::nullopt;
+  }));
+  std::vector<std::string> leaves;
+  for (const auto& k : kinds_) {
+    domains_[k.domain] = {k.store, k.applier, ledger_.get()};
+    for (auto& l : k.OcSchema()) leaves.push_back(std::move(l));
+  }
+  gnmi_service::SetKindLeaves(leaves);
 }
 
 Status Daemon::CheckBinding(const std::string& profile, const Caller& caller) const {
@@ -293,10 +331,7 @@ void Daemon::CheckLoop() {
       std::lock_guard config_lock(mu_);
       return config_.state.check_interval_seconds;
     }();
-    state::CheckDrift({store_.get(), accounts_.get(), platform_.get(), ledger_.get(),
-                       [this] { return identity_->Bound(); },
-                       [this] { return tls::ServedFingerprint(probe_host_, port_); },
-                       [this](const std::string& id) { return Role(id); }});
+    state::CheckDrift(kinds_, *ledger_);
     reporter_->Refresh();  // expiry counts down with the wall clock
     lock.lock();
     check_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_; });
@@ -345,6 +380,7 @@ void Daemon::Reload() {
   config_.authorization = next->authorization;
   config_.certz = next->certz;
   config_.credentialz = next->credentialz;
+  config_.authz = next->authz;
   config_.state = next->state;
   config_.server_profile = next->server_profile;
   spdlog::info("SIGHUP: config reloaded from {}", config_path_);

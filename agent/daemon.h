@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "agent/authz/authorizer.h"
+#include "agent/authz/authz_service.h"
+#include "agent/authz/engine.h"
 #include "agent/certz/certz_service.h"
 #include "agent/certz/engine.h"
 #include "agent/certz/listener_guard.h"
@@ -20,6 +22,7 @@
 #include "agent/credentialz/engine.h"
 #include "agent/gnmi/gnmi_service.h"
 #include "agent/state/admin_state.h"
+#include "agent/state/credential_kind.h"
 #include "agent/state/reporter.h"
 #include "agent/state/sync_ledger.h"
 #include "agent/state/tree.h"
@@ -46,6 +49,7 @@ class Daemon {
   Status CheckBinding(const std::string& profile, const Caller& caller) const;
   // Drift and expiry every state.check_interval, until Run() ends.
   void CheckLoop();
+  void RegisterKinds();
   void StopChecker();
   std::string Role(const std::string& profile) const;
   void ApplySettings(const Config& c);
@@ -56,6 +60,7 @@ class Daemon {
   std::unique_ptr<platform::Platform> platform_;
   std::unique_ptr<store::Journal> journal_;
   txn::Domains domains_;
+  state::Kinds kinds_;  // every credential kind, registered in Start
   std::unique_ptr<certz::ProfileStore> store_;
   std::unique_ptr<tls::ListenerIdentity> identity_;
   std::unique_ptr<certz::ListenerGuard> guard_;
@@ -64,6 +69,9 @@ class Daemon {
   std::unique_ptr<store::SlotStore> accounts_, ssh_;
   std::unique_ptr<credentialz::Engine> credz_;
   std::unique_ptr<credentialz::CredentialzService> credz_service_;
+  std::unique_ptr<store::SlotStore> authz_store_;
+  std::unique_ptr<authz::Engine> authz_;
+  std::unique_ptr<authz::AuthzService> authz_service_;
   std::unique_ptr<state::Tree> tree_;
   std::unique_ptr<state::AdminState> admin_;
   std::unique_ptr<state::SyncLedger> ledger_;
@@ -78,8 +86,7 @@ class Daemon {
   bool stopping_ = false;
 
   mutable std::mutex mu_;  // guards config_ after Start, and the reloadable settings below
-  std::shared_ptr<const authz::Authorizer> authorizer_;
-  StreamTimeouts certz_timeouts_, credz_timeouts_;
+  StreamTimeouts certz_timeouts_, credz_timeouts_, authz_timeouts_;
   bool keep_expired_crl_ = true;
   Config::Identity identity_config_;
 };

@@ -33,8 +33,8 @@ void RotationGate::Hold::Release() {
   gate_ = nullptr;
 }
 
-Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open,
-                                               const std::string& busy) {
+Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const std::string& busy,
+                                               Code busy_code) {
   std::unique_lock lock(mu_);
   if (held_) {
     const auto start = std::chrono::steady_clock::now();
@@ -45,12 +45,12 @@ Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open,
       spdlog::info("a rotation arrived while the previous one rolls back; waiting for it");
       cv_.wait_until(lock, start + kRollbackWait, [this] { return !held_; });
       if (held_) {
-        return Status(Code::kAborted, busy + "; it ended but its rollback is still running after " +
-                                          std::to_string(kRollbackWait.count() / 1000) +
-                                          " s, retry later");
+        return Status(busy_code, busy + "; it ended but its rollback is still running after " +
+                                     std::to_string(kRollbackWait.count() / 1000) +
+                                     " s, retry later");
       }
     }
-    if (held_) return Status(Code::kAborted, busy);
+    if (held_) return Status(busy_code, busy);
   }
   held_ = true;
   closing_ = false;

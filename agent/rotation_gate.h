@@ -40,9 +40,10 @@ class RotationGate {
   };
 
   // `open` says whether the caller's stream is still open (e.g. not cancelled); it is asked by
-  // later callers while this one holds the gate. ABORTED with `busy` when an open rotation holds
-  // it.
-  Result<Hold> Enter(std::function<bool()> open, const std::string& busy);
+  // later callers while this one holds the gate. `busy_code` (ABORTED unless a service's protocol
+  // says otherwise) with `busy` when an open rotation holds it.
+  Result<Hold> Enter(std::function<bool()> open, const std::string& busy,
+                     Code busy_code = Code::kAborted);
   // Waits without bound (start-up work that must not fail because a rotation runs).
   Hold EnterWaiting();
 

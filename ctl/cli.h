@@ -26,6 +26,7 @@ struct Options {
   int days = 3650;
   std::string name;
   std::string account, ssh_address, profile, report;  // validate
+  std::string platform_checks;                        // validate --platform-checks
   int lock_fd = -1;      // internal: the fabric lock handed to a background runner
   bool dry_run = false;  // renew: print the plan, change nothing
   std::string threshold = "1/3", jitter = "15m";  // renew (ctl/renew.h)

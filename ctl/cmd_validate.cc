@@ -11,7 +11,8 @@ namespace rotagent::ctl {
 int ValidateCommand(const Inventory& inv, const Options& o) {
   const Device* device = inv.Find(o.args[1]);
   if (device == nullptr) return Fail(NotFound("no device '" + o.args[1] + "' in " + inv.source));
-  const auto checks = Validate(inv, *device, {o.profile, o.account, o.ssh_address});
+  const auto checks =
+      Validate(inv, *device, {o.profile, o.account, o.ssh_address, o.platform_checks});
   const nlohmann::json report = ValidationReport(*device, checks);
   std::filesystem::path path = o.report;
   if (path.empty()) {

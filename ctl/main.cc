@@ -76,7 +76,8 @@ const Command kCommands[] = {
      "Status is Accepted, InProgress, Succeeded, PartialSuccess or Failed. --wait blocks until\n"
      "the operation is done and exits with its result.\n",
      ctl::OperationShow},
-    {{"validate"}, 1, "NAME [--account A] [--ssh-address H:P] [--profile P] [--report FILE]",
+    {{"validate"}, 1,
+     "NAME [--account A] [--ssh-address H:P] [--profile P] [--report FILE] [--platform-checks K]",
      "run the rotation contract against one device (lab kit)",
      "Checks, each pass / fail / skip: reach (gNMI over mTLS), certificate-rotation (CSR on the\n"
      "device, signed by the lab CA, proven on a new connection, finalized, read back),\n"
@@ -88,7 +89,12 @@ const Command kCommands[] = {
      "  --account A      the local account whose password is rotated (default: skip those checks)\n"
      "  --ssh-address    where logins are tried (default: the device's host, port 22)\n"
      "  --profile P      the certz server profile (default: the inventory's first)\n"
-     "  --report FILE    the JSON report (default: <state_dir>/validate-NAME-<time>.json)\n",
+     "  --report FILE    the JSON report (default: <state_dir>/validate-NAME-<time>.json)\n"
+     "  --platform-checks eos[:SOCKET] | opengear[:OGCLI]\n"
+     "                   run on the lab box itself: which form EOS uses for the session waiting\n"
+     "                   on a commit timer, that a second timer is refused, that the profile's\n"
+     "                   validity JSON reads valid; ogcli's users and services/https forms\n"
+     "                   (docs/platforms.md)\n",
      ctl::ValidateCommand},
     {{"expiry"}, 0, "[--within 30d] [--take N]",
      "certificates expiring within a window, earliest first",
@@ -169,11 +175,19 @@ int Number(const char* text, int min, int max, const std::string& option, int* o
 
 // Options that take a string, by name.
 std::map<std::string, std::string*> TextOptions(Options& o) {
-  return {
-      {"--inventory", &o.inventory}, {"--output", &o.output},     {"--within", &o.within},
-      {"--name", &o.name},           {"--account", &o.account},   {"--ssh-address", &o.ssh_address},
-      {"--profile", &o.profile},     {"--report", &o.report},     {"--threshold", &o.threshold},
-      {"--jitter", &o.jitter},       {"--textfile", &o.textfile}, {"--at", &o.at}};
+  return {{"--inventory", &o.inventory},
+          {"--output", &o.output},
+          {"--within", &o.within},
+          {"--name", &o.name},
+          {"--account", &o.account},
+          {"--ssh-address", &o.ssh_address},
+          {"--profile", &o.profile},
+          {"--report", &o.report},
+          {"--platform-checks", &o.platform_checks},
+          {"--threshold", &o.threshold},
+          {"--jitter", &o.jitter},
+          {"--textfile", &o.textfile},
+          {"--at", &o.at}};
 }
 
 int Run(int argc, char** argv) {

@@ -11,6 +11,7 @@
 #include "ctl/device_status.h"
 #include "ctl/lab_ca.h"
 #include "ctl/secret_store.h"
+#include "ctl/validate_platform.h"
 #include "platform/ssh_probe.h"
 
 namespace rotagent::ctl {
@@ -200,6 +201,9 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
     }
     return Status::Ok();
   });
+  if (!opts.platform_checks.empty()) {
+    for (auto& c : ValidatePlatform(opts.platform_checks, profile.id)) r.results.push_back(c);
+  }
   return r.results;
 }
 

@@ -14,6 +14,7 @@ struct ValidateOptions {
   std::string profile;      // certz server profile; default: the inventory's first server profile
   std::string account;      // local account whose password is rotated; empty: skip those checks
   std::string ssh_address;  // where to prove logins; default: the device's host, port 22
+  std::string platform_checks;  // "eos[:SOCKET]" / "opengear[:OGCLI]": ValidatePlatform, on the box
 };
 
 struct CheckResult {

@@ -12,7 +12,7 @@ void ParseSsh(const Reader& r, const YAML::Node& n, SshConfig& s) {
   r.AllowKeys(n, "platform.ssh",
               {"address", "authorized_keys_file", "authorized_principals_file", "managed_dir",
                "config_fragment", "check_command", "pid_file", "host_public_keys",
-               "hiba_check_command", "probe_timeout"});
+               "hiba_check_command", "probe_timeout", "auth_log"});
   s.address = r.Str(At(n, "address"), "platform.ssh.address", s.address);
   s.authorized_keys_file = r.Str(At(n, "authorized_keys_file"), "platform.ssh.authorized_keys_file",
                                  s.authorized_keys_file);
@@ -34,6 +34,10 @@ void ParseSsh(const Reader& r, const YAML::Node& n, SshConfig& s) {
   }
   s.hiba_check_command = r.Str(At(n, "hiba_check_command"), "platform.ssh.hiba_check_command", "");
   s.probe_timeout_seconds = r.Int(At(n, "probe_timeout"), "platform.ssh.probe_timeout", 10, 1, 300);
+  s.auth_log = r.Str(At(n, "auth_log"), "platform.ssh.auth_log", "");
+  if (!s.auth_log.empty() && !s.auth_log.is_absolute()) {
+    r.Fail(At(n, "auth_log"), "platform.ssh.auth_log", "must be an absolute path");
+  }
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ struct SshConfig {
                                                          "/etc/ssh/ssh_host_ecdsa_key.pub",
                                                          "/etc/ssh/ssh_host_rsa_key.pub"};
   std::string hiba_check_command;  // AuthorizedPrincipalsCommand for TOOL_HIBA_DEFAULT
+  std::filesystem::path auth_log;  // a file only sshd writes, counted for auth results; "": none
   int probe_timeout_seconds = 10;
 };
 

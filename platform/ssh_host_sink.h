@@ -3,6 +3,7 @@
 // with UNIMPLEMENTED.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ struct SshHostState {
   std::optional<std::string> principal_check;            // "hiba"; nullopt: none
 };
 
+// The SSH server's authentication results since the agent started.
+struct SshAuthCounters {
+  uint64_t accepts = 0, rejects = 0;
+  uint64_t last_accept_ns = 0, last_reject_ns = 0;  // since the epoch; 0: none yet
+};
+
 class SshHostSink {
  public:
   virtual ~SshHostSink() = default;
@@ -37,6 +44,8 @@ class SshHostSink {
   virtual Status RestoreSshHost(const std::optional<SshHostState>& state) = 0;
   // The SSH server's host public keys (OpenSSH lines) when the agent manages none.
   virtual Result<std::vector<std::string>> NativeHostPublicKeys() const = 0;
+  // sshd's authentication results; nullopt when the platform does not count them.
+  virtual std::optional<SshAuthCounters> AuthResults() { return std::nullopt; }
 };
 
 }  // namespace rotagent::platform

@@ -7,6 +7,7 @@
 #include "agent/certz/certz_translate.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
+#include "agent/rotate_stream_loop.h"
 
 namespace rotagent::certz {
 namespace pb = gnsi::certz::v1;
@@ -39,80 +40,68 @@ grpc::Status CertzService::RotateStream(
     grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream,
     audit::Call& record) {
   if (Status s = Authorize(ctx, "Rotate"); !s.ok()) return ToGrpc(s);
-  pb::RotateCertificateRequest req;
-  if (!stream->Read(&req)) {
+  // The first request names the profile the whole stream rotates.
+  pb::RotateCertificateRequest first;
+  if (!stream->Read(&first)) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "stream closed before any request"};
   }
-  const std::string profile = req.ssl_profile_id();
+  const std::string profile = first.ssl_profile_id();
   if (profile.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "ssl_profile_id is empty"};
-  auto rotation = engine_.Begin(profile, CallerOf(ctx), [ctx] { return !ctx->IsCancelled(); });
+  auto rotation = engine_.Begin(profile, CallerOf(ctx), StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
   record.Began(profile, engine_.CommittedVersions(profile));
-  StreamWatch watch(ctx, timeouts_());
   spdlog::info("certz Rotate on profile '{}' from {}", profile, ctx->peer());
+  using Step = StreamStep<pb::RotateCertificateResponse>;
+  return RunRotateStream(
+      ctx, stream, rot.session(), timeouts_(),
+      {"certz Rotate on profile '" + profile + "'", "finalize_rotation",
+       "the rotation was rolled back", ""},
+      &first, [&](pb::RotateCertificateRequest& req) -> Step { return Handle(rot, req, record); },
+      [&record] { record.ReadEnded(); });
+}
 
-  // Any return before Finalize destroys `rotation`, which rolls back what was staged.
-  while (true) {
-    if (req.ssl_profile_id() != profile) {
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "this stream rotates profile '" + profile + "' but a request names '" +
-                  req.ssl_profile_id() + "'; use one stream per profile"};
-    }
-    switch (req.rotate_request_case()) {
-      case pb::RotateCertificateRequest::kGenerateCsr: {
-        auto suite = SuiteFromProto(req.generate_csr().params().csr_suite());
-        if (!suite.ok()) return ToGrpc(suite.status().WithContext("generate_csr"));
-        auto csr = rot.GenerateCsr(*suite, SubjectFromProto(req.generate_csr().params()));
-        if (!csr.ok()) return ToGrpc(csr.status().WithContext("generate_csr"));
-        pb::RotateCertificateResponse resp;
-        auto* out = resp.mutable_generated_csr()->mutable_certificate_signing_request();
-        out->set_type(pb::CERTIFICATE_TYPE_X509);
-        out->set_encoding(pb::CERTIFICATE_ENCODING_PEM);
-        out->set_certificate_signing_request(*csr);
-        if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
-        break;
-      }
-      case pb::RotateCertificateRequest::kCertificates: {
-        auto uploads = UploadFromProto(req.certificates());
-        if (!uploads.ok()) {
-          record.Step("certificates", "", uploads.status().WithContext("certificates"));
-          return ToGrpc(uploads.status().WithContext("certificates"));
-        }
-        Status s = rot.Upload(*uploads, req.force_overwrite());
-        record.Step("certificates", AuditVersions(*uploads), s);
-        if (!s.ok()) return ToGrpc(s.WithContext("certificates"));
-        pb::RotateCertificateResponse resp;
-        resp.mutable_certificates();
-        if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
-        break;
-      }
-      case pb::RotateCertificateRequest::kFinalizeRotation:
-        // Commit at once: clients do not always half-close after Finalize.
-        return ToGrpc(rot.Finalize());
-      case pb::RotateCertificateRequest::ROTATE_REQUEST_NOT_SET:
-        return {grpc::StatusCode::INVALID_ARGUMENT,
-                "request holds none of generate_csr, certificates, finalize_rotation"};
-    }
-    req.Clear();
-    watch.Waiting();
-    if (!stream->Read(&req)) {
-      record.ReadEnded();
-      const std::string why = watch.Why();
-      if (!why.empty()) spdlog::warn("certz Rotate on profile '{}' ended: {}", profile, why);
-      rot.Rollback(why.empty() ? "the stream ended before finalize_rotation" : why);
-      if (watch.fired() == StreamWatch::Fired::kConfirm) {
-        return {grpc::StatusCode::DEADLINE_EXCEEDED,
-                "no finalize_rotation within the confirm timeout; the rotation was rolled back"};
-      }
-      if (watch.fired() == StreamWatch::Fired::kIdle) {
-        return {grpc::StatusCode::DEADLINE_EXCEEDED, why + "; the rotation was rolled back"};
-      }
-      return {grpc::StatusCode::ABORTED,
-              "stream ended before finalize_rotation; the rotation was rolled back"};
-    }
-    watch.Received();
+StreamStep<pb::RotateCertificateResponse> CertzService::Handle(Rotation& rot,
+                                                               pb::RotateCertificateRequest& req,
+                                                               audit::Call& record) {
+  using Step = StreamStep<pb::RotateCertificateResponse>;
+  if (req.ssl_profile_id() != rot.profile()) {
+    return Step::Fail(InvalidArgument("this stream rotates profile '" + rot.profile() +
+                                      "' but a request names '" + req.ssl_profile_id() +
+                                      "'; use one stream per profile"));
   }
+  pb::RotateCertificateResponse resp;
+  switch (req.rotate_request_case()) {
+    case pb::RotateCertificateRequest::kGenerateCsr: {
+      auto suite = SuiteFromProto(req.generate_csr().params().csr_suite());
+      if (!suite.ok()) return Step::Fail(suite.status().WithContext("generate_csr"));
+      auto csr = rot.GenerateCsr(*suite, SubjectFromProto(req.generate_csr().params()));
+      if (!csr.ok()) return Step::Fail(csr.status().WithContext("generate_csr"));
+      auto* out = resp.mutable_generated_csr()->mutable_certificate_signing_request();
+      out->set_type(pb::CERTIFICATE_TYPE_X509);
+      out->set_encoding(pb::CERTIFICATE_ENCODING_PEM);
+      out->set_certificate_signing_request(*csr);
+      return Step::Reply(std::move(resp));
+    }
+    case pb::RotateCertificateRequest::kCertificates: {
+      auto uploads = UploadFromProto(req.certificates());
+      if (!uploads.ok()) {
+        record.Step("certificates", "", uploads.status().WithContext("certificates"));
+        return Step::Fail(uploads.status().WithContext("certificates"));
+      }
+      Status s = rot.Upload(*uploads, req.force_overwrite());
+      record.Step("certificates", AuditVersions(*uploads), s);
+      if (!s.ok()) return Step::Fail(s.WithContext("certificates"));
+      resp.mutable_certificates();
+      return Step::Reply(std::move(resp));
+    }
+    case pb::RotateCertificateRequest::kFinalizeRotation:
+      return Step::Finalize();
+    case pb::RotateCertificateRequest::ROTATE_REQUEST_NOT_SET:
+      break;
+  }
+  return Step::Fail(
+      InvalidArgument("request holds none of generate_csr, certificates, finalize_rotation"));
 }
 
 grpc::Status CertzService::AddProfile(grpc::ServerContext* ctx, const pb::AddProfileRequest* req,

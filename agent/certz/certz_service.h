@@ -10,6 +10,7 @@
 #include "agent/authz/authorizer.h"
 #include "agent/certz/engine.h"
 #include "agent/rotate_stream.h"
+#include "agent/rotate_stream_loop.h"
 #include "gnsi/certz/v1/certz.grpc.pb.h"
 
 namespace rotagent::certz {
@@ -48,6 +49,9 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
       audit::Call& record);
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
+  // One request of a Rotate stream on `rot`'s profile; records its upload in `record`.
+  static StreamStep<gnsi::certz::v1::RotateCertificateResponse> Handle(
+      Rotation& rot, gnsi::certz::v1::RotateCertificateRequest& req, audit::Call& record);
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;

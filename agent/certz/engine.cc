@@ -80,7 +80,7 @@ constexpr const char* kBusy = "a certz Rotate is in progress; retry when it ends
 }  // namespace
 
 Status Engine::AddProfile(const std::string& id) {
-  auto hold = gate_.Enter(nullptr, kBusy);
+  auto hold = sessions_.gate().Enter(nullptr, kBusy);
   if (!hold.ok()) return hold.status();
   return store_.Create(id);
 }
@@ -90,7 +90,7 @@ Status Engine::DeleteProfile(const std::string& id, const Caller& caller) {
   if (id == kDefaultProfile) {
     return FailedPrecondition("system_default_profile is immutable and cannot be deleted");
   }
-  auto hold = gate_.Enter(nullptr, kBusy);
+  auto hold = sessions_.gate().Enter(nullptr, kBusy);
   if (!hold.ok()) return hold.status();
   if (!store_.Exists(id)) return NotFound("profile '" + id + "' does not exist");
   ROTAGENT_RETURN_IF_ERROR(lockout_(caller, id, nullptr));
@@ -114,8 +114,7 @@ Result<std::unique_ptr<Rotation>> Engine::Begin(const std::string& profile, Call
   if (profile == kDefaultProfile) {
     return FailedPrecondition("system_default_profile is immutable; add a profile and rotate it");
   }
-  ROTAGENT_RETURN_IF_ERROR(admit_());
-  auto hold = gate_.Enter(std::move(open), "another certz Rotate is in progress");
+  auto hold = sessions_.Admit(std::move(open));
   if (!hold.ok()) return hold.status();
   if (!store_.Exists(profile)) {
     return NotFound("profile '" + profile + "' does not exist; create it with AddProfile");
@@ -124,7 +123,7 @@ Result<std::unique_ptr<Rotation>> Engine::Begin(const std::string& profile, Call
 }
 
 Status Engine::SetDefaultIdentity(ProfileMaterial m) {
-  RotationGate::Hold hold = gate_.EnterWaiting();
+  RotationGate::Hold hold = sessions_.gate().EnterWaiting();
   if (!store_.Exists(kDefaultProfile)) ROTAGENT_RETURN_IF_ERROR(store_.Create(kDefaultProfile));
   auto current = store_.Committed(kDefaultProfile);
   if (current && current->chain_pem == m.chain_pem && current->trust_pem == m.trust_pem &&
@@ -143,12 +142,13 @@ Status Engine::SetDefaultIdentity(ProfileMaterial m) {
 Rotation::Rotation(Engine& engine, std::string profile, RotationGate::Hold hold, Caller caller)
     : engine_(engine),
       profile_(std::move(profile)),
-      hold_(std::move(hold)),
-      txn_(engine.journal_, engine.domains_, "certz"),
+      session_(std::move(hold), engine.journal_, engine.domains_,
+               {"certz", "profile '" + profile_ + "': rotation",
+                "finalize_rotation received before any certificates were uploaded"}),
       caller_(std::move(caller)) {}
 
 Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubject& subject) {
-  if (txn_.finished()) return FailedPrecondition("rotation already finished");
+  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
   if (staged()) {
     return FailedPrecondition("generate_csr must come before certificates are uploaded");
   }
@@ -161,10 +161,11 @@ Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubjec
 }
 
 Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_overwrite) {
-  if (txn_.finished()) return FailedPrecondition("rotation already finished");
+  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
+  txn::Transaction& txn = session_.txn();
   ProfileStore& store = engine_.store_;
   std::optional<ProfileMaterial> base;
-  const std::optional<std::string> base_slot = txn_.Current(kProfilesDomain, profile_);
+  const std::optional<std::string> base_slot = txn.Current(kProfilesDomain, profile_);
   if (base_slot) {
     auto m = store.ReadSlot(profile_, *base_slot);
     if (!m.ok()) return m.status();
@@ -178,9 +179,9 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
   ctx.now = Now();
   ctx.key_policy = settings.key_policy;
   ctx.limits = settings.limits;
-  ctx.lookup = [&store, this](const std::string& id) -> std::optional<ProfileMaterial> {
+  ctx.lookup = [&store, &txn](const std::string& id) -> std::optional<ProfileMaterial> {
     if (!store.Exists(id)) return std::nullopt;
-    auto slot = txn_.Current(kProfilesDomain, id);
+    auto slot = txn.Current(kProfilesDomain, id);
     if (!slot) return ProfileMaterial{};
     auto m = store.ReadSlot(id, *slot);
     return m.ok() ? std::move(*m) : ProfileMaterial{};
@@ -195,18 +196,8 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
   StampRotation(base.value_or(ProfileMaterial{}), *next, ctx.now);
   store::Slot slot = ProfileStore::ToSlot(*next);
   Wipe(next->key_pem);
-  Status s = txn_.Stage(kProfilesDomain, profile_, slot);
+  Status s = txn.Stage(kProfilesDomain, profile_, slot);
   Wipe(slot.files["key.pem"]);
-  return s;
-}
-
-Status Rotation::Finalize() {
-  if (txn_.finished()) return FailedPrecondition("rotation already finished");
-  if (!staged()) {
-    return FailedPrecondition("finalize_rotation received before any certificates were uploaded");
-  }
-  Status s = txn_.Commit();
-  if (s.ok()) spdlog::info("profile '{}': rotation committed", profile_);
   return s;
 }
 

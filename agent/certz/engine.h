@@ -15,6 +15,7 @@
 #include "agent/certz/profile_store.h"
 #include "agent/certz/tls_serving.h"
 #include "agent/rotation_gate.h"
+#include "agent/rotation_session.h"
 #include "agent/txn/transaction.h"
 #include "platform/platform.h"
 
@@ -30,32 +31,28 @@ struct EngineSettings {
 
 class Engine;
 
-// One Rotate stream's transaction. Destroying it before Finalize rolls everything back.
+// One Rotate stream's work on a profile, inside the shared rotation session. Destroying it before
+// Finalize rolls everything back.
 class Rotation {
  public:
   Rotation(Engine& engine, std::string profile, RotationGate::Hold hold, Caller caller);
-  // The stream has ended: what is left is the rollback, which a next Rotate waits for.
-  ~Rotation() { hold_.Closing(); }
   Rotation(const Rotation&) = delete;
   Rotation& operator=(const Rotation&) = delete;
 
   const std::string& profile() const { return profile_; }
+  RotationSession& session() { return session_; }
   // Generates a key on the device and returns a PEM CSR; the key stays here until upload.
   Result<std::string> GenerateCsr(const CsrSuite& suite, const CsrSubject& subject);
   // Validates, stages and proves the candidate live. On failure, nothing is left changed.
   Status Upload(const std::vector<EntityUpload>& entities, bool force_overwrite);
-  Status Finalize();
-  void Rollback(const std::string& reason) {
-    hold_.Closing();
-    txn_.Rollback(reason);
-  }
-  bool staged() const { return txn_.staged(); }
+  Status Finalize() { return session_.Finalize(); }
+  void Rollback(const std::string& reason) { session_.Rollback(reason); }
+  bool staged() const { return session_.staged(); }
 
  private:
   Engine& engine_;
   std::string profile_;
-  RotationGate::Hold hold_;
-  txn::Transaction txn_;  // declared after hold_, so it rolls back while the gate is held
+  RotationSession session_;
   Caller caller_;
   ossl::Pkey generated_key_;
 };
@@ -85,7 +82,7 @@ class Engine : public txn::Applier {
 
   void UpdateSettings(EngineSettings settings);
   // Asked before every rotation; a refusal (e.g. the admin state) is returned as is.
-  void SetAdmission(std::function<Status()> admit) { admit_ = std::move(admit); }
+  void SetAdmission(std::function<Status()> admit) { sessions_.SetAdmission(std::move(admit)); }
   // Asked before `profile` changes to `next` (nullptr: deleted): FAILED_PRECONDITION if the
   // listener would then no longer admit `caller`.
   using LockoutCheck = std::function<Status(const Caller& caller, const std::string& profile,
@@ -110,8 +107,7 @@ class Engine : public txn::Applier {
   const txn::Domains& domains_;
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
-  RotationGate gate_;  // held by the one open Rotation, and by profile changes
-  std::function<Status()> admit_ = [] { return Status::Ok(); };
+  SessionGate sessions_{"another certz Rotate is in progress"};  // also held by profile changes
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();
   };

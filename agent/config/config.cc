@@ -28,6 +28,7 @@ certz:
 authorization:
   "/gnsi.certz.v1.Certz/*": ["CN=rotagent-admin"]
   "/gnsi.credentialz.v1.Credentialz/*": ["CN=rotagent-admin"]
+  "/gnsi.authz.v1.Authz/*": ["CN=rotagent-admin"]
   "/gnmi.gNMI/*": ["CN=rotagent-admin"]
 platform:
   kind: linux
@@ -96,7 +97,7 @@ void ParseState(const Reader& r, const YAML::Node& n, Config::StateConfig& s) {
   if (Status st = state::AdminState::Check(s.admin_state); !st.ok()) {
     r.Fail(At(n, "admin_state"), "state.admin_state", st.message());
   }
-  const std::string unit = r.Str(At(n, "created_on_unit"), "state.created_on_unit", "seconds");
+  const std::string unit = r.Str(At(n, "created_on_unit"), "state.created_on_unit", "nanoseconds");
   if (unit != "seconds" && unit != "nanoseconds") {
     r.Fail(At(n, "created_on_unit"), "state.created_on_unit",
            "must be 'seconds' (as sent) or 'nanoseconds'");
@@ -222,9 +223,10 @@ Config Parse(const std::string& text, const std::string& source) {
   Config c;
   c.source = source;
   if (root.IsNull()) return c;
-  r.AllowKeys(root, "",
-              {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-               "credentialz", "state", "authorization", "platform", "limits", "gnmi", "audit"});
+  r.AllowKeys(
+      root, "",
+      {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz", "credentialz",
+       "authz", "state", "authorization", "platform", "limits", "gnmi", "audit"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -284,6 +286,12 @@ Config Parse(const std::string& text, const std::string& source) {
     r.Fail(At(gs, "ssl_profile"), "grpc_server.ssl_profile",
            "profile '" + c.server_profile + "' must be listed in certz.profiles with role server");
   }
+
+  const YAML::Node ax = At(root, "authz");
+  r.AllowKeys(ax, "authz", {"confirm_timeout", "idle_timeout"});
+  c.authz.confirm_timeout_seconds =
+      r.Int(At(ax, "confirm_timeout"), "authz.confirm_timeout", 300, 1, 86400);
+  c.authz.idle_timeout_seconds = r.Int(At(ax, "idle_timeout"), "authz.idle_timeout", 60, 1, 86400);
 
   const YAML::Node az = At(root, "authorization");
   if (az.IsDefined() && !az.IsNull()) {

@@ -59,11 +59,15 @@ struct Config {
       int max_yescrypt_cost = 8;
     } password_hash_policy;
   } credentialz;
+  struct Authz {
+    int confirm_timeout_seconds = 300;  // as certz: from taking the rotation lock to finalize
+    int idle_timeout_seconds = 60;
+  } authz;
 
   // What the agent reports over gNMI, and how it watches what it reports.
   struct StateConfig {
     std::string admin_state = "enabled";  // enabled, disabled, maintenance, locked
-    bool created_on_ns = false;           // created-on leaves in ns instead of as sent
+    bool created_on_ns = true;            // created-on leaves in ns (the YANG), not as sent
     int check_interval_seconds = 60;      // drift and expiry check period
     int expiry_warning_days = 30;
     int expiry_critical_days = 7;

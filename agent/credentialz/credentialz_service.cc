@@ -7,25 +7,17 @@
 #include "agent/credentialz/credentialz_translate.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
+#include "agent/rotate_stream_loop.h"
 
 namespace rotagent::credentialz {
 namespace {
 
 constexpr const char* kService = "gnsi.credentialz.v1.Credentialz";
 
-// Why a stream that ended without Finalize failed; the caller's rotation rolls back as it goes.
-grpc::Status EndOfStream(Rotation& rot, StreamWatch& watch) {
-  const bool staged = rot.staged();
-  const std::string why = watch.Why();
-  if (!why.empty()) spdlog::warn("credentialz Rotate ended: {}", why);
-  rot.Rollback(why.empty() ? "the stream ended before finalize" : why);
-  if (watch.fired() != StreamWatch::Fired::kNo) {
-    return {grpc::StatusCode::DEADLINE_EXCEEDED,
-            why + "; every change of this stream was rolled back"};
-  }
-  return {grpc::StatusCode::ABORTED,
-          staged ? "stream ended before finalize; every change of this stream was rolled back"
-                 : "stream ended before any change"};
+// How a credentialz stream's end is worded (both RPCs alike).
+StreamNames Names() {
+  return {"credentialz Rotate", "finalize", "every change of this stream was rolled back",
+          "stream ended before any change"};
 }
 
 }  // namespace
@@ -62,55 +54,51 @@ grpc::Status CredentialzService::AccountStream(
                              pb::RotateAccountCredentialsRequest>* stream,
     audit::Call& record) {
   if (Status s = Authorize(ctx, "RotateAccountCredentials"); !s.ok()) return ToGrpc(s);
-  auto rotation = engine_.Begin("RotateAccountCredentials", [ctx] { return !ctx->IsCancelled(); });
+  auto rotation = engine_.Begin("RotateAccountCredentials", StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
   record.Began("account credentials", "");
-  StreamWatch watch(ctx, timeouts_());
   spdlog::info("credentialz RotateAccountCredentials from {}", ctx->peer());
-  pb::RotateAccountCredentialsRequest req;
-  // Any return before Finalize destroys `rotation`, which rolls back what was staged.
-  while (true) {
-    watch.Waiting();
-    if (!stream->Read(&req)) break;
-    watch.Received();
-    const AuditStep step = AuditOf(req);  // before translation wipes the secrets
-    pb::RotateAccountCredentialsResponse resp;
-    Status s;
-    switch (req.request_case()) {
-      case pb::RotateAccountCredentialsRequest::kPassword: {
-        auto updates = PasswordsFromProto(*req.mutable_password());
-        s = updates.ok() ? rot.SetPasswords(*updates, req.force_overwrite()) : updates.status();
-        resp.mutable_password();
-        break;
-      }
-      case pb::RotateAccountCredentialsRequest::kCredential: {
-        auto updates = KeysFromProto(req.credential());
-        s = updates.ok() ? rot.SetAuthorizedKeys(*updates, req.force_overwrite())
-                         : updates.status();
-        resp.mutable_credential();
-        break;
-      }
-      case pb::RotateAccountCredentialsRequest::kUser: {
-        auto updates = PrincipalsFromProto(req.user());
-        s = updates.ok() ? rot.SetPrincipals(*updates, req.force_overwrite()) : updates.status();
-        resp.mutable_user();
-        break;
-      }
-      case pb::RotateAccountCredentialsRequest::kFinalize:
-        // Commit at once: clients do not always half-close after Finalize.
-        return ToGrpc(rot.Finalize());
-      case pb::RotateAccountCredentialsRequest::REQUEST_NOT_SET:
-        return {grpc::StatusCode::INVALID_ARGUMENT,
-                "request holds none of credential, user, password, finalize"};
+  return RunRotateStream(
+      ctx, stream, rot.session(), timeouts_(), Names(), nullptr,
+      [&](pb::RotateAccountCredentialsRequest& req) { return HandleAccount(rot, req, record); },
+      [&record] { record.ReadEnded(); });
+}
+
+StreamStep<pb::RotateAccountCredentialsResponse> CredentialzService::HandleAccount(
+    Rotation& rot, pb::RotateAccountCredentialsRequest& req, audit::Call& record) {
+  using Step = StreamStep<pb::RotateAccountCredentialsResponse>;
+  const AuditStep step = AuditOf(req);  // before translation wipes the secrets
+  pb::RotateAccountCredentialsResponse resp;
+  Status s;
+  switch (req.request_case()) {
+    case pb::RotateAccountCredentialsRequest::kPassword: {
+      auto updates = PasswordsFromProto(*req.mutable_password());
+      s = updates.ok() ? rot.SetPasswords(*updates, req.force_overwrite()) : updates.status();
+      resp.mutable_password();
+      break;
     }
-    req.Clear();
-    record.Step(step.what, step.version, s);
-    if (!s.ok()) return ToGrpc(s);
-    if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
+    case pb::RotateAccountCredentialsRequest::kCredential: {
+      auto updates = KeysFromProto(req.credential());
+      s = updates.ok() ? rot.SetAuthorizedKeys(*updates, req.force_overwrite()) : updates.status();
+      resp.mutable_credential();
+      break;
+    }
+    case pb::RotateAccountCredentialsRequest::kUser: {
+      auto updates = PrincipalsFromProto(req.user());
+      s = updates.ok() ? rot.SetPrincipals(*updates, req.force_overwrite()) : updates.status();
+      resp.mutable_user();
+      break;
+    }
+    case pb::RotateAccountCredentialsRequest::kFinalize:
+      return Step::Finalize();
+    case pb::RotateAccountCredentialsRequest::REQUEST_NOT_SET:
+      return Step::Fail(
+          InvalidArgument("request holds none of credential, user, password, finalize"));
   }
-  record.ReadEnded();
-  return EndOfStream(rot, watch);
+  record.Step(step.what, step.version, s);
+  if (!s.ok()) return Step::Fail(s);
+  return Step::Reply(std::move(resp));
 }
 
 grpc::Status CredentialzService::HostStream(
@@ -119,80 +107,78 @@ grpc::Status CredentialzService::HostStream(
         stream,
     audit::Call& record) {
   if (Status s = Authorize(ctx, "RotateHostParameters"); !s.ok()) return ToGrpc(s);
-  auto rotation = engine_.Begin("RotateHostParameters", [ctx] { return !ctx->IsCancelled(); });
+  auto rotation = engine_.Begin("RotateHostParameters", StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
   record.Began("host parameters", "");
-  StreamWatch watch(ctx, timeouts_());
   spdlog::info("credentialz RotateHostParameters from {}", ctx->peer());
-  pb::RotateHostParametersRequest req;
-  while (true) {
-    watch.Waiting();
-    if (!stream->Read(&req)) break;
-    watch.Received();
-    const AuditStep step = AuditOf(req);  // before translation wipes the secrets
-    pb::RotateHostParametersResponse resp;
-    Status s;
-    switch (req.request_case()) {
-      case pb::RotateHostParametersRequest::kSshCaPublicKey: {
-        const auto& r = req.ssh_ca_public_key();
-        auto keys = CaKeysFromProto(r);
-        s = keys.ok() ? rot.SetCaKeys(*keys, {r.version(), r.created_on(), 0}) : keys.status();
-        resp.mutable_ssh_ca_public_key();
-        break;
-      }
-      case pb::RotateHostParametersRequest::kServerKeys: {
-        const store::EntityMeta meta{req.server_keys().version(), req.server_keys().created_on(),
-                                     0};
-        auto uploads = ServerKeysFromProto(*req.mutable_server_keys());
-        s = rot.SetServerKeys(uploads, meta);
-        resp.mutable_server_keys();
-        break;
-      }
-      case pb::RotateHostParametersRequest::kGenerateKeys: {
-        const auto& r = req.generate_keys();
-        std::vector<KeyKind> kinds;
-        for (int g : r.key_params()) {
-          auto k = KeyGenFromProto(static_cast<pb::KeyGen>(g));
-          if (!k.ok()) return ToGrpc(k.status().WithContext("generate_keys"));
-          kinds.push_back(*k);
-        }
-        auto publics = rot.GenerateKeys(kinds, {r.version(), r.created_on(), 0});
-        s = publics.status();
-        auto* out = resp.mutable_generate_keys();
-        if (publics.ok()) {
-          for (const auto& line : *publics) *out->add_public_keys() = PublicKeyToProto(line);
-        }
-        break;
-      }
-      case pb::RotateHostParametersRequest::kAuthenticationAllowed: {
-        auto methods = AuthMethodsFromProto(req.authentication_allowed());
-        s = methods.ok() ? rot.SetAuthMethods(*methods) : methods.status();
-        resp.mutable_authentication_allowed();
-        break;
-      }
-      case pb::RotateHostParametersRequest::kAuthorizedPrincipalCheck: {
-        auto tool = ToolFromProto(req.authorized_principal_check());
-        s = tool.ok() ? rot.SetPrincipalCheck(*tool) : tool.status();
-        resp.mutable_authorized_principal_check();
-        break;
-      }
-      case pb::RotateHostParametersRequest::kGlome:
-        return {grpc::StatusCode::UNIMPLEMENTED, "GLOME is not supported on this device"};
-      case pb::RotateHostParametersRequest::kFinalize:
-        return ToGrpc(rot.Finalize());
-      case pb::RotateHostParametersRequest::REQUEST_NOT_SET:
-        return {grpc::StatusCode::INVALID_ARGUMENT,
-                "request holds none of ssh_ca_public_key, server_keys, generate_keys, "
-                "authentication_allowed, authorized_principal_check, finalize"};
+  return RunRotateStream(
+      ctx, stream, rot.session(), timeouts_(), Names(), nullptr,
+      [&](pb::RotateHostParametersRequest& req) { return HandleHost(rot, req, record); },
+      [&record] { record.ReadEnded(); });
+}
+
+StreamStep<pb::RotateHostParametersResponse> CredentialzService::HandleHost(
+    Rotation& rot, pb::RotateHostParametersRequest& req, audit::Call& record) {
+  using Step = StreamStep<pb::RotateHostParametersResponse>;
+  const AuditStep step = AuditOf(req);  // before translation wipes the secrets
+  pb::RotateHostParametersResponse resp;
+  Status s;
+  switch (req.request_case()) {
+    case pb::RotateHostParametersRequest::kSshCaPublicKey: {
+      const auto& r = req.ssh_ca_public_key();
+      auto keys = CaKeysFromProto(r);
+      s = keys.ok() ? rot.SetCaKeys(*keys, {r.version(), r.created_on(), 0}) : keys.status();
+      resp.mutable_ssh_ca_public_key();
+      break;
     }
-    req.Clear();
-    record.Step(step.what, step.version, s);
-    if (!s.ok()) return ToGrpc(s);
-    if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "client went away"};
+    case pb::RotateHostParametersRequest::kServerKeys: {
+      const store::EntityMeta meta{req.server_keys().version(), req.server_keys().created_on(), 0};
+      auto uploads = ServerKeysFromProto(*req.mutable_server_keys());
+      s = rot.SetServerKeys(uploads, meta);
+      resp.mutable_server_keys();
+      break;
+    }
+    case pb::RotateHostParametersRequest::kGenerateKeys: {
+      const auto& r = req.generate_keys();
+      std::vector<KeyKind> kinds;
+      for (int g : r.key_params()) {
+        auto k = KeyGenFromProto(static_cast<pb::KeyGen>(g));
+        if (!k.ok()) return Step::Fail(k.status().WithContext("generate_keys"));
+        kinds.push_back(*k);
+      }
+      auto publics = rot.GenerateKeys(kinds, {r.version(), r.created_on(), 0});
+      s = publics.status();
+      auto* out = resp.mutable_generate_keys();
+      if (publics.ok()) {
+        for (const auto& line : *publics) *out->add_public_keys() = PublicKeyToProto(line);
+      }
+      break;
+    }
+    case pb::RotateHostParametersRequest::kAuthenticationAllowed: {
+      auto methods = AuthMethodsFromProto(req.authentication_allowed());
+      s = methods.ok() ? rot.SetAuthMethods(*methods) : methods.status();
+      resp.mutable_authentication_allowed();
+      break;
+    }
+    case pb::RotateHostParametersRequest::kAuthorizedPrincipalCheck: {
+      auto tool = ToolFromProto(req.authorized_principal_check());
+      s = tool.ok() ? rot.SetPrincipalCheck(*tool) : tool.status();
+      resp.mutable_authorized_principal_check();
+      break;
+    }
+    case pb::RotateHostParametersRequest::kGlome:
+      return Step::Fail({Code::kUnimplemented, "GLOME is not supported on this device"});
+    case pb::RotateHostParametersRequest::kFinalize:
+      return Step::Finalize();
+    case pb::RotateHostParametersRequest::REQUEST_NOT_SET:
+      return Step::Fail(
+          InvalidArgument("request holds none of ssh_ca_public_key, server_keys, generate_keys, "
+                          "authentication_allowed, authorized_principal_check, finalize"));
   }
-  record.ReadEnded();
-  return EndOfStream(rot, watch);
+  record.Step(step.what, step.version, s);
+  if (!s.ok()) return Step::Fail(s);
+  return Step::Reply(std::move(resp));
 }
 
 grpc::Status CredentialzService::CanGenerateKey(grpc::ServerContext* ctx,

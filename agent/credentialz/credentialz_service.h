@@ -9,6 +9,7 @@
 #include "agent/authz/authorizer.h"
 #include "agent/credentialz/engine.h"
 #include "agent/rotate_stream.h"
+#include "agent/rotate_stream_loop.h"
 #include "gnsi/credentialz/v1/credentialz.grpc.pb.h"
 
 namespace rotagent::credentialz {
@@ -49,6 +50,13 @@ class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Serv
       audit::Call& record);
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
+  // One request of a RotateAccountCredentials / RotateHostParameters stream.
+  // Each records its change in `record`.
+  static StreamStep<gnsi::credentialz::v1::RotateAccountCredentialsResponse> HandleAccount(
+      Rotation& rot, gnsi::credentialz::v1::RotateAccountCredentialsRequest& req,
+      audit::Call& record);
+  static StreamStep<gnsi::credentialz::v1::RotateHostParametersResponse> HandleHost(
+      Rotation& rot, gnsi::credentialz::v1::RotateHostParametersRequest& req, audit::Call& record);
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;

@@ -141,10 +141,7 @@ Status Engine::Supports(const char* rpc) const {
 Result<std::unique_ptr<Rotation>> Engine::Begin(const char* rpc, std::function<bool()> open) {
   // What the box cannot do is refused before the admin state or the lock is consulted.
   ROTAGENT_RETURN_IF_ERROR(Supports(rpc));
-  ROTAGENT_RETURN_IF_ERROR(admit_());
-  auto hold = gate_.Enter(std::move(open),
-                          "another credentialz Rotate (account or host) is in progress; one at a "
-                          "time");
+  auto hold = sessions_.Admit(std::move(open));
   if (!hold.ok()) return hold.status();
   return std::make_unique<Rotation>(*this, std::move(*hold), rpc);
 }
@@ -165,9 +162,10 @@ Result<std::vector<std::string>> Engine::PublicKeys() const {
 
 Rotation::Rotation(Engine& engine, RotationGate::Hold hold, const char* rpc)
     : engine_(engine),
-      hold_(std::move(hold)),
-      txn_(engine.journal_, engine.domains_, "credentialz"),
-      rpc_(rpc) {}
+      session_(std::move(hold), engine.journal_, engine.domains_,
+               {"credentialz", std::string("credentialz: ") + rpc,
+                std::string("finalize received before any ") + rpc + " change; nothing to commit"}),
+      txn_(session_.txn()) {}
 
 Status Rotation::CheckAccount(const std::string& account, const store::EntityMeta& meta,
                               const char* entity, bool force_overwrite,
@@ -249,7 +247,7 @@ Status Rotation::ProvePassword(const PasswordUpdate& u, const std::string& hash)
 
 Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_overwrite) {
   std::vector<Secret> hashes;
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
+  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
   if (updates.empty()) return InvalidArgument("password request lists no accounts");
   std::vector<std::string> seen;
   const HashPolicy policy = engine_.CurrentSettings().hash_policy;
@@ -289,7 +287,7 @@ Status Rotation::SetPasswords(std::vector<PasswordUpdate>& updates, bool force_o
 template <typename Update, typename Render>
 Status Rotation::SetAccountFiles(const std::vector<Update>& updates, bool force_overwrite,
                                  const char* entity, Render render) {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
+  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
   if (updates.empty()) return InvalidArgument(std::string(entity) + " request lists no accounts");
   std::vector<std::string> seen, rendered;
   for (const auto& u : updates) {
@@ -327,7 +325,7 @@ Result<store::Slot> Rotation::CurrentHost() {
 
 Status Rotation::ModifyHost(const std::function<void(platform::SshHostState&)>& change,
                             const char* entity, const store::EntityMeta* meta) {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
+  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
   auto slot = CurrentHost();
   if (!slot.ok()) return slot.status();
   platform::SshHostState h = HostFromSlot(*slot);
@@ -392,17 +390,6 @@ Status Rotation::SetAuthMethods(const std::vector<std::string>& methods) {
 
 Status Rotation::SetPrincipalCheck(const std::optional<std::string>& tool) {
   return ModifyHost([&](auto& h) { h.principal_check = tool; }, "principal_check", nullptr);
-}
-
-Status Rotation::Finalize() {
-  if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
-  if (!staged()) {
-    return FailedPrecondition(std::string("finalize received before any ") + rpc_ +
-                              " change; nothing to commit");
-  }
-  Status s = txn_.Commit();
-  if (s.ok()) spdlog::info("credentialz: {} committed", rpc_);
-  return s;
 }
 
 }  // namespace rotagent::credentialz

@@ -14,6 +14,7 @@
 #include "agent/credentialz/password.h"
 #include "agent/credentialz/ssh_key.h"
 #include "agent/rotation_gate.h"
+#include "agent/rotation_session.h"
 #include "agent/store/entity_meta.h"
 #include "agent/store/journal.h"
 #include "agent/txn/transaction.h"
@@ -60,12 +61,11 @@ struct HostKeyUpload {
 
 class Engine;
 
-// One Rotate stream. Destroying it before Finalize rolls back everything it staged.
+// One Rotate stream's work, inside the shared rotation session. Destroying it before Finalize
+// rolls back everything it staged.
 class Rotation {
  public:
   Rotation(Engine& engine, RotationGate::Hold hold, const char* rpc);
-  // The stream has ended: what is left is the rollback, which a next Rotate waits for.
-  ~Rotation() { hold_.Closing(); }
   Rotation(const Rotation&) = delete;
   Rotation& operator=(const Rotation&) = delete;
 
@@ -82,12 +82,10 @@ class Rotation {
   Status SetAuthMethods(const std::vector<std::string>& methods);
   Status SetPrincipalCheck(const std::optional<std::string>& tool);
 
-  Status Finalize();
-  void Rollback(const std::string& reason) {
-    hold_.Closing();
-    txn_.Rollback(reason);
-  }
-  bool staged() const { return txn_.staged(); }
+  RotationSession& session() { return session_; }
+  Status Finalize() { return session_.Finalize(); }
+  void Rollback(const std::string& reason) { session_.Rollback(reason); }
+  bool staged() const { return session_.staged(); }
 
  private:
   Status CheckAccount(const std::string& account, const store::EntityMeta& meta, const char* entity,
@@ -107,9 +105,8 @@ class Rotation {
   Status ReplaceHostKeys(std::vector<platform::HostKey> keys, const store::EntityMeta& meta);
 
   Engine& engine_;
-  RotationGate::Hold hold_;
-  txn::Transaction txn_;  // after hold_, so it rolls back while the gate is held
-  const char* rpc_;
+  RotationSession session_;
+  txn::Transaction& txn_;  // the session's
 };
 
 class Engine {
@@ -126,7 +123,7 @@ class Engine {
       const char* rpc, std::function<bool()> open = [] { return true; });
   void UpdateSettings(Settings settings);
   // Asked before every rotation; a refusal (e.g. the admin state) is returned as is.
-  void SetAdmission(std::function<Status()> admit) { admit_ = std::move(admit); }
+  void SetAdmission(std::function<Status()> admit) { sessions_.SetAdmission(std::move(admit)); }
 
   // The SSH server's host public keys: the managed ones, or the box's own.
   Result<std::vector<std::string>> PublicKeys() const;
@@ -149,8 +146,8 @@ class Engine {
   std::unique_ptr<txn::Applier> account_applier_, ssh_applier_;
   mutable std::mutex settings_mu_;
   Settings settings_;
-  RotationGate gate_;
-  std::function<Status()> admit_ = [] { return Status::Ok(); };
+  SessionGate sessions_{
+      "another credentialz Rotate (account or host) is in progress; one at a time"};
 };
 
 }  // namespace rotagent::credentialz

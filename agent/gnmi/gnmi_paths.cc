@@ -1,5 +1,6 @@
 #include "agent/gnmi/gnmi_paths.h"
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace rotagent::gnmi_service {
@@ -8,7 +9,17 @@ namespace {
 constexpr const char* kOc = "openconfig";
 constexpr const char* kRot = "rotagent";
 
-// Every leaf the agent can report or accept, by name (keys do not matter here).
+// The OpenConfig leaves of the registered credential kinds (SetKindLeaves).
+struct KindLeaves {
+  std::mutex mu;
+  std::vector<state::Path> leaves;
+};
+KindLeaves& Kinds() {
+  static KindLeaves k;
+  return k;
+}
+
+// Every leaf of the agent itself, by name (keys do not matter here).
 const std::vector<std::pair<std::string, state::Path>>& Schema() {
   static const auto schema = [] {
     std::vector<std::pair<std::string, state::Path>> s;
@@ -16,20 +27,12 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
                    std::initializer_list<const char*> leaves) {
       for (const char* l : leaves) s.emplace_back(origin, state::ParsePath(base + l));
     };
-    add(kOc, "/system/grpc-servers/grpc-server/state/",
-        {"name", "ssl-profile-id", "certificate-id", "certificate-version",
-         "certificate-created-on", "certificate-expires-on", "ca-trust-bundle-version",
-         "ca-trust-bundle-created-on", "certificate-revocation-list-bundle-version",
-         "certificate-revocation-list-bundle-created-on", "authentication-policy-version",
-         "authentication-policy-created-on"});
-    add(kOc, "/system/grpc-servers/grpc-server/config/", {"certificate-id"});
-    add(kOc, "/system/aaa/authentication/users/user/state/",
-        {"password-version", "password-created-on", "authorized-keys-list-version",
-         "authorized-keys-list-created-on", "authorized-principals-list-version",
-         "authorized-principals-list-created-on"});
-    add(kOc, "/system/ssh-server/state/",
-        {"active-trusted-user-ca-keys-version", "active-trusted-user-ca-keys-created-on",
-         "active-host-key-version", "active-host-key-created-on"});
+    // authz's leaves, until authz registers as a credential kind.
+    add(kOc, "/system/grpc-servers/grpc-server/authz-policy-counters/rpcs/rpc/", {"name"});
+    add(kOc, "/system/grpc-servers/grpc-server/authz-policy-counters/rpcs/rpc/state/",
+        {"name", "access-accepts", "access-rejects", "last-access-accept", "last-access-reject"});
+    add(kOc, "/system/aaa/authorization/state/",
+        {"grpc-authz-policy-version", "grpc-authz-policy-created-on"});
     add(kRot, "/rotation/credentials/credential/state/",
         {"name", "type", "version", "created-on", "last-rotation-time", "not-before", "expire-time",
          "days-to-expiry", "expiry-status", "fingerprint", "subject", "synchronization-status",
@@ -44,6 +47,14 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
 }
 
 }  // namespace
+
+void SetKindLeaves(const std::vector<std::string>& openconfig_leaves) {
+  std::vector<state::Path> parsed;
+  parsed.reserve(openconfig_leaves.size());
+  for (const auto& l : openconfig_leaves) parsed.push_back(state::ParsePath(l));
+  std::lock_guard lock(Kinds().mu);
+  Kinds().leaves = std::move(parsed);
+}
 
 Result<Pattern> Resolve(const gnmi::Path& prefix, const gnmi::Path& path) {
   // The deprecated string form (field 1), read by reflection to avoid the deprecated accessor.
@@ -72,6 +83,12 @@ Result<Pattern> Resolve(const gnmi::Path& prefix, const gnmi::Path& path) {
   p.origin = origin;
   for (const auto& [o, leaf] : Schema()) {
     if (o == origin && state::CouldMatch(p.path, leaf)) return p;
+  }
+  if (origin == kOc) {
+    std::lock_guard lock(Kinds().mu);
+    for (const auto& leaf : Kinds().leaves) {
+      if (state::CouldMatch(p.path, leaf)) return p;
+    }
   }
   return Status(Code::kUnimplemented, "path " + state::PathString(p.path) + " (origin " + origin +
                                           ") names nothing this agent reports");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "agent/state/tree.h"
 #include "gnmi/gnmi.pb.h"
@@ -13,6 +14,10 @@ struct Pattern {
   std::string origin;  // "openconfig" or "rotagent"
   state::Path path;
 };
+
+// The OpenConfig leaves (keyless paths) the registered credential kinds report: with the agent's
+// own leaves, what Resolve knows. Set at start, before the server serves.
+void SetKindLeaves(const std::vector<std::string>& openconfig_leaves);
 
 // prefix + path, with the origin resolved ("" means openconfig, except under /rotation).
 // INVALID_ARGUMENT for a malformed path; UNIMPLEMENTED for an unknown origin or a path that

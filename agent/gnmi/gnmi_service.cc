@@ -63,6 +63,7 @@ grpc::Status GnmiService::Get(grpc::ServerContext* ctx, const gnmi::GetRequest* 
   if (Status s = Authorize(ctx, "Get"); !s.ok()) return ToGrpc(s);
   if (Status s = CheckEncoding(req->encoding()); !s.ok()) return ToGrpc(s);
   if (req->path_size() == 0) return {grpc::StatusCode::INVALID_ARGUMENT, "Get names no path"};
+  if (before_read_) before_read_();
   for (const auto& path : req->path()) {
     auto p = Resolve(req->prefix(), path);
     if (!p.ok()) return ToGrpc(p.status());

@@ -18,6 +18,8 @@ class GnmiService final : public gnmi::gNMI::Service {
  public:
   GnmiService(state::Tree& tree, SubscribeLimits limits, Writers writers,
               std::function<std::shared_ptr<const authz::Authorizer>()> authorizer);
+  // Run before Get and Subscribe read the tree (e.g. to publish pending counters).
+  void SetBeforeRead(std::function<void()> f) { before_read_ = std::move(f); }
 
   grpc::Status Capabilities(grpc::ServerContext* ctx, const gnmi::CapabilityRequest* req,
                             gnmi::CapabilityResponse* resp) override;
@@ -38,6 +40,7 @@ class GnmiService final : public gnmi::gNMI::Service {
   StreamSlots slots_;
   Writers writers_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;
+  std::function<void()> before_read_;
 };
 
 }  // namespace rotagent::gnmi_service

@@ -103,6 +103,7 @@ grpc::Status GnmiService::Subscribe(
   // Held until the call ends: the stream caps count every open Subscribe, whatever its mode.
   auto slot = slots_.Acquire(PeerCertificatePem(ctx));
   if (!slot.ok()) return ToGrpc(slot.status());
+  if (before_read_) before_read_();
   gnmi::SubscribeRequest req;
   if (!stream->Read(&req)) return {grpc::StatusCode::INVALID_ARGUMENT, "no subscribe request"};
   if (!req.has_subscribe()) {

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <fstream>
+#include <regex>
 
 #include "common/atomic_file.h"
 #include "common/ossl.h"
@@ -24,12 +25,6 @@ namespace {
 // eAPI's error codes: 1002 invalid command, 1005 unauthorized; the rest are general failures.
 constexpr int kInvalidCommand = 1002;
 constexpr int kUnauthorized = 1005;
-
-std::string Shown(const std::string& cmd) {
-  // "username admin secret sha512 $6$..." -> "username admin secret ..."
-  const size_t secret = cmd.find(" secret ");
-  return secret == std::string::npos ? cmd : cmd.substr(0, secret) + " secret ...";
-}
 
 template <typename Stream>
 Result<std::string> Exchange(Stream& stream, const std::string& host, const std::string& body,
@@ -58,24 +53,38 @@ Result<std::string> Exchange(Stream& stream, const std::string& host, const std:
 
 }  // namespace
 
+std::string ScrubSecrets(std::string text) {
+  // EOS quotes the whole failing command in error.message ("CLI command 2 of 3 'username admin
+  // secret sha512 $6$...' failed: ...", pyeapi), so whatever follows `secret` and every
+  // crypt(3)-looking token goes, whatever the surrounding text.
+  static const std::regex secret_arg(R"((secret|password)(\s+(sha512|0|5|7|8a))?\s+[^\s'"]+)");
+  static const std::regex crypt_token(R"(\$[0-9a-z]{1,2}\$[^\s'"]*)");
+  text = std::regex_replace(text, secret_arg, "$1 <redacted>");
+  text = std::regex_replace(text, crypt_token, "<redacted>");
+  return text;
+}
+
 Status EapiError(const nlohmann::json& error, const std::vector<std::string>& cmds) {
   const int code = error.value("code", 0);
-  std::string message = error.value("message", std::string("unknown error"));
-  // data holds one entry per command; the failing one carries "errors".
+  std::string message =
+      error.is_object() && error.contains("message") && error["message"].is_string()
+          ? error["message"].get<std::string>()
+          : std::string("unknown error");
+  // data holds one entry per command run so far; the failing one carries "errors".
   if (const auto data = error.find("data"); data != error.end() && data->is_array()) {
     for (size_t i = 0; i < data->size(); ++i) {
       const auto& entry = (*data)[i];
-      if (!entry.is_object() || !entry.contains("errors")) continue;
+      if (!entry.is_object() || !entry.contains("errors") || !entry["errors"].is_array()) continue;
       std::string errors;
       for (const auto& e : entry["errors"]) {
-        errors += (errors.empty() ? "" : "; ") + e.get<std::string>();
+        if (e.is_string()) errors += (errors.empty() ? "" : "; ") + e.get<std::string>();
       }
-      const std::string cmd = i >= 1 && i - 1 < cmds.size() ? Shown(cmds[i - 1]) : "?";
+      const std::string cmd = i >= 1 && i - 1 < cmds.size() ? cmds[i - 1] : "?";
       message = "command '" + cmd + "': " + errors;
       break;
     }
   }
-  message = "eAPI: " + message;
+  message = "eAPI: " + ScrubSecrets(std::move(message));
   if (code == kInvalidCommand) return InvalidArgument(message);
   if (code == kUnauthorized) return Status(Code::kPermissionDenied, message);
   return FailedPrecondition(message);

@@ -32,8 +32,10 @@ class EapiClient {
   EosConfig ep_;
 };
 
-// What an eAPI error response means, as a status naming the failing command. Commands that
-// carry secrets are shown without their arguments.
+// What an eAPI error response means, as a status naming the failing command, scrubbed of
+// secrets (ScrubSecrets) before anyone can log or return it.
 Status EapiError(const nlohmann::json& error, const std::vector<std::string>& cmds);
+// `text` with every secret argument and crypt(3) hash replaced by "<redacted>".
+std::string ScrubSecrets(std::string text);
 
 }  // namespace rotagent::platform::eos

@@ -1,6 +1,7 @@
 // platform.eos: how the EOS adapter reaches eAPI and how long EOS waits before rolling back.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "platform/platform_config.h"
@@ -16,6 +17,8 @@ struct EosConfig final : KindOptions {
   int timeout_seconds = 30;
   int commit_timer_seconds = 660;   // longer than any confirm timeout
   std::string login_proof = "ssh";  // ssh: a real login at ssh.address; readback: config only
+  // ssl profile -> "host:port" of a listener serving it, proven by a TLS handshake after a change
+  std::map<std::string, std::string> listeners;
 };
 
 }  // namespace rotagent::platform

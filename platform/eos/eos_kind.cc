@@ -10,7 +10,8 @@ namespace {
 std::shared_ptr<const KindOptions> Parse(const Reader& r, const YAML::Node& n,
                                          const ParseContext& context) {
   auto e = std::make_shared<EosConfig>();
-  r.AllowKeys(n, "platform.eos", {"socket", "https", "timeout", "commit_timer", "login_proof"});
+  r.AllowKeys(n, "platform.eos",
+              {"socket", "https", "timeout", "commit_timer", "login_proof", "listeners"});
   e->socket = r.Str(At(n, "socket"), "platform.eos.socket", e->socket);
   const YAML::Node https = At(n, "https");
   r.AllowKeys(https, "platform.eos.https", {"address", "ca_file", "user", "password_file"});
@@ -24,6 +25,23 @@ std::shared_ptr<const KindOptions> Parse(const Reader& r, const YAML::Node& n,
   e->commit_timer_seconds =
       r.Int(At(n, "commit_timer"), "platform.eos.commit_timer", e->commit_timer_seconds, 2, 86400);
   e->login_proof = ParseLoginProof(r, n, "platform.eos.login_proof");
+  // ssl profile -> host:port of a listener serving it, proven by a TLS handshake after a change
+  const YAML::Node listeners = At(n, "listeners");
+  if (listeners.IsDefined() && !listeners.IsNull()) {
+    if (!listeners.IsMap()) {
+      r.Fail(listeners, "platform.eos.listeners", "expected a mapping of ssl profile to host:port");
+    }
+    for (const auto& kv : listeners) {
+      const std::string key = "platform.eos.listeners." + kv.first.as<std::string>();
+      const std::string address = r.Str(kv.second, key, "");
+      const size_t colon = address.rfind(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == address.size() ||
+          address.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+        r.Fail(kv.second, key, "expected host:port, got '" + address + "'");
+      }
+      e->listeners[kv.first.as<std::string>()] = address;
+    }
+  }
   // EOS must not roll back by itself while the agent still waits for Finalize.
   if (context.selected && e->commit_timer_seconds <= context.longest_confirm_seconds) {
     r.Fail(At(n, "commit_timer"), "platform.eos.commit_timer",

@@ -1,15 +1,17 @@
 #include "platform/eos/eos_platform.h"
 
-#include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <ctime>
-#include <set>
 
 #include "common/atomic_file.h"
 #include "common/ossl.h"
 #include "common/x509.h"
+#include "platform/eos/listener_probe.h"
+#include "platform/eos/session_record.h"
+#include "platform/eos/session_state.h"
 #include "platform/ssh_probe.h"
 
 namespace rotagent::platform::eos {
@@ -31,16 +33,60 @@ std::string TimerText(int seconds) {
   return buf;
 }
 
-std::string CertSession(const CertInstall& c) {
-  return "rotagent-cert-" + Safe(c.profile) + "-" + Safe(c.slot_dir.filename().string());
+std::string FileBase(const CertInstall& c) {
+  return "rotagent-" + Safe(c.profile) + "-" + Safe(c.slot_dir.filename().string());
+}
+
+// A digest naming a hash in the session record, which must hold no secret.
+std::string HashFingerprint(const std::string& hash) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(hash.data()), hash.size(), md);
+  std::string hex;
+  for (size_t i = 0; i < 8; ++i) {
+    static const char* digits = "0123456789abcdef";
+    hex += digits[md[i] >> 4];
+    hex += digits[md[i] & 15];
+  }
+  return "sha256:" + hex;
 }
 
 std::vector<std::string> Files(const SslProfileConfig& p) {
   std::vector<std::string> out;
   if (!p.certificate.empty()) out.push_back("certificate:" + p.certificate);
   if (!p.key.empty()) out.push_back("sslkey:" + p.key);
-  for (const auto& t : p.trust) out.push_back("certificate:" + t);
+  for (const auto* list : {&p.chain, &p.trust}) {
+    for (const auto& t : *list) out.push_back("certificate:" + t);
+  }
   return out;
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// The session lines that repoint `profile` from `from` to `to`. Only the agent's own chain and
+// trust lines are removed: the built-in `trust certificate system` and an operator's lines stay.
+std::vector<std::string> ProfileBody(const std::string& profile,
+                                     const std::optional<SslProfileConfig>& from,
+                                     const SslProfileConfig& to) {
+  std::vector<std::string> body = {"management security", "ssl profile " + profile,
+                                   "certificate " + to.certificate + " key " + to.key};
+  for (auto [word, want, have] : {std::tuple{"chain", &to.chain, from ? &from->chain : nullptr},
+                                  std::tuple{"trust", &to.trust, from ? &from->trust : nullptr}}) {
+    if (have != nullptr) {
+      for (const auto& t : *have) {
+        if (AgentOwned(t) && !Has(*want, t))
+          body.push_back(std::string("no ") + word + " certificate " + t);
+      }
+    }
+    for (const auto& t : *want) {
+      if (have == nullptr || !Has(*have, t))
+        body.push_back(std::string(word) + " certificate " + t);
+    }
+  }
+  body.emplace_back("exit");
+  body.emplace_back("exit");
+  return body;
 }
 
 }  // namespace
@@ -48,8 +94,25 @@ std::vector<std::string> Files(const SslProfileConfig& p) {
 EosPlatform::EosPlatform(PlatformConfig config)
     : config_(std::move(config)), eos_(config_.OptionsOf<EosConfig>("eos")), eapi_(eos_) {}
 
+fs::path EosPlatform::RecordFile() const { return config_.work_dir / "eos-pending-session.json"; }
+
+std::string EosPlatform::NewSession(const std::string& group) {
+  return "rotagent-" + group + "-" + std::to_string(time(nullptr)) + "-" +
+         std::to_string(++sessions_made_);
+}
+
 Result<std::string> EosPlatform::RunningConfig(const std::string& section) const {
   return eapi_.Text("show running-config section " + section);
+}
+
+Result<std::optional<std::string>> EosPlatform::PendingTimer() const {
+  auto r = eapi_.Run({"show configuration sessions detail"});
+  if (!r.ok()) return r.status();
+  return PendingTimerSession((*r)[0]);
+}
+
+Status EosPlatform::AbortSession(const std::string& session) const {
+  return eapi_.Run({"configure session " + session + " abort"}).status();
 }
 
 Status EosPlatform::Apply(const std::string& session, const std::vector<std::string>& body,
@@ -59,191 +122,302 @@ Status EosPlatform::Apply(const std::string& session, const std::vector<std::str
   cmds.push_back(timer ? "commit timer " + TimerText(eos_.commit_timer_seconds) : "commit");
   auto r = eapi_.Run(cmds);
   if (!r.ok()) {
-    (void)eapi_.Run({"configure session " + session + " abort"});  // an open session goes
+    (void)AbortSession(session);  // a session left open by the failure goes
     return r.status();
   }
   return Status::Ok();
 }
 
-Result<std::set<std::string>> EosPlatform::PendingSessions() const {
-  auto sessions = eapi_.Run({"show configuration sessions"});
-  if (!sessions.ok()) return sessions.status();
-  const nlohmann::json all = (*sessions)[0].value("sessions", nlohmann::json::object());
-  std::set<std::string> pending;
-  for (auto it = all.begin(); it != all.end(); ++it) {
-    if (it->value("state", "") == "pendingCommitTimer") pending.insert(it.key());
+void EosPlatform::DeleteFiles(const std::vector<std::string>& files) const {
+  for (const auto& f : files) {
+    if (Status s = eapi_.Run({"delete " + f}).status(); !s.ok()) {
+      spdlog::warn("eos: {} stays: {}", f, s.message());
+    }
   }
-  return pending;
 }
 
-Status EosPlatform::AbortStale(const std::string& prefix) const {
-  auto pending = PendingSessions();
+Status EosPlatform::ResolveRecorded(const std::string& key, const std::string& fingerprint) {
+  auto record = ReadSessionRecord(RecordFile());
+  if (!record.ok()) return record.status();
+  if (!*record) return Status::Ok();
+  const SessionRecord& r = **record;
+  auto pending = PendingTimer();
   if (!pending.ok()) return pending.status();
-  for (const auto& name : *pending) {
-    if (name.rfind(prefix, 0) != 0) continue;
-    spdlog::info("eos: aborting session {} left pending by an earlier run", name);
-    ROTAGENT_RETURN_IF_ERROR(eapi_.Run({"configure session " + name + " abort"}).status());
+  if (*pending == r.session) {
+    const auto m = r.members.find(key);
+    if (!key.empty() && m != r.members.end() && m->second == fingerprint) {
+      spdlog::info("eos: confirming session {} recorded by an earlier run", r.session);
+      ROTAGENT_RETURN_IF_ERROR(eapi_
+                                   .Run({"configure session " + r.session + " commit",
+                                         "copy running-config startup-config"})
+                                   .status());
+    } else {
+      spdlog::info("eos: aborting session {} recorded by an earlier run", r.session);
+      ROTAGENT_RETURN_IF_ERROR(AbortSession(r.session));
+    }
   }
+  return RemoveSessionRecord(RecordFile());
+}
+
+Status EosPlatform::Stage(const std::string& key, const std::string& group,
+                          const std::function<Result<Change>()>& make,
+                          const std::function<Status(const Change&)>& verify) {
+  std::lock_guard lock(mu_);
+  if (txn_ && txn_->group != group) {
+    return Status(Code::kAborted,
+                  "EOS holds one change under a commit timer at a time, and the agent's " +
+                      std::string(txn_->group == "cert" ? "certz" : "credentialz") +
+                      " rotation (session " + txn_->session +
+                      ") is waiting to be finalized; retry when it ends");
+  }
+  if (!txn_) ROTAGENT_RETURN_IF_ERROR(ResolveRecorded("", ""));
+  auto pending = PendingTimer();
+  if (!pending.ok()) return pending.status();
+  const std::string ours = txn_ ? txn_->session : "";
+  if (*pending && **pending != ours) {
+    return Unavailable("EOS session '" + **pending +
+                       "' (not this agent's) is waiting on its commit timer and EOS allows one; "
+                       "retry once it is confirmed or rolled back");
+  }
+  if (!ours.empty()) {
+    // The transaction's earlier changes are re-staged below together with this one.
+    ROTAGENT_RETURN_IF_ERROR(AbortSession(ours));
+    txn_->session.clear();
+    ROTAGENT_RETURN_IF_ERROR(RemoveSessionRecord(RecordFile()));
+  }
+  if (!txn_) txn_ = Txn{group, "", {}};
+  auto change = make();
+  if (!change.ok()) {
+    if (txn_->changes.empty()) txn_.reset();
+    return change.status();
+  }
+  std::vector<std::string> replaced_files;
+  auto& changes = txn_->changes;
+  for (auto it = changes.begin(); it != changes.end(); ++it) {
+    if (it->first == key) {  // the same item staged again: the new candidate replaces it
+      replaced_files = it->second.new_files;
+      changes.erase(it);
+      break;
+    }
+  }
+  SessionRecord record{NewSession(group), group, {}};
+  std::vector<std::string> body;
+  for (const auto& [k, c] : changes) {
+    body.insert(body.end(), c.body.begin(), c.body.end());
+    record.members[k] = c.fingerprint;
+  }
+  body.insert(body.end(), change->body.begin(), change->body.end());
+  record.members[key] = change->fingerprint;
+  // Durable before the timer starts: after a crash the next run finds the session by name.
+  ROTAGENT_RETURN_IF_ERROR(WriteSessionRecord(RecordFile(), record));
+  Status s = Apply(record.session, body, /*timer=*/true);
+  if (s.ok()) {
+    txn_->session = record.session;
+    s = verify(*change);
+    if (!s.ok()) {
+      (void)AbortSession(record.session);
+      txn_->session.clear();
+    }
+  }
+  if (!s.ok()) {
+    (void)RemoveSessionRecord(RecordFile());
+    DeleteFiles(change->new_files);
+    if (changes.empty()) txn_.reset();  // nothing of this transaction is staged
+    return s;
+  }
+  changes.emplace_back(key, std::move(*change));
+  DeleteFiles(replaced_files);
   return Status::Ok();
 }
 
-Status EosPlatform::DeleteFiles(const std::vector<std::string>& files) const {
-  std::vector<std::string> cmds;
-  cmds.reserve(files.size());
-  for (const auto& f : files) cmds.push_back("delete " + f);
-  if (cmds.empty()) return Status::Ok();
-  return eapi_.Run(cmds).status();
+Status EosPlatform::Commit(const std::string& key, const std::string& fingerprint,
+                           const std::function<Status()>& ensure) {
+  std::lock_guard lock(mu_);
+  if (txn_) {
+    auto it = std::find_if(txn_->changes.begin(), txn_->changes.end(),
+                           [&](const auto& c) { return c.first == key; });
+    if (it != txn_->changes.end()) {
+      it->second.open = false;
+      // The session is confirmed with the transaction's last change, all changes together.
+      if (std::any_of(txn_->changes.begin(), txn_->changes.end(),
+                      [](const auto& c) { return c.second.open; })) {
+        return Status::Ok();
+      }
+      if (!txn_->session.empty()) {
+        ROTAGENT_RETURN_IF_ERROR(eapi_
+                                     .Run({"configure session " + txn_->session + " commit",
+                                           "copy running-config startup-config"})
+                                     .status());
+      }
+      (void)RemoveSessionRecord(RecordFile());
+      for (const auto& [k, c] : txn_->changes) DeleteFiles(c.old_files);
+      txn_.reset();
+      return Status::Ok();
+    }
+  } else {
+    ROTAGENT_RETURN_IF_ERROR(ResolveRecorded(key, fingerprint));
+  }
+  return ensure();
+}
+
+Status EosPlatform::Restore(const std::string& key, const std::string& fingerprint,
+                            const std::function<Status()>& ensure) {
+  std::lock_guard lock(mu_);
+  if (txn_) {
+    auto it = std::find_if(txn_->changes.begin(), txn_->changes.end(),
+                           [&](const auto& c) { return c.first == key; });
+    if (it != txn_->changes.end() || txn_->changes.empty()) {
+      if (!txn_->session.empty()) {
+        // Puts back the running-config from before the session: every change of the
+        // transaction goes together.
+        ROTAGENT_RETURN_IF_ERROR(AbortSession(txn_->session));
+        txn_->session.clear();
+        (void)RemoveSessionRecord(RecordFile());
+      }
+      if (it != txn_->changes.end()) {
+        DeleteFiles(it->second.new_files);
+        it->second.new_files.clear();
+        it->second.open = false;
+      }
+      if (std::none_of(txn_->changes.begin(), txn_->changes.end(),
+                       [](const auto& c) { return c.second.open; })) {
+        txn_.reset();
+      }
+    }
+  } else {
+    ROTAGENT_RETURN_IF_ERROR(ResolveRecorded(key, fingerprint));
+  }
+  return ensure();
 }
 
 Result<SslProfileConfig> EosPlatform::Import(const CertInstall& c,
                                              std::vector<std::string>& files) const {
-  const std::string base = "rotagent-" + Safe(c.profile) + "-" + Safe(c.slot_dir.filename());
-  SslProfileConfig to{base + ".crt", base + ".key", {}};
-  std::vector<std::string> cmds = {
-      "copy file:" + (c.slot_dir / "chain.pem").string() + " certificate:" + to.certificate,
-      "copy file:" + (c.slot_dir / "key.pem").string() + " sslkey:" + to.key};
-  // EOS trusts one certificate per file: the bundle is split into the work directory first.
+  const std::string base = FileBase(c);
+  auto chain = ReadFile(c.slot_dir / "chain.pem");
+  if (!chain.ok()) return chain.status();
+  auto certs = x509::SplitPemCertificates(*chain, "certificate chain of profile " + c.profile);
+  if (!certs.ok()) return certs.status();
+  if (certs->empty()) return InvalidArgument("the chain of profile " + c.profile + " is empty");
+  ROTAGENT_RETURN_IF_ERROR(MakeDirs(config_.work_dir, 0700));
+  SslProfileConfig to{base + ".crt", base + ".key", {}, {}};
   std::vector<fs::path> scratch;
-  if (auto trust = ReadFile(c.slot_dir / "trust.pem"); trust.ok()) {
-    auto certs = x509::SplitPemCertificates(*trust, "trust bundle of profile " + c.profile);
-    if (!certs.ok()) return certs.status();
-    ROTAGENT_RETURN_IF_ERROR(MakeDirs(config_.work_dir, 0700));
-    for (size_t i = 0; i < certs->size(); ++i) {
-      const std::string name = base + "-ca" + std::to_string(i) + ".crt";
-      scratch.push_back(config_.work_dir / name);
-      ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(scratch.back(), (*certs)[i], 0644));
-      cmds.push_back("copy file:" + scratch.back().string() + " certificate:" + name);
-      to.trust.push_back(name);
+  std::vector<std::string> cmds;
+  // EOS holds one certificate per file: the leaf is the profile's certificate, each
+  // intermediate a `chain certificate`, each CA of the bundle a `trust certificate`.
+  const auto add = [&](const std::string& name, const std::string& pem) -> Status {
+    scratch.push_back(config_.work_dir / name);
+    ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(scratch.back(), pem, 0644));
+    cmds.push_back("copy file:" + scratch.back().string() + " certificate:" + name);
+    return Status::Ok();
+  };
+  Status s = add(to.certificate, (*certs)[0]);
+  for (size_t i = 1; s.ok() && i < certs->size(); ++i) {
+    to.chain.push_back(base + "-chain" + std::to_string(i) + ".crt");
+    s = add(to.chain.back(), (*certs)[i]);
+  }
+  if (auto trust = ReadFile(c.slot_dir / "trust.pem"); s.ok() && trust.ok()) {
+    auto cas = x509::SplitPemCertificates(*trust, "trust bundle of profile " + c.profile);
+    if (!cas.ok()) s = cas.status();
+    for (size_t i = 0; s.ok() && i < cas->size(); ++i) {
+      to.trust.push_back(base + "-ca" + std::to_string(i) + ".crt");
+      s = add(to.trust.back(), (*cas)[i]);
     }
   }
+  cmds.push_back("copy file:" + (c.slot_dir / "key.pem").string() + " sslkey:" + to.key);
   files = Files(to);
-  Status s = eapi_.Run(cmds).status();
+  if (s.ok()) s = eapi_.Run(cmds).status();
   for (const auto& p : scratch) fs::remove(p);
   if (!s.ok()) {
-    (void)DeleteFiles(files);
+    DeleteFiles(files);
     return s;
   }
   return to;
 }
 
-Status EosPlatform::PointProfile(const std::string& profile,
-                                 const std::optional<SslProfileConfig>& from,
-                                 const SslProfileConfig& to, const std::string& session,
-                                 bool timer) const {
-  std::vector<std::string> body = {"management security", "ssl profile " + profile,
-                                   "certificate " + to.certificate + " key " + to.key};
-  const auto has = [](const std::vector<std::string>& v, const std::string& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-  };
-  if (from) {
-    for (const auto& t : from->trust) {
-      if (!has(to.trust, t)) body.push_back("no trust certificate " + t);
-    }
-  }
-  for (const auto& t : to.trust) {
-    if (!from || !has(from->trust, t)) body.push_back("trust certificate " + t);
-  }
-  ROTAGENT_RETURN_IF_ERROR(Apply(session, body, timer));
-  auto running = RunningConfig("management security");
-  if (!running.ok()) return running.status();
-  auto now = ParseSslProfile(*running, profile);
-  if (!now || now->certificate != to.certificate || now->key != to.key) {
-    return Internal("eos: ssl profile " + profile + " does not read back as " + to.certificate);
-  }
-  return Status::Ok();
-}
-
-std::optional<EosPlatform::Pending> EosPlatform::Take(const std::string& key) {
-  std::lock_guard lock(mu_);
-  auto it = pending_.find(key);
-  if (it == pending_.end()) return std::nullopt;
-  Pending p = std::move(it->second);
-  pending_.erase(it);
-  return p;
-}
-
-Status EosPlatform::StageCert(const CertInstall& c) {
+Result<EosPlatform::Change> EosPlatform::CertChange(const CertInstall& c) const {
   auto running = RunningConfig("management security");
   if (!running.ok()) return running.status();
   const auto from = ParseSslProfile(*running, c.profile);
-  Pending p{CertSession(c), {}, {}};
-  auto to = Import(c, p.new_files);
+  Change change;
+  auto to = Import(c, change.new_files);
   if (!to.ok()) return to.status();
-  if (Status s = PointProfile(c.profile, from, *to, p.session, /*timer=*/true); !s.ok()) {
-    (void)eapi_.Run({"configure session " + p.session + " abort"});
-    (void)DeleteFiles(p.new_files);
-    return s;
-  }
+  change.body = ProfileBody(c.profile, from, *to);
+  change.fingerprint = to->certificate;
   if (from) {
     for (const auto& f : Files(*from)) {
-      if (f.find(":rotagent-") != std::string::npos &&
-          std::find(p.new_files.begin(), p.new_files.end(), f) == p.new_files.end()) {
-        p.old_files.push_back(f);
+      if (f.find(":rotagent-") != std::string::npos && !Has(change.new_files, f)) {
+        change.old_files.push_back(f);
       }
     }
   }
-  std::lock_guard lock(mu_);
-  pending_["cert:" + c.profile] = std::move(p);
+  return change;
+}
+
+Status EosPlatform::VerifyCert(const CertInstall& c) const {
+  auto running = RunningConfig("management security");
+  if (!running.ok()) return running.status();
+  const auto now = ParseSslProfile(*running, c.profile);
+  const std::string want = FileBase(c) + ".crt";
+  if (!now || now->certificate != want) {
+    return Internal("eos: ssl profile " + c.profile + " does not read back as " + want);
+  }
+  // EOS accepts a certificate that does not match its key and marks the profile invalid.
+  auto status = eapi_.Run({"show management security ssl profile " + c.profile});
+  if (!status.ok()) return status.status();
+  auto validity = SslProfileValidity((*status)[0], c.profile);
+  if (!validity.ok()) return validity.status();
+  if (!validity->valid) {
+    return FailedPrecondition("EOS reports ssl profile " + c.profile +
+                              " invalid with the new certificate: " + validity->errors);
+  }
+  if (auto l = eos_.listeners.find(c.profile); l != eos_.listeners.end()) {
+    auto chain = ReadFile(c.slot_dir / "chain.pem");
+    if (!chain.ok()) return chain.status();
+    ROTAGENT_RETURN_IF_ERROR(
+        ProbeListener(l->second, *chain, eos_.timeout_seconds)
+            .WithContext("ssl profile " + c.profile + " on listener " + l->second));
+  }
   return Status::Ok();
 }
 
-Status EosPlatform::CommitCert(const CertInstall& c) {
-  std::optional<Pending> p = Take("cert:" + c.profile);
-  if (p) {
-    ROTAGENT_RETURN_IF_ERROR(eapi_
-                                 .Run({"configure session " + p->session + " commit",
-                                       "copy running-config startup-config"})
-                                 .status());
-    if (Status s = DeleteFiles(p->old_files); !s.ok()) {
-      spdlog::warn("eos: profile {} committed; old files stay: {}", c.profile, s.message());
-    }
-    return Status::Ok();
-  }
-  // After a restart: confirm the session if EOS still waits on it, else make sure the profile
-  // holds this version.
-  auto pending = PendingSessions();
-  if (!pending.ok()) return pending.status();
-  if (pending->count(CertSession(c)) != 0) {
-    return eapi_
-        .Run({"configure session " + CertSession(c) + " commit",
-              "copy running-config startup-config"})
-        .status();
-  }
-  std::vector<std::string> files;
-  auto to = Import(c, files);
-  if (!to.ok()) return to.status();
+Status EosPlatform::EnsureCert(const std::string& profile,
+                               const std::optional<CertInstall>& c) const {
+  if (!c) return Status::Ok();  // the profile held nothing the agent wrote
   auto running = RunningConfig("management security");
   if (!running.ok()) return running.status();
-  const auto from = ParseSslProfile(*running, c.profile);
-  if (from && from->certificate == to->certificate) return Status::Ok();
-  return PointProfile(c.profile, from, *to, CertSession(c) + "-fwd", /*timer=*/false);
+  const auto from = ParseSslProfile(*running, profile);
+  if (from && from->certificate == FileBase(*c) + ".crt") return Status::Ok();
+  std::vector<std::string> files;
+  auto to = Import(*c, files);
+  if (!to.ok()) return to.status();
+  ROTAGENT_RETURN_IF_ERROR(
+      Apply("rotagent-fix-" + Safe(profile) + "-" + std::to_string(time(nullptr)),
+            ProfileBody(profile, from, *to), /*timer=*/false));
+  return VerifyCert(*c);
+}
+
+Status EosPlatform::StageCert(const CertInstall& c) {
+  return Stage(
+      "cert:" + c.profile, "cert", [&] { return CertChange(c); },
+      [&](const Change&) { return VerifyCert(c); });
+}
+
+Status EosPlatform::CommitCert(const CertInstall& c) {
+  return Commit("cert:" + c.profile, FileBase(c) + ".crt",
+                [&] { return EnsureCert(c.profile, c); });
 }
 
 Status EosPlatform::RollbackCert(const std::string& profile,
                                  const std::optional<CertInstall>& previous) {
-  std::optional<Pending> p = Take("cert:" + profile);
-  if (p) {
-    ROTAGENT_RETURN_IF_ERROR(eapi_.Run({"configure session " + p->session + " abort"}).status());
-    return DeleteFiles(p->new_files);
-  }
-  ROTAGENT_RETURN_IF_ERROR(AbortStale("rotagent-cert-" + Safe(profile) + "-"));
-  if (!previous) return Status::Ok();
-  auto running = RunningConfig("management security");
-  if (!running.ok()) return running.status();
-  const auto from = ParseSslProfile(*running, profile);
-  std::vector<std::string> files;
-  auto to = Import(*previous, files);
-  if (!to.ok()) return to.status();
-  if (from && *from == *to) return Status::Ok();
-  return PointProfile(profile, from, *to, CertSession(*previous) + "-back", /*timer=*/false);
+  return Restore("cert:" + profile, previous ? FileBase(*previous) + ".crt" : "",
+                 [&] { return EnsureCert(profile, previous); });
 }
 
 Result<std::string> EosPlatform::CertDrift(const CertInstall& committed) const {
   auto running = RunningConfig("management security");
   if (!running.ok()) return running.status();
   const auto now = ParseSslProfile(*running, committed.profile);
-  const std::string want =
-      "rotagent-" + Safe(committed.profile) + "-" + Safe(committed.slot_dir.filename()) + ".crt";
+  const std::string want = FileBase(committed) + ".crt";
   if (!now) return "EOS has no ssl profile " + committed.profile;
   if (now->certificate != want) {
     return "EOS ssl profile " + committed.profile + " uses certificate " + now->certificate +
@@ -255,7 +429,9 @@ Result<std::string> EosPlatform::CertDrift(const CertInstall& committed) const {
 Status EosPlatform::CheckAccount(const std::string& account) const {
   auto running = RunningConfig("username");
   if (!running.ok()) return running.status();
-  if (!HasUser(*running, account)) return NotFound("EOS has no user '" + account + "'");
+  const bool has = HasUser(*running, account);
+  Wipe(*running);
+  if (!has) return NotFound("EOS has no user '" + account + "'");
   return Status::Ok();
 }
 
@@ -268,16 +444,24 @@ Result<AccountState> EosPlatform::ReadAccount(const std::string& account) const 
   return st;
 }
 
-Status EosPlatform::SetSecret(const std::string& account, const std::string& hash,
-                              const std::string& session, bool timer) const {
-  ROTAGENT_RETURN_IF_ERROR(
-      Apply(session, {"username " + account + " secret sha512 " + hash}, timer));
+Status EosPlatform::VerifySecret(const std::string& account, const std::string& hash) const {
   auto back = ReadAccount(account);
   if (!back.ok()) return back.status();
-  if (back->password_hash != hash) {
+  const bool same = back->password_hash == hash;
+  if (back->password_hash) Wipe(*back->password_hash);
+  if (!same) {
     return Internal("eos: the secret of user '" + account + "' does not read back as written");
   }
   return Status::Ok();
+}
+
+Status EosPlatform::EnsureSecret(const std::string& account, const AccountState& state) const {
+  if (!state.password_hash) return Status::Ok();
+  if (VerifySecret(account, *state.password_hash).ok()) return Status::Ok();
+  ROTAGENT_RETURN_IF_ERROR(
+      Apply("rotagent-fix-user-" + Safe(account) + "-" + std::to_string(time(nullptr)),
+            {"username " + account + " secret sha512 " + *state.password_hash}, /*timer=*/false));
+  return VerifySecret(account, *state.password_hash);
 }
 
 Status EosPlatform::StageAccount(const std::string& account, const AccountState& state) {
@@ -292,44 +476,27 @@ Status EosPlatform::StageAccount(const std::string& account, const AccountState&
     return InvalidArgument("EOS takes only sha512-crypt ($6$) secrets; account '" + account +
                            "' was given another kind");
   }
-  auto current = ReadAccount(account);
-  if (!current.ok()) return current.status();
-  if (current->password_hash == state.password_hash) return Status::Ok();
-  const std::string session =
-      "rotagent-user-" + Safe(account) + "-" + std::to_string(time(nullptr));
-  ROTAGENT_RETURN_IF_ERROR(SetSecret(account, *state.password_hash, session, /*timer=*/true));
-  std::lock_guard lock(mu_);
-  pending_["user:" + account] = {session, {}, {}};
-  return Status::Ok();
+  const std::string hash = *state.password_hash;
+  return Stage(
+      "user:" + account, "user",
+      [&]() -> Result<Change> {
+        Change c;
+        c.body = {"username " + account + " secret sha512 " + hash};
+        c.fingerprint = HashFingerprint(hash);
+        return c;
+      },
+      [&](const Change&) { return VerifySecret(account, hash); });
 }
 
 Status EosPlatform::CommitAccount(const std::string& account, const AccountState& state) {
-  std::optional<Pending> p = Take("user:" + account);
-  if (p) {
-    return eapi_
-        .Run({"configure session " + p->session + " commit", "copy running-config startup-config"})
-        .status();
-  }
-  // After a restart, or nothing changed: make sure the box holds it.
-  ROTAGENT_RETURN_IF_ERROR(AbortStale("rotagent-user-" + Safe(account) + "-"));
-  auto current = ReadAccount(account);
-  if (!current.ok()) return current.status();
-  if (!state.password_hash || current->password_hash == state.password_hash) return Status::Ok();
-  return SetSecret(account, *state.password_hash,
-                   "rotagent-user-" + Safe(account) + "-fwd-" + std::to_string(time(nullptr)),
-                   /*timer=*/false);
+  return Commit("user:" + account, state.password_hash ? HashFingerprint(*state.password_hash) : "",
+                [&] { return EnsureSecret(account, state); });
 }
 
 Status EosPlatform::RestoreAccount(const std::string& account, const AccountState& state) {
-  std::optional<Pending> p = Take("user:" + account);
-  if (p) return eapi_.Run({"configure session " + p->session + " abort"}).status();
-  ROTAGENT_RETURN_IF_ERROR(AbortStale("rotagent-user-" + Safe(account) + "-"));
-  auto current = ReadAccount(account);
-  if (!current.ok()) return current.status();
-  if (!state.password_hash || current->password_hash == state.password_hash) return Status::Ok();
-  return SetSecret(account, *state.password_hash,
-                   "rotagent-user-" + Safe(account) + "-back-" + std::to_string(time(nullptr)),
-                   /*timer=*/false);
+  return Restore("user:" + account,
+                 state.password_hash ? HashFingerprint(*state.password_hash) : "",
+                 [&] { return EnsureSecret(account, state); });
 }
 
 Result<LoginProbe> EosPlatform::PasswordProbe() const {

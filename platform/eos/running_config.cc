@@ -50,10 +50,14 @@ std::optional<SslProfileConfig> ParseSslProfile(const std::string& running_confi
       if (w.size() == 4 && w[2] == "key") out->key = w[3];
     } else if (w.size() == 3 && w[0] == "trust" && w[1] == "certificate") {
       out->trust.push_back(w[2]);
+    } else if (w.size() == 3 && w[0] == "chain" && w[1] == "certificate") {
+      out->chain.push_back(w[2]);
     }
   }
   return out;
 }
+
+bool AgentOwned(const std::string& file) { return file.rfind("rotagent-", 0) == 0; }
 
 bool HasUser(const std::string& running_config, const std::string& user) {
   std::istringstream in(running_config);

@@ -98,6 +98,12 @@ namespace {
 constexpr const char* kShadow = "/etc/shadow";
 }  // namespace
 
+LinuxPlatform::LinuxPlatform(PlatformConfig config) : config_(std::move(config)) {
+  if (!config_.ssh.auth_log.empty()) {
+    auth_log_ = std::make_unique<SshdAuthLog>(config_.ssh.auth_log);
+  }
+}
+
 void LinuxPlatform::RemoveCrashLeftovers() const {
   auto removed = RemoveStaleShadowTemps(kShadow);
   if (!removed.ok()) {
@@ -201,6 +207,11 @@ Status LinuxPlatform::CommitSshHost(const SshHostState& /*state*/) { return Stat
 Status LinuxPlatform::RestoreSshHost(const std::optional<SshHostState>& state) {
   return ApplySshHost(state ? &*state : nullptr, config_.ssh, config_.hook_timeout_seconds,
                       /*require_sshd=*/false);
+}
+
+std::optional<SshAuthCounters> LinuxPlatform::AuthResults() {
+  if (!auth_log_) return std::nullopt;
+  return auth_log_->Poll();
 }
 
 Result<std::vector<std::string>> LinuxPlatform::NativeHostPublicKeys() const {

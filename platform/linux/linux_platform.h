@@ -3,6 +3,9 @@
 // SSH keys and principals to per-user files, host parameters to an sshd_config fragment.
 #pragma once
 
+#include <memory>
+
+#include "platform/linux/sshd_auth_log.h"
 #include "platform/platform.h"
 
 namespace rotagent::platform {
@@ -12,7 +15,7 @@ class LinuxPlatform final : public Platform,
                             public AccountSink,
                             public SshHostSink {
  public:
-  explicit LinuxPlatform(PlatformConfig config) : config_(std::move(config)) {}
+  explicit LinuxPlatform(PlatformConfig config);
   // Removes the temporaries a crash left of the agent's own writes to the box (/etc/shadow's).
   // Logs and carries on when it cannot: a leftover is stale data, not a reason not to start.
   void RemoveCrashLeftovers() const;
@@ -40,6 +43,7 @@ class LinuxPlatform final : public Platform,
   Status CommitSshHost(const SshHostState& state) override;
   Status RestoreSshHost(const std::optional<SshHostState>& state) override;
   Result<std::vector<std::string>> NativeHostPublicKeys() const override;
+  std::optional<SshAuthCounters> AuthResults() override;
 
  private:
   Status WriteAccount(const std::string& account, const AccountState& state);
@@ -50,6 +54,7 @@ class LinuxPlatform final : public Platform,
               const std::string& profile, const CertInstall* c, const CertTarget& t) const;
 
   PlatformConfig config_;
+  std::unique_ptr<SshdAuthLog> auth_log_;  // when platform.ssh.auth_log names sshd's log
 };
 
 }  // namespace rotagent::platform

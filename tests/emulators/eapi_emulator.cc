@@ -1,22 +1,33 @@
-// An Arista eAPI emulator for adapter tests: JSON-RPC runCmds over HTTP on a unix socket, with
-// the EOS behaviour the adapter relies on and what a real switch would refuse:
-//  - configuration sessions: `configure session NAME`, `commit`, `commit timer hh:mm:ss` (live at
-//    once, rolled back by the emulator itself when the timer runs out unless confirmed with
-//    `configure session NAME commit`), `abort`, and `configure session NAME abort`;
-//  - `management security / ssl profile P / certificate C key K / [no] trust certificate T`,
-//    refusing files that are not in the certificate: or sslkey: stores and keys that do not match;
-//  - `username NAME secret sha512 HASH`, refusing malformed hashes and, as a recorded violation,
-//    any cleartext secret;
-//  - `copy file:PATH certificate:|sslkey:NAME` (PEM checked), `delete` (refused while in use),
+// An Arista eAPI emulator for adapter tests: JSON-RPC runCmds over HTTP on a unix socket (and,
+// as an option, HTTPS), speaking what public sources say a real switch does. Each rule names its
+// source; where no public source settles a detail the comment says "unconfirmed" and
+// docs/platforms.md lists it under "needs a real device".
+//  - `--session-format 4.32` (default) or `4.31` picks how `show configuration sessions [detail]`
+//    reports the session waiting on its commit timer (see SessionsJson).
+//  - configuration sessions: `configure session NAME`, body, `commit` / `commit timer hh:mm:ss`
+//    / `abort`; `configure session NAME commit|abort` from exec mode. One pending timer at a time;
+//    an abort or expiry restores the whole running-config from the checkpoint taken at
+//    `commit timer` (see CommitTimer).
+//  - `management security / ssl profile P / certificate C key K`, `chain certificate X`,
+//    `trust certificate T` (and their `no` forms); `trust certificate system` is built in. A bad
+//    pair is accepted and the profile reported invalid (see ProfileErrors).
+//  - `username NAME secret sha512 HASH` (a cleartext secret is a recorded violation);
+//  - `copy file:PATH certificate:|sslkey:NAME`, `delete certificate:|sslkey:NAME`,
 //    `copy running-config startup-config`, `show running-config [section X]`,
-//    `show configuration sessions`, `show version`;
-//  - anything else is eAPI error 1002 (invalid input), naming the command.
+//    `show management security ssl profile [P]`, `show management api http-commands`,
+//    `show version`; anything else is error 1002.
 // Injected failures: each line of <state>/fail is a command prefix that fails with error 1000.
-// Violations (cleartext secrets) are appended to <state>/violations.
-// Usage: eapi_emulator --socket PATH --state DIR [--https-cert F --https-key F
-// --https-password-file F] prints "https-port N" (with HTTPS, user admin) and "ready" once it
-// listens.
+// Violations (cleartext secrets) go to <state>/violations; session events (confirm, abort,
+// timer-expired) to <state>/events, one "EVENT NAME" per line.
+// Usage: eapi_emulator --socket PATH --state DIR [--session-format 4.31|4.32] [--rsa-only 1]
+// [--https-cert F
+// --https-key F --https-password-file F [--https-profile P]] prints "https-port N" (with HTTPS,
+// user admin) and "ready" once it listens. With --https-profile the HTTPS listener serves profile
+// P's certificate, chosen afresh for every handshake, as `management api http-commands /
+// protocol https ssl profile P` does.
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +60,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Profile {
   std::string cert, key;
-  std::vector<std::string> trust;
+  std::vector<std::string> chain, trust;
   bool operator==(const Profile&) const = default;
 };
 
@@ -58,13 +69,18 @@ struct Config {
   std::map<std::string, std::string> users;  // name -> sha512 hash ("" for none)
 };
 
+// A configuration session is a snapshot of running-config taken when it is opened (Arista
+// session-management docs), edited until committed or aborted.
 struct Session {
-  Config base, config;  // running when opened, and as edited
-  std::string state = "pending";
+  Config config;
+  bool committed = false;
+};
+
+// The one session waiting on its commit timer, and the checkpoint an abort or expiry restores.
+struct CommitTimer {
+  std::string session;
+  Config checkpoint;
   Clock::time_point deadline;
-  // What a commit timer's rollback puts back: the touched keys' previous values.
-  std::map<std::string, std::optional<Profile>> old_profiles;
-  std::map<std::string, std::optional<std::string>> old_users;
 };
 
 struct CommandError {
@@ -72,10 +88,18 @@ struct CommandError {
   std::string message;
 };
 
+const Clock::time_point boot = Clock::now();
 std::mutex mu;
 Config running;
 std::map<std::string, Session> sessions;
+std::optional<CommitTimer> timer;
 fs::path state_dir;
+bool format_432 = true;
+bool rsa_only = false;
+std::string https_profile;
+
+// `trust certificate system` names EOS's built-in trust store, not a file (avd templates).
+bool BuiltIn(const std::string& name) { return name == "system"; }
 
 fs::path Store(const std::string& fs_name) {
   return state_dir / (fs_name == "certificate" ? "certs" : "keys");
@@ -86,8 +110,8 @@ std::string ReadAll(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-void Violation(const std::string& what) {
-  std::ofstream(state_dir / "violations", std::ios::app) << what << "\n";
+void Append(const std::string& file, const std::string& line) {
+  std::ofstream(state_dir / file, std::ios::app) << line << "\n";
 }
 
 std::vector<std::string> Words(const std::string& s) {
@@ -97,6 +121,10 @@ std::vector<std::string> Words(const std::string& s) {
   return out;
 }
 
+double Uptime() { return std::chrono::duration<double>(Clock::now() - boot).count(); }
+
+// running-config as EOS prints it: `username N privilege P role R secret sha512 H` (pyeapi/avd
+// examples), profiles under `management security` with certificate, chain and trust lines.
 std::string Render(const Config& c, const std::string& section) {
   std::string users, security;
   for (const auto& [name, hash] : c.users) {
@@ -109,6 +137,7 @@ std::string Render(const Config& c, const std::string& section) {
       security += "   ssl profile " + name + "\n";
       if (!p.cert.empty()) security += "      certificate " + p.cert + " key " + p.key + "\n";
       for (const auto& t : p.trust) security += "      trust certificate " + t + "\n";
+      for (const auto& x : p.chain) security += "      chain certificate " + x + "\n";
     }
     security += "!\n";
   }
@@ -118,10 +147,11 @@ std::string Render(const Config& c, const std::string& section) {
 }
 
 bool InUse(const std::string& fs_name, const std::string& name) {
+  const auto has = [&](const std::vector<std::string>& v) {
+    return std::find(v.begin(), v.end(), name) != v.end();
+  };
   for (const auto& [p, prof] : running.profiles) {
-    if (fs_name == "certificate" &&
-        (prof.cert == name ||
-         std::find(prof.trust.begin(), prof.trust.end(), name) != prof.trust.end())) {
+    if (fs_name == "certificate" && (prof.cert == name || has(prof.trust) || has(prof.chain))) {
       return true;
     }
     if (fs_name == "sslkey" && prof.key == name) return true;
@@ -129,57 +159,101 @@ bool InUse(const std::string& fs_name, const std::string& name) {
   return false;
 }
 
-// Applies what the session changed relative to its base, recording the previous values.
-void Apply(Session& s) {
-  for (const auto& [name, p] : s.config.profiles) {
-    auto b = s.base.profiles.find(name);
-    if (b != s.base.profiles.end() && b->second == p) continue;
-    auto r = running.profiles.find(name);
-    s.old_profiles[name] = r == running.profiles.end() ? std::nullopt : std::optional(r->second);
-    running.profiles[name] = p;
-  }
-  for (const auto& [name, p] : s.base.profiles) {
-    if (s.config.profiles.count(name) != 0) continue;
-    s.old_profiles[name] = p;
-    running.profiles.erase(name);
-  }
-  for (const auto& [name, h] : s.config.users) {
-    auto b = s.base.users.find(name);
-    if (b != s.base.users.end() && b->second == h) continue;
-    auto r = running.users.find(name);
-    s.old_users[name] = r == running.users.end() ? std::nullopt : std::optional(r->second);
-    running.users[name] = h;
-  }
+X509* ReadCert(const fs::path& file) {
+  FILE* f = fopen(file.c_str(), "r");
+  if (f == nullptr) return nullptr;
+  X509* c = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  fclose(f);
+  return c;
 }
 
-void Revert(const Session& s) {
-  for (const auto& [name, p] : s.old_profiles) {
-    if (p) {
-      running.profiles[name] = *p;
-    } else {
-      running.profiles.erase(name);
-    }
-  }
-  for (const auto& [name, h] : s.old_users) {
-    if (h) {
-      running.users[name] = *h;
-    } else {
-      running.users.erase(name);
-    }
-  }
+EVP_PKEY* ReadKey(const fs::path& file) {
+  FILE* f = fopen(file.c_str(), "r");
+  if (f == nullptr) return nullptr;
+  EVP_PKEY* k = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  fclose(f);
+  return k;
 }
 
-bool KeyMatches(const fs::path& cert_file, const fs::path& key_file) {
-  FILE* cf = fopen(cert_file.c_str(), "r");
-  FILE* kf = fopen(key_file.c_str(), "r");
-  X509* cert = cf != nullptr ? PEM_read_X509(cf, nullptr, nullptr, nullptr) : nullptr;
-  EVP_PKEY* key = kf != nullptr ? PEM_read_PrivateKey(kf, nullptr, nullptr, nullptr) : nullptr;
-  const bool ok = cert != nullptr && key != nullptr && X509_check_private_key(cert, key) == 1;
+// EOS accepts a profile whose files are missing or do not match and reports it invalid instead
+// (aristanetworks/anta VerifyAPIHttpsSSL checks sslProfile.state == "valid"; Arista TLS guide).
+// The error texts are unconfirmed.
+std::vector<std::string> ProfileErrors(const Profile& p) {
+  std::vector<std::string> errors;
+  if (p.cert.empty()) return {"Certificate not configured"};
+  X509* cert = ReadCert(Store("certificate") / p.cert);
+  EVP_PKEY* key = ReadKey(Store("sslkey") / p.key);
+  if (cert == nullptr) errors.push_back("Certificate '" + p.cert + "' does not exist");
+  if (key == nullptr) errors.push_back("Key '" + p.key + "' does not exist");
+  if (cert != nullptr && key != nullptr && X509_check_private_key(cert, key) != 1) {
+    errors.push_back("Certificate '" + p.cert + "' does not match with key '" + p.key + "'");
+  }
+  // Older EOS takes RSA keys only (aristanetworks/openmgmt mTLS guide, 2021): --rsa-only.
+  if (rsa_only && key != nullptr && EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
+    errors.push_back("Key '" + p.key + "' is not an RSA key");
+  }
+  if (cert != nullptr && X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
+    errors.push_back("Certificate '" + p.cert + "' has expired");
+  }
+  for (const auto* list : {&p.chain, &p.trust}) {
+    for (const auto& name : *list) {
+      if (!BuiltIn(name) && !fs::exists(Store("certificate") / name)) {
+        errors.push_back("Certificate '" + name + "' does not exist");
+      }
+    }
+  }
   X509_free(cert);
   EVP_PKEY_free(key);
-  if (cf != nullptr) fclose(cf);
-  if (kf != nullptr) fclose(kf);
-  return ok;
+  return errors;
+}
+
+json ProfileStatus(const std::string& name, const Profile& p) {
+  const auto errors = ProfileErrors(p);
+  json out = {{"profileName", name}, {"state", errors.empty() ? "valid" : "invalid"}};
+  if (!errors.empty()) out["error"] = errors;
+  return out;
+}
+
+void Event(const std::string& what, const std::string& session) {
+  Append("events", what + " " + session);
+}
+
+// Before 4.32 the waiting session reads `state: pendingCommitTimer` with a `commitBy` time; from
+// 4.32 every committed session reads "committed" and the waiting one is named only by top-level
+// commitTimerSessionName / commitTimerExpireTime (napalm issue 2166 / PR 2167, cnaas-nms issue
+// 395). Times are seconds of uptime, as napalm's driver reads them against `show version` uptime.
+json SessionsJson() {
+  json all = json::object();
+  for (const auto& [name, s] : sessions) {
+    json entry = {{"description", ""}, {"instances", json::object()}};
+    const bool waiting = timer && timer->session == name;
+    if (!s.committed) {
+      entry["state"] = "pending";
+    } else if (waiting && !format_432) {
+      entry["state"] = "pendingCommitTimer";
+      entry["commitBy"] =
+          Uptime() + std::chrono::duration<double>(timer->deadline - Clock::now()).count();
+    } else {
+      entry["state"] = format_432 ? "committed" : "completed";
+    }
+    all[name] = entry;
+  }
+  json out = {{"sessions", all}, {"maxSavedSessions", 1}, {"maxOpenSessions", 5}};
+  if (format_432 && timer) {
+    out["commitTimerSessionName"] = timer->session;
+    out["commitTimerExpireTime"] =
+        Uptime() + std::chrono::duration<double>(timer->deadline - Clock::now()).count();
+  }
+  return out;
+}
+
+// An abort or expiry puts the whole checkpoint back with a configure replace, so changes
+// committed after the timer started are lost too (EOS 4.32 behaviour, napalm PR 2167 notes).
+void RollBackTimer(const std::string& event) {
+  running = timer->checkpoint;
+  Event(event, timer->session);
+  sessions.erase(timer->session);
+  timer.reset();
 }
 
 enum class Mode { kExec, kSession, kSecurity, kProfile };
@@ -191,6 +265,75 @@ struct Context {
 
 CommandError Invalid(const std::string& why = "Invalid input") { return {1002, why}; }
 
+json ExecCommand(const std::string& cmd, const std::vector<std::string>& w) {
+  if (w[0] == "copy" && w.size() == 3 && w[1] == "running-config" && w[2] == "startup-config") {
+    std::ofstream(state_dir / "startup-config") << Render(running, "");
+    return json::object();
+  }
+  // File upload: write the file on the box, then copy it into certificate: or sslkey:
+  // (aristanetworks/openmgmt mTLS guide).
+  if (w[0] == "copy" && w.size() == 3 && w[1].rfind("file:", 0) == 0) {
+    const size_t colon = w[2].find(':');
+    const std::string store = w[2].substr(0, colon), name = w[2].substr(colon + 1);
+    if ((store != "certificate" && store != "sslkey") || name.empty()) throw Invalid();
+    const std::string text = ReadAll(w[1].substr(5));
+    const bool pem = store == "certificate"
+                         ? text.find("-----BEGIN CERTIFICATE-----") != std::string::npos
+                         : text.find("PRIVATE KEY-----") != std::string::npos;
+    if (!pem) throw CommandError{1000, "Invalid " + store + " file " + w[1]};
+    fs::create_directories(Store(store));
+    std::ofstream(Store(store) / name) << text;
+    fs::permissions(Store(store) / name, store == "sslkey"
+                                             ? fs::perms::owner_read | fs::perms::owner_write
+                                             : fs::perms::owner_read | fs::perms::owner_write |
+                                                   fs::perms::group_read | fs::perms::others_read);
+    return json::object();
+  }
+  if (w[0] == "delete" && w.size() == 2) {
+    const size_t colon = w[1].find(':');
+    const std::string store = w[1].substr(0, colon), name = w[1].substr(colon + 1);
+    if (store != "certificate" && store != "sslkey") throw Invalid();
+    if (InUse(store, name)) throw CommandError{1000, "File " + w[1] + " is in use"};
+    if (!fs::remove(Store(store) / name)) throw CommandError{1000, "File not found: " + w[1]};
+    return json::object();
+  }
+  if (cmd == "show running-config") return {{"output", Render(running, "")}};
+  if (w.size() >= 4 && w[0] == "show" && w[1] == "running-config" && w[2] == "section") {
+    return {{"output", Render(running, cmd.substr(cmd.find("section ") + 8))}};
+  }
+  if (cmd == "show configuration sessions" || cmd == "show configuration sessions detail") {
+    return SessionsJson();
+  }
+  // The per-profile JSON layout of this command is unconfirmed (docs/platforms.md).
+  if (w.size() >= 5 && w[0] == "show" && w[1] == "management" && w[2] == "security" &&
+      w[3] == "ssl" && w[4] == "profile") {
+    json status = json::object();
+    for (const auto& [name, p] : running.profiles) {
+      if (w.size() == 6 && w[5] != name) continue;
+      status[name] = ProfileStatus(name, p);
+    }
+    return {{"profileStatus", status}};
+  }
+  // sslProfile {name, state} as aristanetworks/anta VerifyAPIHttpsSSL reads it.
+  if (cmd == "show management api http-commands") {
+    json out = {{"enabled", true}, {"httpServer", {{"running", false}}}};
+    if (!https_profile.empty()) {
+      auto p = running.profiles.find(https_profile);
+      out["sslProfile"] = p == running.profiles.end()
+                              ? json{{"name", https_profile}, {"state", "invalid"}}
+                              : json{{"name", https_profile},
+                                     {"state", ProfileStatus(https_profile, p->second)["state"]}};
+    }
+    return out;
+  }
+  if (cmd == "show version") {
+    return {{"modelName", "cEOS-emulated"},
+            {"version", format_432 ? "4.32.0F" : "4.31.2F"},
+            {"uptime", Uptime()}};
+  }
+  throw Invalid();
+}
+
 json Run(Context& ctx, const std::string& cmd) {
   const auto w = Words(cmd);
   if (w.empty()) throw Invalid();
@@ -200,75 +343,38 @@ json Run(Context& ctx, const std::string& cmd) {
   if (cmd == "enable") return json::object();
   if (w[0] == "configure" && w.size() >= 3 && w[1] == "session") {
     const std::string& name = w[2];
+    auto it = sessions.find(name);
     if (w.size() == 3) {
-      auto it = sessions.find(name);
-      if (it != sessions.end() && it->second.state == "pendingCommitTimer") {
-        throw CommandError{1000, "Session " + name + " is pending its commit timer"};
+      if (it != sessions.end() && it->second.committed) {
+        throw CommandError{1000, "Cannot enter session " + name + " (already committed)"};
       }
-      if (it == sessions.end() || it->second.state == "completed") {
-        sessions[name] = Session{running, running};
-      }
+      if (it == sessions.end()) sessions[name] = Session{running};
       ctx = {Mode::kSession, name, ""};
       return json::object();
     }
-    auto it = sessions.find(name);
-    if (it == sessions.end()) throw CommandError{1000, "No session " + name};
+    if (it == sessions.end()) throw CommandError{1000, "Session " + name + " does not exist"};
+    const bool waiting = timer && timer->session == name;
+    // Confirm with `configure session NAME commit`, undo with `... abort` (Arista
+    // session-management docs; napalm's EOS driver).
     if (w.size() == 4 && w[3] == "commit") {
-      if (it->second.state != "pendingCommitTimer") {
-        throw CommandError{1000, "Session " + name + " is not pending a commit timer"};
-      }
-      it->second.state = "completed";
+      if (!waiting) throw CommandError{1000, "Session " + name + " has no pending commit timer"};
+      timer.reset();
+      Event("confirm", name);
       return json::object();
     }
     if (w.size() == 4 && w[3] == "abort") {
-      if (it->second.state == "pendingCommitTimer") Revert(it->second);
-      sessions.erase(it);
+      if (waiting) {
+        RollBackTimer("abort");
+      } else if (it->second.committed) {
+        throw CommandError{1000, "Session " + name + " is already committed"};
+      } else {
+        sessions.erase(it);
+      }
       return json::object();
     }
     throw Invalid();
   }
-  if (ctx.mode == Mode::kExec) {
-    if (w[0] == "copy" && w.size() == 3 && w[1] == "running-config" && w[2] == "startup-config") {
-      std::ofstream(state_dir / "startup-config") << Render(running, "");
-      return json::object();
-    }
-    if (w[0] == "copy" && w.size() == 3 && w[1].rfind("file:", 0) == 0) {
-      const size_t colon = w[2].find(':');
-      const std::string store = w[2].substr(0, colon), name = w[2].substr(colon + 1);
-      if ((store != "certificate" && store != "sslkey") || name.empty()) throw Invalid();
-      const std::string text = ReadAll(w[1].substr(5));
-      const bool pem = store == "certificate"
-                           ? text.find("-----BEGIN CERTIFICATE-----") != std::string::npos
-                           : text.find("PRIVATE KEY-----") != std::string::npos;
-      if (!pem) throw CommandError{1000, "Invalid " + store + " file " + w[1]};
-      fs::create_directories(Store(store));
-      std::ofstream(Store(store) / name) << text;
-      fs::permissions(Store(store) / name,
-                      store == "sslkey" ? fs::perms::owner_read | fs::perms::owner_write
-                                        : fs::perms::owner_read | fs::perms::owner_write |
-                                              fs::perms::group_read | fs::perms::others_read);
-      return json::object();
-    }
-    if (w[0] == "delete" && w.size() == 2) {
-      const size_t colon = w[1].find(':');
-      const std::string store = w[1].substr(0, colon), name = w[1].substr(colon + 1);
-      if (store != "certificate" && store != "sslkey") throw Invalid();
-      if (InUse(store, name)) throw CommandError{1000, "File " + w[1] + " is in use"};
-      if (!fs::remove(Store(store) / name)) throw CommandError{1000, "File not found: " + w[1]};
-      return json::object();
-    }
-    if (cmd == "show running-config") return {{"output", Render(running, "")}};
-    if (w.size() >= 4 && w[0] == "show" && w[1] == "running-config" && w[2] == "section") {
-      return {{"output", Render(running, cmd.substr(cmd.find("section ") + 8))}};
-    }
-    if (cmd == "show configuration sessions") {
-      json out = json::object();
-      for (const auto& [name, s] : sessions) out[name] = {{"state", s.state}};
-      return {{"sessions", out}};
-    }
-    if (cmd == "show version") return {{"modelName", "cEOS-emulated"}, {"version", "4.32.0F"}};
-    throw Invalid();
-  }
+  if (ctx.mode == Mode::kExec) return ExecCommand(cmd, w);
   Session& s = sessions.at(ctx.session);
   if (cmd == "commit" || (w.size() == 3 && w[0] == "commit" && w[1] == "timer")) {
     if (w.size() == 3) {
@@ -277,12 +383,19 @@ json Run(Context& ctx, const std::string& cmd) {
           sscanf(w[2].c_str(), "%d:%d:%d", &h, &m, &sec) != 3 || h * 3600 + m * 60 + sec == 0) {
         throw Invalid("Invalid commit timer " + w[2]);
       }
-      s.deadline = Clock::now() + std::chrono::seconds(h * 3600 + m * 60 + sec);
-      s.state = "pendingCommitTimer";
-    } else {
-      s.state = "completed";
+      // Only one session can wait on a commit timer at a time (napalm PR 2167, Arista docs).
+      if (timer) {
+        throw CommandError{1000, "Cannot commit session " + ctx.session +
+                                     " with a timer: session " + timer->session +
+                                     " is pending its commit timer"};
+      }
+      timer = CommitTimer{ctx.session, running,
+                          Clock::now() + std::chrono::seconds(h * 3600 + m * 60 + sec)};
     }
-    Apply(s);
+    // A plain commit while a timer is pending is allowed here (unconfirmed); the pending
+    // session's rollback then loses it, as a configure replace would.
+    running = s.config;
+    s.committed = true;
     ctx = {};
     return json::object();
   }
@@ -295,6 +408,7 @@ json Run(Context& ctx, const std::string& cmd) {
     ctx.mode = ctx.mode == Mode::kProfile ? Mode::kSecurity : Mode::kSession;
     return json::object();
   }
+  // `username N secret sha512 $6$...` keeps the user's role and privilege (pyeapi, avd docs).
   if (w[0] == "username" && w.size() >= 3) {
     if (w.size() == 5 && w[2] == "secret" && w[3] == "sha512") {
       if (!std::regex_match(
@@ -306,7 +420,7 @@ json Run(Context& ctx, const std::string& cmd) {
       return json::object();
     }
     if (w[2] == "secret") {
-      Violation("cleartext secret for user " + w[1] + " sent to eAPI");
+      Append("violations", "cleartext secret for user " + w[1] + " sent to eAPI");
       throw Invalid("Cleartext secrets are refused by this emulator");
     }
     throw Invalid();
@@ -328,27 +442,22 @@ json Run(Context& ctx, const std::string& cmd) {
   }
   if (ctx.mode == Mode::kProfile) {
     Profile& p = s.config.profiles[ctx.profile];
+    // Accepted whatever the files hold: validity is reported, not enforced (ProfileErrors).
     if (w.size() == 4 && w[0] == "certificate" && w[2] == "key") {
-      if (!fs::exists(Store("certificate") / w[1]))
-        throw CommandError{1000, "Certificate " + w[1] + " does not exist"};
-      if (!fs::exists(Store("sslkey") / w[3]))
-        throw CommandError{1000, "Key " + w[3] + " does not exist"};
-      if (!KeyMatches(Store("certificate") / w[1], Store("sslkey") / w[3])) {
-        throw CommandError{1000, "Certificate " + w[1] + " does not match key " + w[3]};
-      }
       p.cert = w[1];
       p.key = w[3];
       return json::object();
     }
-    if (w.size() == 3 && w[0] == "trust" && w[1] == "certificate") {
-      if (!fs::exists(Store("certificate") / w[2]))
-        throw CommandError{1000, "Certificate " + w[2] + " does not exist"};
-      if (std::find(p.trust.begin(), p.trust.end(), w[2]) == p.trust.end()) p.trust.push_back(w[2]);
-      return json::object();
-    }
-    if (w.size() == 4 && w[0] == "no" && w[1] == "trust" && w[2] == "certificate") {
-      p.trust.erase(std::remove(p.trust.begin(), p.trust.end(), w[3]), p.trust.end());
-      return json::object();
+    // Intermediates go on `chain certificate` lines, CAs on `trust certificate` (avd templates).
+    for (auto [word, list] : {std::pair{"trust", &p.trust}, {"chain", &p.chain}}) {
+      if (w.size() == 3 && w[0] == word && w[1] == "certificate") {
+        if (std::find(list->begin(), list->end(), w[2]) == list->end()) list->push_back(w[2]);
+        return json::object();
+      }
+      if (w.size() == 4 && w[0] == "no" && w[1] == word && w[2] == "certificate") {
+        list->erase(std::remove(list->begin(), list->end(), w[3]), list->end());
+        return json::object();
+      }
     }
   }
   throw Invalid();
@@ -365,16 +474,18 @@ json Handle(const json& req) {
     try {
       results.push_back(Run(ctx, cmd));
     } catch (const CommandError& e) {
+      // The message quotes the whole failing command, arguments and all; `data` holds the
+      // outputs so far and the failing command's `errors` (pyeapi's EapiResponseError).
       json data = results;
       data.push_back({{"errors", {e.message}}});
-      return {{"jsonrpc", "2.0"},
-              {"id", id},
-              {"error",
-               {{"code", e.code},
-                {"message", "CLI command " + std::to_string(i + 1) + " of " +
-                                std::to_string(cmds.size()) + " '" + Words(cmd)[0] +
-                                " ...' failed: " + e.message},
-                {"data", data}}}};
+      return {
+          {"jsonrpc", "2.0"},
+          {"id", id},
+          {"error",
+           {{"code", e.code},
+            {"message", "CLI command " + std::to_string(i + 1) + " of " +
+                            std::to_string(cmds.size()) + " '" + cmd + "' failed: " + e.message},
+            {"data", data}}}};
     }
   }
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", results}};
@@ -407,21 +518,37 @@ void Serve(Stream& socket, bool https) {
   }
 }
 
-// Rolls back every session whose commit timer ran out, as EOS does.
+// Rolls back the session whose commit timer ran out, as EOS does.
 void TimerLoop() {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::lock_guard lock(mu);
-    for (auto it = sessions.begin(); it != sessions.end();) {
-      if (it->second.state == "pendingCommitTimer" && Clock::now() >= it->second.deadline) {
-        Revert(it->second);
-        std::ofstream(state_dir / "timer-rollbacks", std::ios::app) << it->first << "\n";
-        it = sessions.erase(it);
-      } else {
-        ++it;
-      }
+    if (timer && Clock::now() >= timer->deadline) {
+      RollBackTimer("timer-expired");
+      std::ofstream(state_dir / "timer-rollbacks", std::ios::app) << "expired\n";
     }
   }
+}
+
+// With --https-profile: the profile's certificate, chain and key for each new handshake; a
+// profile that is invalid serves nothing, so the handshake fails.
+int ProfileCert(SSL* ssl, void* /*arg*/) {
+  std::lock_guard lock(mu);
+  auto it = running.profiles.find(https_profile);
+  if (it == running.profiles.end()) return 1;  // the configured default certificate
+  const Profile& p = it->second;
+  if (!ProfileErrors(p).empty()) return 0;
+  X509* cert = ReadCert(Store("certificate") / p.cert);
+  EVP_PKEY* key = ReadKey(Store("sslkey") / p.key);
+  STACK_OF(X509)* chain = sk_X509_new_null();
+  for (const auto& x : p.chain) {
+    if (X509* c = ReadCert(Store("certificate") / x)) sk_X509_push(chain, c);
+  }
+  const int ok = SSL_use_cert_and_key(ssl, cert, key, chain, 1);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  sk_X509_pop_free(chain, X509_free);
+  return ok == 1 ? 1 : 0;
 }
 
 // eAPI over HTTPS on a loopback port, with HTTP basic authentication.
@@ -430,6 +557,7 @@ void ServeHttps(const std::string& cert, const std::string& key, const std::stri
   static asio::ssl::context tls(asio::ssl::context::tls_server);
   tls.use_certificate_chain_file(cert);
   tls.use_private_key_file(key, asio::ssl::context::pem);
+  if (!https_profile.empty()) SSL_CTX_set_cert_cb(tls.native_handle(), ProfileCert, nullptr);
   const std::string credentials = "admin:" + password;
   std::string encoded(boost::beast::detail::base64::encoded_size(credentials.size()), '\0');
   encoded.resize(
@@ -459,9 +587,12 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--socket") socket_path = argv[i + 1];
     if (a == "--state") state_dir = argv[i + 1];
+    if (a == "--session-format") format_432 = std::string(argv[i + 1]) != "4.31";
     if (a == "--https-cert") https_cert = argv[i + 1];
     if (a == "--https-key") https_key = argv[i + 1];
     if (a == "--https-password-file") https_password = ReadAll(argv[i + 1]);
+    if (a == "--https-profile") https_profile = argv[i + 1];
+    if (a == "--rsa-only") rsa_only = std::string(argv[i + 1]) == "1";
   }
   if (socket_path.empty() || state_dir.empty()) {
     std::cerr << "usage: eapi_emulator --socket PATH --state DIR\n";

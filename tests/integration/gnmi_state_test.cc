@@ -18,7 +18,8 @@ class GnmiStateTest : public CertzTest {
  protected:
   void SetUp() override {
     CertzTest::SetUp();
-    extra_config_ = "state: {check_interval: 1}\n";
+    // Seconds, as sent: the assertions below were written for that unit (the default is ns).
+    extra_config_ = "state: {check_interval: 1, created_on_unit: seconds}\n";
   }
   std::unique_ptr<gnmi::gNMI::Stub> Gnmi() const {
     return gnmi::gNMI::NewStub(NewChannel(agent_->port(), trust_pem_, admin_));

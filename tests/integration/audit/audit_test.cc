@@ -8,12 +8,13 @@
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "agent/audit/file_sink.h"
+#include "tests/integration/authz/authz_fixture.h"
 #include "tests/integration/certz_fixture.h"
 #include "tests/support/gnmi_client.h"
 
@@ -21,6 +22,22 @@ namespace rotagent::testing {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// The records of an audit file, one JSON object a line.
+std::vector<json> ReadRecords(const fs::path& file) {
+  std::vector<json> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+  return out;
+}
+
+std::vector<json> EventsIn(const fs::path& file, const std::string& event) {
+  std::vector<json> out;
+  for (const auto& r : ReadRecords(file)) {
+    if (r["event"] == event) out.push_back(r);
+  }
+  return out;
+}
 
 class AuditTest : public CertzTest {
  protected:
@@ -34,18 +51,9 @@ class AuditTest : public CertzTest {
     CertzTest::TearDown();
   }
 
-  std::vector<json> Records() const {
-    std::vector<json> out;
-    std::ifstream in(dir_ / "log/audit.log");
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    return out;
-  }
+  std::vector<json> Records() const { return ReadRecords(dir_ / "log/audit.log"); }
   std::vector<json> Events(const std::string& event) const {
-    std::vector<json> out;
-    for (const auto& r : Records()) {
-      if (r["event"] == event) out.push_back(r);
-    }
-    return out;
+    return EventsIn(dir_ / "log/audit.log", event);
   }
   // The one record of `event`; fails the test when there is not exactly one.
   json One(const std::string& event) const {
@@ -262,6 +270,56 @@ TEST_F(AuditTest, RestartRevertsWithItsCause) {
   EXPECT_EQ(r["rpc"], "recovery");
   EXPECT_EQ(r["target"], "profiles gnsi");
   EXPECT_EQ(Events("rotate").back()["target"], "gnsi");  // written before the kill
+}
+
+// gNSI authz Rotate runs on the same stream loop and records the same way: the policy's versions,
+// a refused policy as invalid then reverted, and a client the policy does not admit as denied.
+class AuthzAuditTest : public AuthzTest {
+ protected:
+  void SetUp() override {
+    AuthzTest::SetUp();
+    extra_config_ = "audit: {journal: false, file: " + (dir_ / "log/audit.log").string() + "}\n";
+  }
+  std::vector<json> Records() const { return ReadRecords(dir_ / "log/audit.log"); }
+  // The one record of `event`; fails the test when there is not exactly one.
+  json One(const std::string& event) const {
+    auto v = EventsIn(dir_ / "log/audit.log", event);
+    EXPECT_EQ(v.size(), 1u) << event;
+    return v.empty() ? json::object() : v.front();
+  }
+};
+
+TEST_F(AuthzAuditTest, PolicyRotationAndRefusalsAreRecordedOnce) {
+  StartAgent();
+  ASSERT_TRUE(Rotate(PolicyWith(""), "p1").ok());
+  const json rotate = One("rotate");
+  EXPECT_EQ(rotate["rpc"], "/gnsi.authz.v1.Authz/Rotate");
+  EXPECT_EQ(rotate["client"], "CN=admin");
+  EXPECT_EQ(rotate["target"], "authz policy");
+  EXPECT_EQ(rotate["version_before"], "");  // the factory policy
+  const json upload = One("upload");
+  EXPECT_EQ(upload["outcome"], "accepted");
+  EXPECT_EQ(upload["version_after"], "p1");
+  const json done = One("finalized");
+  EXPECT_EQ(done["outcome"], "committed");
+  EXPECT_EQ(done["version_after"], "p1");
+
+  EXPECT_EQ(Rotate("not json", "p2").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const json invalid = One("invalid");
+  EXPECT_EQ(invalid["version_before"], "p1");
+  EXPECT_EQ(invalid["version_after"], "p2");
+  EXPECT_EQ(invalid["code"], "INVALID_ARGUMENT");
+  const json reverted = One("reverted");
+  EXPECT_EQ(reverted["cause"], "error");
+  EXPECT_EQ(reverted["target"], "authz policy");
+
+  // p1 admits only admin to authz.
+  EXPECT_EQ(Call(bob_, "/gnsi.authz.v1.Authz/Get").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const json denied = One("denied");
+  EXPECT_EQ(denied["rpc"], "/gnsi.authz.v1.Authz/Get");
+  EXPECT_EQ(denied["client"], "CN=bob");
+  EXPECT_EQ(Records().size(), 7u);  // rotate, upload, finalized, rotate, invalid, reverted, denied
 }
 
 // The file sink on its own: rotation by size keeps max_files files, each a whole line per record.

@@ -87,13 +87,14 @@ std::string CredentialzTest::Config() const {
     << "authorization:\n"
     << "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
     << "  gnmi.gNMI: [\"CN=admin\"]\n"
-    << "state: {check_interval: 1}\n"
+    << "state: " << state_ << "\n"
     << "platform:\n"
     << "  ssh:\n"
     << "    address: 127.0.0.1:" << sshd_->port() << "\n"
     << "    config_fragment: " << sshd_->fragment().string() << "\n"
     << "    check_command: [/usr/sbin/sshd, -t, -f, " << sshd_->config().string() << "]\n"
     << "    pid_file: " << sshd_->pid_file().string() << "\n"
+    << "    auth_log: " << (sshd_->dir() / "sshd.log").string() << "\n"
     << "    host_public_keys: [" << sshd_->host_public_key().string() << "]\n";
   return c.str();
 }

@@ -43,6 +43,7 @@ class CredentialzTest : public ::testing::Test {
   std::unique_ptr<AgentProcess> agent_;
   int confirm_timeout_ = 300;
   int idle_timeout_ = 60;
+  std::string state_ = "{check_interval: 1}";  // the config's `state` map
 };
 
 std::string ReadFileText(const std::filesystem::path& p);

@@ -14,6 +14,10 @@ const std::string kPassword =
     "/rotation/credentials/credential[name=accounts/admin/password]/state/";
 
 TEST_F(CredentialzTest, PasswordVersionIsReportedAndDriftIsDetected) {
+  // Seconds, as sent: the created-on assertion below was written for that unit.
+  agent_.reset();
+  state_ = "{check_interval: 1, created_on_unit: seconds}";
+  StartAgent();
   auto gnmi_stub = gnmi::gNMI::NewStub(NewChannel(agent_->port(), ca_.cert_pem, admin_));
   GnmiSubscription sub(*gnmi_stub, StreamRequest({GnmiPath("rotagent", kPassword)}));
   ASSERT_TRUE(sub.WaitFor([&] { return sub.synced(); }));

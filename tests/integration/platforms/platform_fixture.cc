@@ -3,7 +3,9 @@
 #include <crypt.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <regex>
 
 namespace rotagent::testing {
 namespace fs = std::filesystem;
@@ -15,8 +17,9 @@ std::string Sha512(const std::string& password) {
 
 void PlatformTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  dir_ = fs::temp_directory_path() /
-         ("rotagent-pf-" + std::string(info->name()) + "-" + std::to_string(getpid()));
+  std::string name = info->name();  // "Test/param" for parameterized tests
+  std::replace(name.begin(), name.end(), '/', '-');
+  dir_ = fs::temp_directory_path() / ("rotagent-pf-" + name + "-" + std::to_string(getpid()));
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   ca_ = MakeCa("platform CA");
@@ -49,8 +52,8 @@ void PlatformTest::StartAgent(const std::string& platform,
                           timeout +
                           "\n  profiles: [{id: gnsi, role: server}]\n"
                           "credentialz:\n  confirm_timeout: " +
-                          timeout +
-                          "\n  accounts: [{name: admin, role: Admin}]\n"
+                          timeout + "\n  accounts: " + accounts_ +
+                          "\n"
                           "authorization:\n"
                           "  gnsi.certz.v1.Certz: [\"CN=admin\"]\n"
                           "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
@@ -58,6 +61,16 @@ void PlatformTest::StartAgent(const std::string& platform,
                           "platform:\n" +
                           platform);
   agent_->Start(env);
+}
+
+void PlatformTest::ExpectNoSecretsInLog(const std::vector<std::string>& secrets) const {
+  if (!agent_) return;
+  const std::string log = agent_->Log();
+  for (const auto& s : secrets) {
+    EXPECT_EQ(log.find(s), std::string::npos) << "a secret reached the agent's log";
+  }
+  EXPECT_FALSE(std::regex_search(log, std::regex(R"(\$6\$[./A-Za-z0-9]+\$)")))
+      << "a sha512-crypt hash reached the agent's log";
 }
 
 std::unique_ptr<pb::Certz::Stub> PlatformTest::Certz() const {

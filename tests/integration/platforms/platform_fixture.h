@@ -17,6 +17,8 @@ class PlatformTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Fails the test if the agent's log holds any of `secrets` or anything like a crypt(3) hash.
+  void ExpectNoSecretsInLog(const std::vector<std::string>& secrets) const;
 
   // `platform` is the YAML of the platform: section's body, indented by two spaces.
   void StartAgent(const std::string& platform, const std::map<std::string, std::string>& env = {});
@@ -32,6 +34,7 @@ class PlatformTest : public ::testing::Test {
   std::unique_ptr<AgentProcess> agent_;
   std::vector<std::unique_ptr<pb::Certz::Stub>> stubs_;  // outlive the streams RotateGnsi opens
   int confirm_timeout_ = 2;
+  std::string accounts_ = "[{name: admin, role: Admin}]";  // credentialz.accounts
 };
 
 // A sha512-crypt hash of `password` with a fixed salt.

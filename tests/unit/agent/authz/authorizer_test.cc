@@ -7,6 +7,7 @@
 
 #include "agent/authz/methods.h"
 #include "gnmi/gnmi.pb.h"
+#include "gnsi/authz/v1/authz.pb.h"
 #include "gnsi/certz/v1/certz.pb.h"
 #include "gnsi/credentialz/v1/credentialz.pb.h"
 #include "tests/support/pki.h"
@@ -81,7 +82,8 @@ TEST(MethodsTest, KnownMethodsAreExactlyTheServedProtoMethods) {
   for (const auto* file :
        {gnmi::SetRequest::descriptor()->file(),
         gnsi::certz::v1::RotateCertificateRequest::descriptor()->file(),
-        gnsi::credentialz::v1::RotateAccountCredentialsRequest::descriptor()->file()}) {
+        gnsi::credentialz::v1::RotateAccountCredentialsRequest::descriptor()->file(),
+        gnsi::authz::v1::RotateAuthzRequest::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       const auto* svc = file->service(s);
       for (int i = 0; i < svc->method_count(); ++i) {
