@@ -29,6 +29,8 @@ struct Report {
 // Milliseconds each call of `f` took.
 std::vector<double> Time(int n, const std::function<void(int)>& f);
 double Percentile(std::vector<double> v, double p);  // p in [0, 100]
+// rotctl's signers (file, PKCS#11): cost per leaf; part of the fleet figures.
+void SignerCost(Report& r, const std::string& scratch);
 
 struct Pki {
   testing::Identity ca, admin, server;

@@ -87,6 +87,7 @@ void Fleet(Report& r, const std::string& scratch, const std::vector<int>& sizes)
       r.Add("fleet certificates + passwords" + at, total, "s");
     }
   }
+  SignerCost(r, scratch);
 }
 
 }  // namespace rotagent::bench

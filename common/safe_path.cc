@@ -159,6 +159,11 @@ Result<UniqueFd> MakeDir(int parent, const std::string& name, const fs::path& sh
   }
   if (!made && errno != EEXIST) return Status(Internal(Errno("cannot create directory", shown)));
   UniqueFd fd(openat(parent, name.c_str(), kDirFlags));
+  // Gone between mkdir and open: only someone racing the agent removes it, so this is a refusal
+  // like any other swap, not a missing path the caller asked about.
+  if (fd.get() < 0 && errno == ENOENT) {
+    return FailedPrecondition(shown.string() + " was removed while the agent created it");
+  }
   if (fd.get() < 0) return OpenError(parent, name, shown);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return Status(Internal(Errno("cannot stat", shown)));

@@ -2,15 +2,15 @@
 
 #include "common/atomic_file.h"
 #include "common/ossl.h"
-#include "ctl/lab_ca.h"
+#include "ctl/signer.h"
 
 namespace rotagent::ctl {
 
 Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
   auto ca = ReadFile(inv.trust_bundle);
   if (!ca.ok()) return ca.status().WithContext("trust_bundle");
-  // Devices serve certificates from the lab CA once rotated.
-  if (auto lab = ReadFile(LabCa::CertPath(inv.ca_dir)); lab.ok()) *ca += "\n" + *lab;
+  // Devices serve certificates from the signer once rotated.
+  if (auto roots = SignerRoots(inv); roots.ok()) *ca += "\n" + *roots;
   auto cert = ReadFile(inv.client_cert);
   if (!cert.ok()) return cert.status().WithContext("client.cert");
   auto key = ReadFile(inv.client_key);

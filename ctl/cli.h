@@ -6,6 +6,7 @@
 
 #include "common/status.h"
 #include "ctl/inventory.h"
+#include "ctl/operation_kind.h"
 
 namespace rotagent::ctl {
 
@@ -21,6 +22,7 @@ struct Options {
   std::string output = "table";
   int concurrency = 16;
   bool wait = false;
+  bool strict = false;  // rotations and resyncs: refuse when any device fails pre-flight
   std::string within = "30d";
   int take = 0;  // 0: all
   int days = 3650;
@@ -28,7 +30,10 @@ struct Options {
   std::string account, ssh_address, profile, report;  // validate
   std::string platform_checks;                        // validate --platform-checks
   int lock_fd = -1;      // internal: the fabric lock handed to a background runner
-  bool dry_run = false;  // renew: print the plan, change nothing
+  int version = 0;       // secrets show: 0 is the current version
+  std::string to;        // secrets show: a new 0600 file instead of the terminal
+  std::string device;    // archive list
+  bool dry_run = false;  // secrets purge, renew: print the plan, change nothing
   std::string threshold = "1/3", jitter = "15m";  // renew (ctl/renew.h)
   std::string textfile;                           // renew: Prometheus metrics written here
   std::string at;  // renew: judge the threshold at this RFC 3339 time instead of now
@@ -47,11 +52,13 @@ int CaCommand(const Inventory& inv, const Options& o);
 int DeviceShow(const Inventory& inv, const Options& o);
 int FabricShow(const Inventory& inv, const Options& o);
 int ExpiryReport(const Inventory& inv, const Options& o);
-int StartOperation(const Inventory& inv, const Options& o, const std::string& kind,
+int StartOperation(const Inventory& inv, const Options& o, OperationKind kind,
                    const std::string& device);
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
 int ValidateCommand(const Inventory& inv, const Options& o);
 int RenewCommand(const Inventory& inv, const Options& o);  // ctl/renew.cc
+int SecretsCommand(const Inventory& inv, const Options& o);
+int ArchiveCommand(const Inventory& inv, const Options& o);
 
 }  // namespace rotagent::ctl

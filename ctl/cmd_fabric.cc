@@ -2,11 +2,15 @@
 #include <algorithm>
 #include <ctime>
 #include <iostream>
+#include <map>
 
 #include "ctl/cli.h"
+#include "ctl/fabric_lock.h"
 #include "ctl/fabric_status.h"
-#include "ctl/operation_runner.h"
+#include "ctl/guardrails.h"
+#include "ctl/ledger.h"
 #include "ctl/prometheus.h"
+#include "ctl/secret_store.h"
 
 namespace rotagent::ctl {
 namespace {
@@ -36,48 +40,118 @@ int64_t ParseTime(const std::string& rfc3339) {
 
 }  // namespace
 
+namespace {
+
+// The outcome lists of one credential class, devices gone from the inventory dropped.
+struct ClassView {
+  std::string last_operation, state = "None";
+  std::vector<std::string> succeeded, failed, skipped;
+  std::map<std::string, std::string> reasons;
+};
+
+ClassView ViewOf(const Inventory& inv, const LedgerData& l, CredentialClass cls) {
+  ClassView v;
+  const auto h = l.history.find(cls);
+  if (h == l.history.end()) return v;
+  v.last_operation = h->second.last_operation;
+  auto op = OperationLog(inv.state_dir).Load(v.last_operation);
+  v.state = op.ok() ? std::string(Name(op->status)) : "Unknown";
+  for (const auto& [device, r] : h->second.devices) {
+    if (inv.Find(device) == nullptr) continue;
+    if (r.state == DeviceState::kSucceeded) v.succeeded.push_back(device);
+    if (r.state == DeviceState::kFailed) v.failed.push_back(device);
+    if (r.state == DeviceState::kSkipped) v.skipped.push_back(device);
+    if (!r.detail.empty() && r.state != DeviceState::kSucceeded) v.reasons[device] = r.detail;
+  }
+  return v;
+}
+
+nlohmann::json Json(const ClassView& v) {
+  return {{"lastOperation", v.last_operation}, {"state", v.state},
+          {"succeededDeviceIds", v.succeeded}, {"failedDeviceIds", v.failed},
+          {"skippedDeviceIds", v.skipped},     {"reasons", v.reasons}};
+}
+
+}  // namespace
+
 int FabricShow(const Inventory& inv, const Options& o) {
   auto target = LoadTarget(inv);
   if (!target.ok()) return Fail(target.status());
   const auto s = FetchFabricStatus(inv, *target, o.concurrency);
-  // The rotation state: the last operation and, per device, the outcome of the last one that
-  // reached it.
   if (o.prometheus()) {
     std::cout << FabricMetrics(inv, s, time(nullptr));
     return s.out_of_sync.empty() && s.unreachable.empty() ? kExitOk : kExitPartial;
   }
-  const FabricHistory history = LoadHistory(inv);
-  std::string state = "None";
-  if (!history.last_operation.empty()) {
-    auto op = OperationLog(inv.state_dir).Load(history.last_operation);
-    state = op.ok() ? op->status : "Unknown";
+  auto ledger = Ledger(inv.state_dir).Load();
+  if (!ledger.ok()) return Fail(ledger.status());
+  const ClassView certs = ViewOf(inv, *ledger, CredentialClass::kCertificates);
+  const ClassView passwords = ViewOf(inv, *ledger, CredentialClass::kPasswords);
+  // The top-level lists are those of the class of the fabric's last operation.
+  const ClassView& last =
+      !ledger->last_operation.empty() && ledger->last_operation == certs.last_operation ? certs
+                                                                                        : passwords;
+  const auto lock = FabricLock::HeldBy(inv.state_dir);
+  const Status workflow = CheckFabricWorkflow(inv);
+  const Status sets = CheckPasswordSets(inv, s);
+  std::map<std::string, int> password_versions;
+  for (const auto& p : inv.password_profiles) {
+    if (inv.Active(p)) password_versions[p.name] = target->password_versions.at(p.name);
   }
-  std::vector<std::string> succeeded, failed;
-  for (const auto& [device, outcome] : history.outcomes) {
-    (outcome == "Succeeded" ? succeeded : failed).push_back(device);
-  }
+  const std::string cert_version =
+      target->certificate_version == 0 ? "" : VersionLabel(target->certificate_version);
   if (o.json()) {
     auto j = FabricStatusJson(s, inv.devices.size());
-    j["state"] = state;
-    j["lastOperation"] = history.last_operation;
-    j["succeededDeviceIds"] = succeeded;
-    j["failedDeviceIds"] = failed;
+    j["state"] = last.state;
+    j["lastOperation"] = last.last_operation;
+    j["succeededDeviceIds"] = last.succeeded;
+    j["failedDeviceIds"] = last.failed;
+    j["operations"] = {{"certificates", Json(certs)}, {"passwords", Json(passwords)}};
+    j["certificateVersion"] = cert_version;
+    j["passwordVersions"] = password_versions;
+    j["guardrails"] = {{"administrativeLock", inv.administrative_lock},
+                       {"upgradeStatus", inv.upgrade_status},
+                       {"fabricLock", lock ? *lock : "free"},
+                       {"maxPasswordVersions", inv.max_password_versions},
+                       {"operations", workflow.ok() ? "allowed" : "refused: " + workflow.message()},
+                       {"passwordRotation", sets.ok() ? "allowed" : "refused: " + sets.message()}};
     std::cout << j.dump(2) << "\n";
   } else {
-    PrintTable(
-        {{"fabric", s.fabric},
-         {"state",
-          state + (history.last_operation.empty() ? "" : " (" + history.last_operation + ")")},
-         {"last rotation", RenderTime(s.last_rotation_time)},
-         {"devices", std::to_string(inv.devices.size())},
-         {"succeeded", Join(succeeded)},
-         {"failed", Join(failed)},
-         {"in sync", Join(s.in_sync)},
-         {"out of sync", Join(s.out_of_sync)},
-         {"unreachable", Join(s.unreachable)},
-         {"skipped", Join(s.skipped)},
-         {"password sets", std::to_string(s.unique_password_sets)}});
-    for (const auto& [device, problem] : s.problems) std::cout << device << ": " << problem << "\n";
+    const auto state = [](const ClassView& v) {
+      return v.state + (v.last_operation.empty() ? "" : " (" + v.last_operation + ")");
+    };
+    PrintTable({{"fabric", s.fabric},
+                {"certificates",
+                 state(certs) + ", fabric at " + (cert_version.empty() ? "none" : cert_version)},
+                {"  succeeded", Join(certs.succeeded)},
+                {"  failed", Join(certs.failed)},
+                {"  skipped", Join(certs.skipped)},
+                {"passwords", state(passwords)},
+                {"  succeeded", Join(passwords.succeeded)},
+                {"  failed", Join(passwords.failed)},
+                {"  skipped", Join(passwords.skipped)},
+                {"last rotation", RenderTime(s.last_rotation_time)},
+                {"devices", std::to_string(inv.devices.size())},
+                {"in sync", Join(s.in_sync)},
+                {"out of sync", Join(s.out_of_sync)},
+                {"behind", Join(s.behind)},
+                {"unreachable", Join(s.unreachable)},
+                {"skipped", Join(s.skipped)},
+                {"password sets", std::to_string(s.unique_password_sets) + " of max " +
+                                      std::to_string(inv.max_password_versions)},
+                {"admin lock", inv.administrative_lock ? "locked" : "unlocked"},
+                {"upgrade", inv.upgrade_status},
+                {"fabric lock", lock ? *lock : "free"},
+                {"rotations", workflow.ok() ? "allowed" : "refused"},
+                {"password rotation", sets.ok() ? "allowed" : "refused (too many password sets)"}});
+    for (const auto& v : s.views) {
+      for (const auto& r : v.reasons) std::cout << v.device << ": " << r << "\n";
+    }
+    for (const auto* c : {&certs, &passwords}) {
+      for (const auto& [device, why] : c->reasons) {
+        std::cout << device << " (last " << (c == &certs ? "certificate" : "password")
+                  << " operation): " << why << "\n";
+      }
+    }
   }
   return s.out_of_sync.empty() && s.unreachable.empty() ? kExitOk : kExitPartial;
 }

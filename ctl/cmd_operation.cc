@@ -18,10 +18,14 @@ namespace fs = std::filesystem;
 namespace {
 
 int ExitFor(const Operation& op) {
-  if (op.status == "Succeeded") return kExitOk;
-  if (op.status == "PartialSuccess") return kExitPartial;
-  if (op.status == "Failed") return kExitFailed;
-  return kExitOk;  // still running
+  switch (op.status) {
+    case OperationStatus::kPartialSuccess:
+      return kExitPartial;
+    case OperationStatus::kFailed:
+      return kExitFailed;
+    default:
+      return kExitOk;  // succeeded, or still running
+  }
 }
 
 int Print(const Operation& op, const Options& o) {
@@ -29,16 +33,18 @@ int Print(const Operation& op, const Options& o) {
     std::cout << OperationJson(op).dump(2) << "\n";
     return ExitFor(op);
   }
-  std::cout << "operation " << op.id << ": " << op.kind << " (" << op.scope << ") " << op.status
-            << "\nstarted " << RenderTime(op.start_time)
+  std::cout << "operation " << op.id << ": " << Name(op.kind) << " (" << op.scope << ") "
+            << Name(op.status) << "\nstarted " << RenderTime(op.start_time)
             << (op.end_time != 0 ? ", ended " + RenderTime(op.end_time) : "") << "\n";
   if (!op.error.empty()) std::cout << op.error << "\n";
-  std::vector<std::vector<std::string>> rows = {{"DEVICE", "STATUS", "SECONDS", "DETAIL"}};
+  std::vector<std::vector<std::string>> rows = {{"DEVICE", "STATUS", "SECONDS", "TRIES", "DETAIL"}};
   for (const auto& d : op.devices) {
     char secs[16] = "";
-    if (d.status == "Succeeded" || d.status == "Failed")
+    if (d.status == DeviceState::kSucceeded || d.status == DeviceState::kFailed) {
       snprintf(secs, sizeof secs, "%.1f", d.seconds);
-    rows.push_back({d.device, d.status, secs, d.detail});
+    }
+    rows.push_back({d.device, std::string(Name(d.status)), secs,
+                    d.attempts > 0 ? std::to_string(d.attempts) : "", d.detail});
   }
   PrintTable(rows);
   return ExitFor(op);
@@ -85,7 +91,7 @@ Operation Run(const Inventory& inv, const Options& o, Operation op, bool progres
   const OperationLog log(inv.state_dir);
   auto task = MakeTask(inv, op);
   if (!task.ok()) {
-    op.status = "Failed";
+    op.status = OperationStatus::kFailed;
     op.error = task.status().message();
     op.end_time = time(nullptr);
     (void)log.Save(op);
@@ -96,24 +102,24 @@ Operation Run(const Inventory& inv, const Options& o, Operation op, bool progres
 
 }  // namespace
 
-int StartOperation(const Inventory& inv, const Options& o, const std::string& kind,
+int StartOperation(const Inventory& inv, const Options& o, OperationKind kind,
                    const std::string& device) {
-  auto sub = Submit(inv, {kind, device, o.concurrency});
+  auto sub = Submit(inv, {kind, device, o.concurrency, o.strict});
   if (!sub.ok()) return Fail(sub.status());
   if (o.wait) return Print(Run(inv, o, std::move(sub->op), !o.json()), o);
   if (Status s = Spawn(inv, o, sub->op, sub->lock); !s.ok()) return Fail(s);
   size_t submitted = 0;
-  for (const auto& d : sub->op.devices) submitted += d.status == "Pending" ? 1 : 0;
+  for (const auto& d : sub->op.devices) submitted += d.status == DeviceState::kPending ? 1 : 0;
   if (o.json()) {
     std::cout << nlohmann::json{{"id", sub->op.id},
-                                {"operation", kind},
+                                {"operation", Name(kind)},
                                 {"scope", sub->op.scope},
                                 {"submittedDeviceCount", submitted},
                                 {"status", "Accepted"}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "operation " << sub->op.id << " Accepted: " << kind << " (" << sub->op.scope
+    std::cout << "operation " << sub->op.id << " Accepted: " << Name(kind) << " (" << sub->op.scope
               << "), " << submitted << " devices\nfollow it with: rotctl operation show "
               << sub->op.id << " --wait\n";
   }

@@ -1,4 +1,6 @@
 // rotctl validate NAME
+#include <unistd.h>
+
 #include <iostream>
 
 #include "common/atomic_file.h"
@@ -16,8 +18,8 @@ int ValidateCommand(const Inventory& inv, const Options& o) {
   const nlohmann::json report = ValidationReport(*device, checks);
   std::filesystem::path path = o.report;
   if (path.empty()) {
-    path = inv.state_dir /
-           ("validate-" + device->name + "-" + std::to_string(time(nullptr)) + ".json");
+    path = inv.state_dir / ("validate-" + device->name + "-" + std::to_string(time(nullptr)) + "-" +
+                            std::to_string(getpid()) + ".json");
   }
   if (Status s = MakeDirs(path.parent_path().empty() ? "." : path.parent_path(), 0700); !s.ok()) {
     return Fail(s);

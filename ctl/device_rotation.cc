@@ -1,5 +1,6 @@
 #include "ctl/device_rotation.h"
 
+#include <cstdio>
 #include <ctime>
 
 #include "common/x509.h"
@@ -62,7 +63,7 @@ void SetCertificate(pb::Certificate* c, const std::string& pem) {
 }
 
 pb::RotateCertificateRequest Upload(const CertificatePush& push, const std::string& profile,
-                                    const std::string& leaf_pem) {
+                                    const CheckedChain& issued) {
   pb::RotateCertificateRequest req;
   req.set_ssl_profile_id(profile);
   req.set_force_overwrite(push.force_overwrite);
@@ -70,7 +71,12 @@ pb::RotateCertificateRequest Upload(const CertificatePush& push, const std::stri
   auto* chain = req.mutable_certificates()->add_entities();
   chain->set_version(push.version);
   chain->set_created_on(now);
-  SetCertificate(chain->mutable_certificate_chain()->mutable_certificate(), leaf_pem);
+  pb::CertificateChain* link = chain->mutable_certificate_chain();
+  SetCertificate(link->mutable_certificate(), issued.leaf_pem);
+  for (const auto& intermediate : issued.intermediates) {
+    link = link->mutable_parent();
+    SetCertificate(link->mutable_certificate(), intermediate);
+  }
   auto* trust = req.mutable_certificates()->add_entities();
   trust->set_version(push.version);
   trust->set_created_on(now);
@@ -130,19 +136,31 @@ Status PushProfile(const CertificatePush& push, const CertificateProfile& profil
   }
   pb::RotateCertificateResponse resp;
   if (!rw->Write(gen) || !rw->Read(&resp)) return rw.Error(what + " (GenerateCSR)");
-  auto leaf = push.ca->Sign(
+  // Signed, checked and archived before anything is uploaded; a refusal cancels the stream.
+  auto leaf = push.issuer->Issue(
       resp.generated_csr().certificate_signing_request().certificate_signing_request(),
       {.common_name = device.name,
        .dns_names = {params->san().dns().begin(), params->san().dns().end()},
        .server = profile.role == "server",
-       .days = push.inv->certificate_days});
+       .days = push.inv->certificate_days},
+      device.name, profile.id, push.version);
   if (!leaf.ok()) return leaf.status();
   if (!rw->Write(Upload(push, profile.id, *leaf)) || !rw->Read(&resp)) {
-    return rw.Error(what + " (upload)");
+    Status s = rw.Error(what + " (upload)");
+    if (s.code() == Code::kAlreadyExists) {
+      // The device kept what it holds under this label; the archive must not point at this leaf.
+      if (Status m =
+              push.issuer->NotInstalled(*leaf, device.name, profile.id, push.version, s.message());
+          !m.ok()) {
+        std::fprintf(stderr, "rotctl: %s: the archive was not updated: %s\n", device.name.c_str(),
+                     m.message().c_str());
+      }
+    }
+    return push.accept_existing && s.code() == Code::kAlreadyExists ? Status::Ok() : s;
   }
   if (profile.role == "server") {
     // On failure the stream is cancelled when ctx goes, and the agent rolls back.
-    ROTAGENT_RETURN_IF_ERROR(ProveServed(*push.inv, device, *leaf));
+    ROTAGENT_RETURN_IF_ERROR(ProveServed(*push.inv, device, leaf->leaf_pem));
   }
   if (push.drop_before_finalize) return Status(Code::kAborted, "dropped before Finalize");
   pb::RotateCertificateRequest fin;
@@ -169,7 +187,8 @@ Status PushCertificates(const CertificatePush& push, const Device& device) {
   auto link = AgentLink::Open(*push.inv, device);
   if (!link.ok()) return link.status();
   std::vector<std::pair<std::string, std::string>> expected;
-  for (const auto& profile : push.inv->certificate_profiles) {
+  const auto profiles = push.profiles ? *push.profiles : push.inv->PlanFor(device).certificates;
+  for (const auto& profile : profiles) {
     ROTAGENT_RETURN_IF_ERROR(PushProfile(push, profile, device, *link));
     expected.emplace_back("profiles/" + profile.id + "/chain", push.version);
   }
@@ -177,7 +196,8 @@ Status PushCertificates(const CertificatePush& push, const Device& device) {
 }
 
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
-                     bool force_overwrite, const Device& device, bool drop_before_finalize) {
+                     bool force_overwrite, const Device& device, bool drop_before_finalize,
+                     bool accept_existing) {
   auto link = AgentLink::Open(inv, device);
   if (!link.ok()) return link.status();
   Stream<grpc::ClientReaderWriter<cz::RotateAccountCredentialsRequest,
@@ -201,7 +221,12 @@ Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& p
   }
   cz::RotateAccountCredentialsResponse resp;
   const std::string what = "credentialz RotateAccountCredentials";
-  if (!rw->Write(req) || !rw->Read(&resp)) return rw.Error(what);
+  if (!rw->Write(req) || !rw->Read(&resp)) {
+    Status s = rw.Error(what);
+    if (accept_existing && s.code() == Code::kAlreadyExists)
+      return ReadBack(*link, device, expected);
+    return s;
+  }
   if (drop_before_finalize) return Status(Code::kAborted, "dropped before Finalize");
   cz::RotateAccountCredentialsRequest fin;
   fin.mutable_finalize();

@@ -8,23 +8,29 @@
 // A failure anywhere before Finalize ends the stream, and the agent rolls the device back.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ctl/inventory.h"
-#include "ctl/lab_ca.h"
+#include "ctl/issuer.h"
 
 namespace rotagent::ctl {
 
 struct CertificatePush {
   const Inventory* inv;
-  const LabCa* ca;
-  std::string trust_bundle_pem;  // the lab CA and the inventory's trust bundle
+  const Issuer* issuer;          // signs, checks and archives (ctl/issuer.h)
+  std::string trust_bundle_pem;  // the signer's roots and the inventory's trust bundle
   std::string version;
   bool force_overwrite = false;
   // For the lab kit: prove the new certificate is served, then drop the stream instead of
   // finalizing (the agent must roll back). The result is ABORTED.
   bool drop_before_finalize = false;
+  // A retry after a transient error: the earlier try may have finalized without hearing back,
+  // so ALREADY_EXISTS for this very version means done (the read-back still checks it).
+  bool accept_existing = false;
+  // The profiles to rotate; unset: the device's plan.
+  std::optional<std::vector<CertificateProfile>> profiles;
 };
 
 struct AccountPassword {
@@ -33,7 +39,8 @@ struct AccountPassword {
 
 Status PushCertificates(const CertificatePush& push, const Device& device);
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
-                     bool force_overwrite, const Device& device, bool drop_before_finalize = false);
+                     bool force_overwrite, const Device& device, bool drop_before_finalize = false,
+                     bool accept_existing = false);
 // The certificate (PEM) a brand-new TLS connection to the device is served.
 Result<std::string> ServedCertificate(const Inventory& inv, const Device& device);
 

@@ -59,6 +59,15 @@ Result<FabricLock> FabricLock::Acquire(const std::filesystem::path& state_dir,
 
 FabricLock FabricLock::Adopt(int fd) { return FabricLock(fd); }
 
+std::optional<std::string> FabricLock::HeldBy(const std::filesystem::path& state_dir) {
+  const auto path = state_dir / "lock";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;  // never taken
+  const FabricLock probe(fd);
+  if (flock(fd, LOCK_SH | LOCK_NB) == 0) return std::nullopt;  // released when probe closes
+  return Holder(path);
+}
+
 FabricLock::~FabricLock() {
   if (fd_ >= 0) close(fd_);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -17,6 +18,8 @@ class FabricLock {
                                     const std::string& operation_id, const std::string& command);
   // Adopts a lock descriptor handed down by the process that took it (see fd()).
   static FabricLock Adopt(int fd);
+  // Who holds the lock now ("operation ... (command, by owner, N s ago)"); nullopt when free.
+  static std::optional<std::string> HeldBy(const std::filesystem::path& state_dir);
 
   FabricLock(FabricLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   FabricLock& operator=(FabricLock&&) = delete;

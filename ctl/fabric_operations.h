@@ -1,11 +1,14 @@
 // The four operations rotctl runs on devices: RotateCertificates, RotatePasswords,
-// ResyncCertificates and ResyncPasswords, at fabric or device scope. Submitting checks the
-// guardrails, takes the fabric lock, moves the fabric's target version (rotations only: new
-// secrets and certificate versions are made here and nowhere else) and records the operation
-// as Accepted. The per-device work is rebuilt from that record alone, so a background runner
+// ResyncCertificates and ResyncPasswords, at fabric or device scope, each device following its
+// credential plan. Submitting checks the guardrails, takes the fabric lock, runs the pre-flight,
+// moves the fabric's target version (new secrets and certificate labels are made here and nowhere
+// else), records in the ledger what each device should now hold and records the operation as
+// Accepted. The per-device work is rebuilt from that record alone, so a background runner
 // can carry it out.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -17,9 +20,12 @@
 namespace rotagent::ctl {
 
 struct OperationRequest {
-  std::string kind;  // RotateCertificates | RotatePasswords | ResyncCertificates | ResyncPasswords
+  OperationKind kind = OperationKind::kRotateCertificates;
   std::string device;  // empty: the whole fabric
   int concurrency = 16;
+  bool strict = false;  // refuse the operation when any device fails pre-flight
+  // kRenewCertificates: the devices to renew, each with its delay in seconds from the start.
+  std::map<std::string, int64_t> renew_delays;
 };
 
 struct Submitted {
@@ -29,5 +35,7 @@ struct Submitted {
 
 Result<Submitted> Submit(const Inventory& inv, const OperationRequest& req);
 Result<DeviceTask> MakeTask(const Inventory& inv, const Operation& op);
+// After a device succeeded: the ledger records the labels it now holds.
+Status RecordAcknowledged(const Inventory& inv, const Operation& op, const Device& device);
 
 }  // namespace rotagent::ctl

@@ -1,6 +1,7 @@
 #include "ctl/fabric_versions.h"
 
 #include <charconv>
+#include <sstream>
 
 #include "common/atomic_file.h"
 #include "ctl/secret_store.h"
@@ -15,31 +16,32 @@ const CredentialStatus* Find(const DeviceStatus& d, const std::string& name) {
   return nullptr;
 }
 
-std::string Expect(const DeviceStatus& d, const std::string& name, int version) {
-  if (version == 0) return "";
-  const std::string want = VersionLabel(version);
-  const CredentialStatus* c = Find(d, name);
-  if (c == nullptr) return name + " is not reported, the fabric is at " + want;
-  if (c->version != want) {
-    return name + " holds " + (c->version.empty() ? "no version" : c->version) +
-           ", the fabric is at " + want;
-  }
-  return "";
+}  // namespace
+
+std::string ResyncLabel(int version, int resync) {
+  return VersionLabel(version) + "-r" + std::to_string(resync);
 }
 
-}  // namespace
+int IntentOf(const std::string& label) {
+  const size_t dash = label.find("-r");
+  if (dash == std::string::npos) return ParseVersionLabel(label);
+  int resync = 0;
+  const char* end = label.data() + label.size();
+  auto [p, ec] = std::from_chars(label.data() + dash + 2, end, resync);
+  if (ec != std::errc() || p != end || resync <= 0) return 0;
+  return ParseVersionLabel(label.substr(0, dash));
+}
 
 Result<FabricTarget> LoadTarget(const Inventory& inv) {
   FabricTarget t;
-  auto text = ReadFile(inv.state_dir / "certificate-version");
-  if (text.ok()) {
-    auto [end, ec] =
-        std::from_chars(text->data(), text->data() + text->size(), t.certificate_version);
-    if (ec != std::errc()) {
-      return Internal((inv.state_dir / "certificate-version").string() + " is damaged");
-    }
+  const auto path = inv.state_dir / "certificate-version";
+  if (auto text = ReadFile(path); text.ok()) {
+    std::istringstream in(*text);
+    in >> t.certificate_version;
+    if (in.fail() || t.certificate_version < 0) return Internal(path.string() + " is damaged");
+    if (!(in >> t.certificate_resyncs)) t.certificate_resyncs = 0;  // written before resyncs
   }
-  const SecretStore secrets(inv.state_dir / "secrets");
+  const SecretStore secrets = SecretStore::For(inv);
   for (const auto& p : inv.password_profiles) {
     auto v = secrets.Current(p.name);
     if (!v.ok()) return v.status();
@@ -48,38 +50,51 @@ Result<FabricTarget> LoadTarget(const Inventory& inv) {
   return t;
 }
 
-Status SaveCertificateVersion(const Inventory& inv, int version) {
+Status SaveCertificateVersion(const Inventory& inv, int version, int resyncs) {
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(inv.state_dir, 0700));
-  return WriteFileAtomic(inv.state_dir / "certificate-version", std::to_string(version) + "\n",
-                         0600);
+  return WriteFileAtomic(inv.state_dir / "certificate-version",
+                         std::to_string(version) + " " + std::to_string(resyncs) + "\n", 0600);
 }
 
-std::string SyncProblem(const Inventory& inv, const FabricTarget& target, const DeviceStatus& d,
-                        bool certificates, bool passwords) {
-  for (const auto& c : d.credentials) {
-    const bool is_cert = c.name.rfind("profiles/", 0) == 0;
-    if ((is_cert ? certificates : passwords) && c.synchronization_status != "InSync") {
-      return c.name + " is " + c.synchronization_status +
-             (c.last_error.empty() ? "" : ": " + c.last_error);
-    }
-  }
-  std::string problem;
+std::map<std::string, int> WantedIntents(const Inventory& inv, const FabricTarget& target,
+                                         const Device& device, bool certificates, bool passwords) {
+  std::map<std::string, int> out;
+  const ResolvedPlan plan = inv.PlanFor(device);
   if (certificates) {
-    for (const auto& p : inv.certificate_profiles) {
-      if (problem.empty()) {
-        problem = Expect(d, "profiles/" + p.id + "/chain", target.certificate_version);
-      }
+    for (const auto& p : plan.certificates) {
+      out["profiles/" + p.id + "/chain"] = target.certificate_version;
     }
   }
   if (passwords) {
-    for (const auto& p : inv.password_profiles) {
-      if (problem.empty()) {
-        problem =
-            Expect(d, "accounts/" + p.account + "/password", target.password_versions.at(p.name));
-      }
+    for (const auto& p : plan.passwords) {
+      const auto v = target.password_versions.find(p.name);
+      out["accounts/" + p.account + "/password"] =
+          v == target.password_versions.end() ? 0 : v->second;
     }
   }
-  return problem;
+  return out;
+}
+
+std::vector<std::string> SyncProblems(const Inventory& inv, const FabricTarget& target,
+                                      const Device& device, const DeviceStatus& d,
+                                      bool certificates, bool passwords) {
+  std::vector<std::string> problems;
+  for (const auto& [name, intent] : WantedIntents(inv, target, device, certificates, passwords)) {
+    const CredentialStatus* c = Find(d, name);
+    if (c != nullptr && !c->synchronization_status.empty() &&
+        c->synchronization_status != "InSync") {
+      problems.push_back(name + " is " + c->synchronization_status +
+                         (c->last_error.empty() ? "" : ": " + c->last_error));
+    }
+    if (intent == 0) continue;
+    const std::string want = VersionLabel(intent);
+    if (c == nullptr || c->version.empty()) {
+      problems.push_back(name + " holds no version, the fabric is at " + want);
+    } else if (IntentOf(c->version) != intent) {
+      problems.push_back(name + " holds " + c->version + ", the fabric is at " + want);
+    }
+  }
+  return problems;
 }
 
 }  // namespace rotagent::ctl

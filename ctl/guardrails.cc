@@ -1,7 +1,5 @@
 #include "ctl/guardrails.h"
 
-#include <map>
-
 namespace rotagent::ctl {
 
 Status CheckFabricWorkflow(const Inventory& inv) {
@@ -33,21 +31,23 @@ Status CheckPasswordSets(const Inventory& inv, const FabricStatus& status) {
   if (static_cast<int>(status.unique_password_sets) < inv.max_password_versions) {
     return Status::Ok();
   }
-  // Name who holds what, so the operator knows which devices to resync.
-  std::map<std::string, std::string> holders;  // password set -> devices
-  for (const auto& d : status.devices) {
-    std::string& list = holders[PasswordSet(inv, d)];
-    list += (list.empty() ? "" : " ") + d.device;
-  }
+  // Name who holds what, so the operator knows which devices to resync or bring back.
   std::string detail;
-  for (const auto& [set, devices] : holders) {
-    detail += (detail.empty() ? "" : "; ") + devices + " hold " + set;
+  for (const auto& [profile, holders] : status.password_holders) {
+    if (static_cast<int>(holders.size()) < inv.max_password_versions) continue;
+    for (const auto& [label, devices] : holders) {
+      std::string list;
+      for (const auto& d : devices) list += (list.empty() ? "" : ", ") + d;
+      detail += (detail.empty() ? "" : "; ") + profile + " " + label + " on " + list;
+    }
   }
   return FailedPrecondition("fabric " + inv.fabric + " already holds " +
                             std::to_string(status.unique_password_sets) +
                             " distinct password sets (max_password_versions " +
-                            std::to_string(inv.max_password_versions) + "): " + detail +
-                            "; run `rotctl fabric resync-passwords` first");
+                            std::to_string(inv.max_password_versions) +
+                            "), counting every "
+                            "device with its last known versions: " +
+                            detail + "; run `rotctl fabric resync-passwords` first");
 }
 
 }  // namespace rotagent::ctl

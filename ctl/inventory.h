@@ -1,24 +1,32 @@
-// rotctl's inventory: the fabric, its devices and how to reach their agents.
+// rotctl's inventory: the fabric, its devices and how to reach their agents, and the credential
+// plan of each device: which certificate and password profiles its role takes.
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/pki_config.h"
 
 namespace rotagent::ctl {
 
 struct Device {
   std::string name;
   std::string address;                  // host:port of the device's rotagentd
-  std::string role = "switch";          // switch | terminal-server
+  std::string role = "switch";          // names a plan: switch, terminal-server or the operator's
   std::string admin_state = "enabled";  // enabled | disabled | rma | maintenance
+  // Per-device overrides of the role's plan (profile ids / names); unset: the role's.
+  std::optional<std::vector<std::string>> certificates, passwords;
 };
 
 struct PasswordProfile {
   std::string name;     // e.g. AzureOperatorRW; names its secrets in the secret store
   std::string account;  // the local account on the devices
+  std::string feature;  // rotated only while the inventory's `features` lists it; "" always
 };
 
 // A certz profile rotated fabric-wide. A server profile's new certificate is proven by a new
@@ -26,6 +34,26 @@ struct PasswordProfile {
 struct CertificateProfile {
   std::string id = "gnsi";
   std::string role = "server";  // server | client
+};
+
+// Which profiles a role takes, by certificate profile id and password profile name.
+struct CredentialPlan {
+  std::vector<std::string> certificates, passwords;
+};
+
+// A device's plan resolved against the profiles: its role's plan or its overrides, less the
+// password profiles behind a feature the inventory does not enable.
+struct ResolvedPlan {
+  std::vector<CertificateProfile> certificates;
+  std::vector<PasswordProfile> passwords;
+};
+
+// Retries of a device's work after a transient gRPC error (UNAVAILABLE, DEADLINE_EXCEEDED,
+// ABORTED): capped exponential backoff with jitter. Other errors fail the device at once.
+struct RetryPolicy {
+  int max_attempts = 4;  // 1: no retry
+  int initial_backoff_ms = 500;
+  int max_backoff_ms = 10000;
 };
 
 struct Inventory {
@@ -44,10 +72,22 @@ struct Inventory {
   bool administrative_lock = false;
   std::string upgrade_status = "none";  // none | in-progress | failed
   int max_password_versions = 2;
+  // Pre-flight: a device that fails it is skipped with its reasons, or, when strict, the whole
+  // operation is refused before any device is touched.
+  bool strict_preflight = false;
+  RetryPolicy retry;
+  std::set<std::string> features;               // e.g. method-d-v1.5
+  std::map<std::string, CredentialPlan> plans;  // role -> plan; empty: every role takes all
   std::vector<Device> devices;
+  PkiConfig pki;  // signer, secret store and archive (ctl/pki_config.h)
   std::string source;
 
   const Device* Find(const std::string& name) const;
+  // Only profiles whose feature is enabled.
+  bool Active(const PasswordProfile& p) const {
+    return p.feature.empty() || features.count(p.feature) != 0;
+  }
+  ResolvedPlan PlanFor(const Device& device) const;
 };
 
 // Errors name the file, line and key, as the agent's config errors do.

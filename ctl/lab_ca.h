@@ -8,15 +8,9 @@
 
 #include "common/ossl.h"
 #include "common/status.h"
+#include "ctl/signer.h"
 
 namespace rotagent::ctl {
-
-struct LeafSpec {
-  std::string common_name;
-  std::vector<std::string> dns_names;
-  bool server = true;  // serverAuth, else clientAuth
-  int days = 365;
-};
 
 class LabCa {
  public:
@@ -32,12 +26,26 @@ class LabCa {
   const std::string& cert_pem() const { return cert_pem_; }
   X509* cert() const { return cert_.get(); }
   const std::filesystem::path& dir() const { return dir_; }
+  EVP_PKEY* public_key() const { return X509_get0_pubkey(cert_.get()); }
 
  private:
   std::filesystem::path dir_;
   ossl::X509Ptr cert_;
   ossl::Pkey key_;
   std::string cert_pem_;
+};
+
+// The `file` signer: the lab CA above.
+class FileSigner : public Signer {
+ public:
+  explicit FileSigner(LabCa ca) : ca_(std::move(ca)) {}
+  std::string Describe() const override { return "file " + ca_.dir().string(); }
+  Result<std::string> Sign(const std::string& csr_pem, const LeafSpec& spec) const override {
+    return ca_.Sign(csr_pem, spec);
+  }
+
+ private:
+  LabCa ca_;
 };
 
 }  // namespace rotagent::ctl

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,54 +24,73 @@ struct Command {
   const char* summary;
   const char* help;
   int (*run)(const Inventory&, const Options&);
+  // Set for the rotations and resyncs, which all run as fabric operations.
+  std::optional<ctl::OperationKind> operation = std::nullopt;
 };
 
 // clang-format off
 const Command kCommands[] = {
     {{"ca", "init"}, 0, "[--name CN] [--days N]",
      "create the lab CA that signs device CSRs",
-     "Creates an EC P-256 CA key (0600) and self-signed certificate in the inventory's ca_dir.\n"
-     "An existing CA is never overwritten.\n"
+     "file signer: an EC P-256 CA key (0600) and self-signed certificate in the inventory's\n"
+     "ca_dir. pkcs11 signer: the key pair is generated in the token (never extractable) and the\n"
+     "certificate written to ca_dir. An existing CA is never overwritten (docs/pki.md).\n"
      "  --name CN   the CA's common name (default: \"<fabric> lab CA\")\n"
      "  --days N    its lifetime in days (default 3650)\n",
      ctl::CaCommand},
-    {{"ca", "show"}, 0, "", "the lab CA's subject, fingerprint and expiry", "", ctl::CaCommand},
+    {{"ca", "show"}, 0, "", "the signer and its CA's subject, fingerprint and expiry", "", ctl::CaCommand},
     {{"fabric", "show"}, 0, "",
-     "rotation state, in-sync and failed devices, distinct password sets",
-     "Asks every enabled device over gNMI and compares what it holds with the fabric's current\n"
-     "versions. Shows the last operation's state, the devices whose last operation succeeded or\n"
-     "failed, which are in sync, out of sync (with why) or unreachable, which were skipped for\n"
-     "their admin state, and uniquePasswordSetCount. Exit 3 when any device is not in sync.\n",
+     "rotation state per kind, in-sync, behind and failed devices, distinct password sets",
+     "Asks every enabled device over gNMI, records what it holds in the ledger, and compares\n"
+     "every device's versions (live, or the ledger's last known for devices that do not answer or\n"
+     "are not enabled) with the fabric's. Shows, for certificates and passwords apart, the last\n"
+     "operation and the devices it succeeded, failed or skipped (with every reason); which devices\n"
+     "are in sync, out of sync, behind the fabric's version, unreachable or skipped;\n"
+     "uniquePasswordSetCount over every device; the administrative lock, upgrade status, fabric\n"
+     "lock and guardrails. Exit 3 when an enabled device is not in sync or does not answer.\n",
      ctl::FabricShow},
-    {{"fabric", "rotate-certs"}, 0, "[--wait]",
+    {{"fabric", "rotate-certs"}, 0, "[--wait] [--strict]",
      "new leaf certificates on every enabled device",
-     "For every certificate profile in the inventory and every enabled device: the device\n"
-     "generates a key and CSR, the lab CA signs it, rotctl uploads it with the trust bundle,\n"
-     "proves a new TLS connection is served the new certificate (server profiles), finalizes and\n"
-     "reads the state back. A failure rolls that device back. Devices that are not enabled are\n"
-     "skipped and listed.\n",
-     nullptr},
-    {{"fabric", "rotate-passwords"}, 0, "[--wait]",
-     "new passwords for every password profile on every enabled device",
-     "Generates a new password per profile into the versioned secret store (0600 files), sends\n"
-     "its sha512-crypt hash to every enabled device, finalizes once the agent proved it against\n"
-     "the installed entry, and reads the version back. Refused while the fabric already holds\n"
-     "max_password_versions distinct password sets: resync first.\n",
-     nullptr},
-    {{"fabric", "resync-certs"}, 0, "[--wait]",
-     "reissue the current certificate version to devices not in sync", "", nullptr},
-    {{"fabric", "resync-passwords"}, 0, "[--wait]",
+     "For every enabled device and every certificate profile of its plan: the device generates a\n"
+     "key and CSR, the inventory's signer signs it, rotctl checks the chain (the CSR's key, the\n"
+     "names and usage asked for, the configured roots) and archives it, uploads it with the trust\n"
+     "bundle, proves a new TLS connection is served the new certificate (server profiles),\n"
+     "finalizes and reads the state back. A failure rolls that device back. Pre-flight first:\n"
+     "devices that are not enabled, do not answer, whose agent is not enabled or lacks a profile\n"
+     "of the plan are skipped and listed with every reason (--strict: the operation is refused).\n"
+     "Transient errors are retried.\n",
+     nullptr, ctl::OperationKind::kRotateCertificates},
+    {{"fabric", "rotate-passwords"}, 0, "[--wait] [--strict]",
+     "new passwords for every password profile, each device getting those of its plan",
+     "Generates a new password per profile into the sealed, versioned secret store, sends\n"
+     "its sha512-crypt hash to every enabled device whose plan has the profile, finalizes once\n"
+     "the agent proved it against the installed entry, and reads the version back. Pre-flight and\n"
+     "retries as for rotate-certs. Refused while the fabric, counting every device with its last\n"
+     "known versions, already holds max_password_versions distinct password sets: resync first.\n",
+     nullptr, ctl::OperationKind::kRotatePasswords},
+    {{"fabric", "resync-certs"}, 0, "[--wait] [--strict]",
+     "reissue the current certificate version to devices not in sync",
+     "The devices generate new keys, so the new certificates get a new label of the fabric's\n"
+     "version: v<N>-r<M>, the M-th resync of v<N>.\n",
+     nullptr,
+     ctl::OperationKind::kResyncCertificates},
+    {{"fabric", "resync-passwords"}, 0, "[--wait] [--strict]",
      "push the current passwords again to devices not in sync",
-     "Never generates a secret: the current versions are read from the secret store.\n", nullptr},
+     "Never generates a secret: the current versions are read from the secret store.\n", nullptr,
+     ctl::OperationKind::kResyncPasswords},
     {{"device", "show"}, 1, "NAME",
      "a device's certificate and secret rotation status",
      "The device's credentials as its agent reports them over gNMI, in the fabric API's shape:\n"
-     "type, version (archive reference), lastRotationTime, expireTime, synchronizationStatus.\n",
+     "type, version (archive reference), lastRotationTime, expireTime, synchronizationStatus\n"
+     "(the agent's own view), and per credential of its plan whether it is Current or Behind the\n"
+     "fabric's version. A device that does not answer is shown as the ledger last knew it.\n",
      ctl::DeviceShow},
-    {{"device", "resync-certs"}, 1, "NAME [--wait]",
-     "reissue the current certificate version to one device", "", nullptr},
-    {{"device", "resync-passwords"}, 1, "NAME [--wait]",
-     "push the current passwords to one device", "", nullptr},
+    {{"device", "resync-certs"}, 1, "NAME [--wait] [--strict]",
+     "reissue the current certificate version to one device", "", nullptr,
+     ctl::OperationKind::kResyncCertificates},
+    {{"device", "resync-passwords"}, 1, "NAME [--wait] [--strict]",
+     "push the current passwords to one device", "", nullptr,
+     ctl::OperationKind::kResyncPasswords},
     {{"operation", "show"}, 1, "ID [--wait]",
      "an operation's status, times and per-device outcomes",
      "Status is Accepted, InProgress, Succeeded, PartialSuccess or Failed. --wait blocks until\n"
@@ -96,6 +116,26 @@ const Command kCommands[] = {
      "                   validity JSON reads valid; ogcli's users and services/https forms\n"
      "                   (docs/platforms.md)\n",
      ctl::ValidateCommand},
+    {{"secrets", "list"}, 0, "", "the secret store's password versions, by profile", "",
+     ctl::SecretsCommand},
+    {{"secrets", "show"}, 1, "PROFILE [--version N] [--to FILE]",
+     "reveal one stored password (terminal or a new 0600 file only)",
+     "Decrypts one version (default: the current) and writes it to the terminal, or with --to\n"
+     "to a new file created 0600 (never an existing one). Refused when standard output is not\n"
+     "a terminal. Every reveal is recorded, without the value, in <state_dir>/secrets/reveals.log.\n",
+     ctl::SecretsCommand},
+    {{"secrets", "purge"}, 0, "[--dry-run]",
+     "purge password versions no device may still hold",
+     "Asks every device (whatever its admin state) which version it holds. Keeps every version\n"
+     "from the oldest one held, plus secrets.keep_older below it; overwrites and unlinks the\n"
+     "rest, recording each in <state_dir>/secrets/purges.log. Refused when a device rotctl has\n"
+     "reached before cannot be asked.\n",
+     ctl::SecretsCommand},
+    {{"archive", "list"}, 0, "[--device NAME]", "every certificate rotctl issued",
+     "Device, profile, version, serial, expiry and the operation that issued it.\n",
+     ctl::ArchiveCommand},
+    {{"archive", "show"}, 3, "DEVICE PROFILE VERSION",
+     "an issued certificate: its record and chain (PEM)", "", ctl::ArchiveCommand},
     {{"expiry"}, 0, "[--within 30d] [--take N]",
      "certificates expiring within a window, earliest first",
      "  --within D  30d (default), 12h, 90m, or a number of days\n"
@@ -123,6 +163,9 @@ options:
   --concurrency N      devices worked on at once (default 16)
   --wait               rotations and resyncs: run in the foreground with progress and exit with
                        the result (default: start in the background and print the operation id)
+  --strict             rotations and resyncs: refuse the whole operation when any device fails
+                       pre-flight (default: skip those devices, with their reasons; see also
+                       strict_preflight in the inventory)
 
 exit codes: 0 success (or operation accepted), 1 failure, 2 bad usage, inventory or name,
             3 partial success (or some device not in sync / unreachable),
@@ -184,6 +227,8 @@ std::map<std::string, std::string*> TextOptions(Options& o) {
           {"--profile", &o.profile},
           {"--report", &o.report},
           {"--platform-checks", &o.platform_checks},
+          {"--to", &o.to},
+          {"--device", &o.device},
           {"--threshold", &o.threshold},
           {"--jitter", &o.jitter},
           {"--textfile", &o.textfile},
@@ -201,19 +246,23 @@ int Run(int argc, char** argv) {
       help = true;
     } else if (a == "--wait") {
       o.wait = true;
+    } else if (a == "--strict") {
+      o.strict = true;
     } else if (a == "--dry-run") {
       o.dry_run = true;
     } else if (const auto text = text_options.find(a); text != text_options.end()) {
       if (!has_value) return Usage(a + " needs a value");
       *text->second = argv[++i];
-    } else if (a == "--concurrency" || a == "--take" || a == "--days" || a == "--lock-fd") {
+    } else if (a == "--concurrency" || a == "--take" || a == "--days" || a == "--lock-fd" ||
+               a == "--version") {
       if (!has_value) return Usage(a + " needs a value");
       int* target = a == "--concurrency" ? &o.concurrency
                     : a == "--take"      ? &o.take
                     : a == "--days"      ? &o.days
+                    : a == "--version"   ? &o.version
                                          : &o.lock_fd;
-      if (Number(argv[++i], a == "--lock-fd" ? 0 : 1, a == "--days" ? 36500 : 1024, a, target) !=
-          0) {
+      const int max = a == "--days" ? 36500 : a == "--version" ? 1000000000 : 1024;
+      if (Number(argv[++i], a == "--lock-fd" ? 0 : 1, max, a, target) != 0) {
         return ctl::kExitUsage;
       }
     } else if (a.rfind("--", 0) == 0) {
@@ -249,12 +298,10 @@ int Run(int argc, char** argv) {
   auto inv = ctl::LoadInventory(o.inventory);
   if (!inv.ok()) return ctl::Fail(inv.status());
   if (internal) return ctl::RunInBackground(*inv, o);
-  if (cmd->run != nullptr) return cmd->run(*inv, o);
-  // The rotations and resyncs: "fabric rotate-certs" -> RotateCertificates, and so on.
-  const std::string& verb = o.args[1];
-  const std::string kind = std::string(verb.rfind("rotate", 0) == 0 ? "Rotate" : "Resync") +
-                           (verb.find("certs") != std::string::npos ? "Certificates" : "Passwords");
-  return ctl::StartOperation(*inv, o, kind, o.args[0] == "device" ? o.args[2] : "");
+  if (cmd->operation) {
+    return ctl::StartOperation(*inv, o, *cmd->operation, o.args[0] == "device" ? o.args[2] : "");
+  }
+  return cmd->run(*inv, o);
 }
 
 }  // namespace

@@ -22,20 +22,26 @@ bool ValidId(const std::string& id) {
 nlohmann::json OperationJson(const Operation& op) {
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& d : op.devices) {
-    nlohmann::json j = {{"device", d.device}, {"status", d.status}, {"seconds", d.seconds}};
+    nlohmann::json j = {{"device", d.device},
+                        {"status", Name(d.status)},
+                        {"seconds", d.seconds},
+                        {"attempts", d.attempts}};
     if (!d.detail.empty()) j["detail"] = d.detail;
+    if (d.preflight_failed) j["preflightFailed"] = true;
+    if (d.not_before != 0) j["notBefore"] = d.not_before;
     devices.push_back(std::move(j));
   }
   nlohmann::json j = {{"id", op.id},
-                      {"kind", op.kind},
+                      {"kind", Name(op.kind)},
                       {"scope", op.scope},
                       {"fabric", op.fabric},
-                      {"status", op.status},
+                      {"status", Name(op.status)},
                       {"startTime", RenderTime(op.start_time)},
                       {"endTime", RenderTime(op.end_time)},
                       {"devices", devices}};
   if (!op.error.empty()) j["error"] = op.error;
   if (!op.certificate_version.empty()) j["certificateVersion"] = op.certificate_version;
+  if (!op.resync_of.empty()) j["resyncOf"] = op.resync_of;
   if (!op.password_versions.empty()) j["passwordVersions"] = op.password_versions;
   return j;
 }
@@ -70,22 +76,30 @@ Result<Operation> OperationLog::Load(const std::string& id) const {
     const auto j = nlohmann::json::parse(*text);
     Operation op;
     op.id = j.at("id");
-    op.kind = j.at("kind");
+    const auto kind = ParseOperationKind(j.at("kind").get<std::string>());
+    const auto status = ParseOperationStatus(j.at("status").get<std::string>());
+    if (!kind || !status)
+      return Internal("operation record " + id + " has an unknown kind or status");
+    op.kind = *kind;
+    op.status = *status;
     op.scope = j.at("scope");
     op.fabric = j.at("fabric");
-    op.status = j.at("status");
     op.error = j.value("error", "");
     op.start_time = j.at("startTime");
     op.end_time = j.at("endTime");
     op.runner = j.value("runner", 0);
     op.certificate_version = j.value("certificateVersion", "");
+    op.resync_of = j.value("resyncOf", "");
     op.password_versions = j.value("passwordVersions", std::map<std::string, int>{});
     for (const auto& d : j.at("devices")) {
-      op.devices.push_back(
-          {d.at("device"), d.at("status"), d.value("detail", ""), d.value("seconds", 0.0)});
+      const auto state = ParseDeviceState(d.at("status").get<std::string>());
+      if (!state) return Internal("operation record " + id + " has an unknown device status");
+      op.devices.push_back({d.at("device"), *state, d.value("detail", ""), d.value("seconds", 0.0),
+                            d.value("attempts", 0), d.value("preflightFailed", false),
+                            d.value("notBefore", int64_t{0})});
     }
     if (!op.Done() && op.runner > 0 && kill(op.runner, 0) != 0 && errno == ESRCH) {
-      op.status = "Failed";
+      op.status = OperationStatus::kFailed;
       op.error = "the rotctl process running this operation (pid " + std::to_string(op.runner) +
                  ") ended before finishing it";
     }

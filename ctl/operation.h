@@ -11,32 +11,38 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/operation_kind.h"
 
 namespace rotagent::ctl {
 
 struct DeviceOutcome {
   std::string device;
-  std::string status = "Pending";  // Pending, InProgress, Succeeded, Failed, Skipped
-  std::string detail;              // the error, or why the device was skipped
+  DeviceState status = DeviceState::kPending;
+  std::string detail;  // the error, or why the device was skipped (every reason, "; "-joined)
   double seconds = 0;
+  int attempts = 0;  // tries of the device's work, retries of transient errors included
+  // Skipped because it failed pre-flight: it did not get the credential, so the operation
+  // cannot have succeeded (unlike a skip for admin state or for being in sync already).
+  bool preflight_failed = false;
+  // Not tried before this time (seconds since the epoch): a renewal's per-device jitter.
+  int64_t not_before = 0;
 };
 
 struct Operation {
   std::string id;
-  std::string kind;   // RotateCertificates, RotatePasswords, ResyncCertificates, ResyncPasswords
+  OperationKind kind = OperationKind::kRotateCertificates;
   std::string scope;  // "fabric" or the device's name
-  std::string status = "Accepted";  // Accepted, InProgress, Succeeded, PartialSuccess, Failed
+  OperationStatus status = OperationStatus::kAccepted;
   std::string fabric, error;
   int64_t start_time = 0, end_time = 0;  // seconds since the epoch
   pid_t runner = 0;                      // the process running it, while it runs
   // What the run pushes: the certificate version, or profile -> password version.
   std::string certificate_version;
+  std::string resync_of;  // a certificate resync: the intent it reissues, e.g. "v3"
   std::map<std::string, int> password_versions;
   std::vector<DeviceOutcome> devices;
 
-  bool Done() const {
-    return status == "Succeeded" || status == "PartialSuccess" || status == "Failed";
-  }
+  bool Done() const { return IsDone(status); }
 };
 
 nlohmann::json OperationJson(const Operation& op);

@@ -1,24 +1,18 @@
 #include "ctl/renew.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <set>
-#include <thread>
 
 #include "common/atomic_file.h"
-#include "ctl/device_rotation.h"
 #include "ctl/device_status.h"
-#include "ctl/fabric_lock.h"
+#include "ctl/fabric_operations.h"
 #include "ctl/fabric_versions.h"
 #include "ctl/guardrails.h"
-#include "ctl/lab_ca.h"
-#include "ctl/operation_runner.h"
 #include "ctl/prometheus.h"
-#include "ctl/secret_store.h"
 
 namespace rotagent::ctl {
 namespace {
@@ -181,48 +175,23 @@ int RenewCommand(const Inventory& inv, const Options& o) {
   }
   PrintPlan(plan, now, o.dry_run);
   if (o.dry_run) return kExitOk;
-  if (target->certificate_version == 0) {
-    return Fail(FailedPrecondition(
-        "these certificates were not issued by rotctl (the fabric has no certificate version); "
-        "run `rotctl fabric rotate-certs` first"));
-  }
-
-  Operation op;
-  op.id = OperationLog::NewId();
-  op.kind = "RenewCertificates";
-  op.scope = "fabric";
-  op.fabric = inv.fabric;
-  op.start_time = time(nullptr);
-  op.certificate_version = VersionLabel(target->certificate_version);
-  auto lock = FabricLock::Acquire(inv.state_dir, op.id, op.kind + " " + op.scope);
-  if (!lock.ok()) return Fail(lock.status());
-  std::map<std::string, int64_t> delays;
-  for (const auto& c : plan) delays[c.device] = c.delay;
-  for (const auto& [device, delay] : delays) {
-    op.devices.push_back(
-        {device, "Pending", "after a " + std::to_string(delay) + " s jitter delay"});
-  }
-  const OperationLog log(inv.state_dir);
-  if (Status s = log.Save(op); !s.ok()) return Fail(s);
-
-  auto ca = LabCa::Load(inv.ca_dir);
-  if (!ca.ok()) return Fail(ca.status());
-  auto trust = ReadFile(inv.trust_bundle);
-  if (!trust.ok()) return Fail(trust.status().WithContext("trust_bundle"));
-  // The current version again, forced: a new key and leaf with a fresh lifetime, same version.
-  const CertificatePush push{&inv, &*ca, ca->cert_pem() + *trust, op.certificate_version, true};
-  const auto start = std::chrono::steady_clock::now();
-  const DeviceTask task = [&](const Device& d) {
-    std::this_thread::sleep_until(start + std::chrono::seconds(delays.at(d.name)));
-    return PushCertificates(push, d);
-  };
+  // A resync of the planned devices with a new label of the fabric's certificate version, through
+  // the same guardrails, lock, pre-flight, signer, archive and ledger as every operation.
+  OperationRequest req{OperationKind::kRenewCertificates, "", o.concurrency, o.strict};
+  for (const auto& c : plan) req.renew_delays[c.device] = c.delay;
+  auto sub = Submit(inv, req);
+  if (!sub.ok()) return Fail(sub.status());
   // Every device waits out its own delay at once, so the window is not stretched by queueing.
-  const int concurrency = std::max<int>(o.concurrency, static_cast<int>(delays.size()));
-  const Operation done = RunOperation(std::move(op), inv, concurrency, task, log, !o.json());
-  std::cout << "operation " << done.id << ": " << done.kind << " " << done.status << "\n";
+  const int concurrency = std::max<int>(o.concurrency, static_cast<int>(req.renew_delays.size()));
+  auto task = MakeTask(inv, sub->op);
+  if (!task.ok()) return Fail(task.status());
+  const Operation done = RunOperation(std::move(sub->op), inv, concurrency, *task,
+                                      OperationLog(inv.state_dir), !o.json());
+  std::cout << "operation " << done.id << ": " << Name(done.kind) << " " << Name(done.status)
+            << "\n";
   if (Status s = WriteTextfile(inv, o); !s.ok()) return Fail(s);
-  if (done.status == "Succeeded") return kExitOk;
-  return done.status == "PartialSuccess" ? kExitPartial : kExitFailed;
+  if (done.status == OperationStatus::kSucceeded) return kExitOk;
+  return done.status == OperationStatus::kPartialSuccess ? kExitPartial : kExitFailed;
 }
 
 }  // namespace rotagent::ctl

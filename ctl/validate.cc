@@ -1,6 +1,9 @@
 #include "ctl/validate.h"
 
+#include <openssl/rand.h>
+
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <functional>
 #include <thread>
@@ -9,7 +12,8 @@
 #include "ctl/agent_link.h"
 #include "ctl/device_rotation.h"
 #include "ctl/device_status.h"
-#include "ctl/lab_ca.h"
+#include "ctl/issuer.h"
+#include "ctl/retry.h"
 #include "ctl/secret_store.h"
 #include "ctl/validate_platform.h"
 #include "platform/ssh_probe.h"
@@ -33,6 +37,27 @@ Status Login(const std::string& address, const std::string& account, const std::
   auto ep = platform::ParseSshEndpoint(address, 10);
   if (!ep.ok()) return ep.status();
   return platform::TryPasswordLoginAnyHostKey(*ep, account, password);
+}
+
+// "<epoch>-<6 random hex>": labels of runs started in the same second still differ.
+std::string RunStamp() {
+  unsigned char r[3];
+  RAND_bytes(r, sizeof r);
+  char hex[8];
+  snprintf(hex, sizeof hex, "%02x%02x%02x", r[0], r[1], r[2]);
+  return std::to_string(time(nullptr)) + "-" + hex;
+}
+
+// Runs `call` again while the agent answers busy (ABORTED) or not yet (UNAVAILABLE), for up to
+// about 15 s: the end of a rolled-back stream is not the end of its rollback on the agent.
+Status WhenIdle(const std::function<Status()>& call) {
+  const RetryPolicy busy{.max_attempts = 30, .initial_backoff_ms = 100, .max_backoff_ms = 1000};
+  for (int n = 1;; ++n) {
+    Status s = call();
+    const bool busy_now = s.code() == Code::kAborted || s.code() == Code::kUnavailable;
+    if (!busy_now || n >= busy.max_attempts) return s;
+    std::this_thread::sleep_for(Backoff(busy, n, 0.5));
+  }
 }
 
 class Runner {
@@ -60,7 +85,8 @@ class Runner {
 std::vector<CheckResult> Validate(const Inventory& inventory, const Device& device,
                                   const ValidateOptions& opts) {
   Runner r;
-  const std::string stamp = std::to_string(time(nullptr));
+  // Unique per run, even for runs started in the same second against the same device.
+  const std::string stamp = RunStamp();
   const std::string cert_version = "validate-" + stamp;
   const std::string pw_version = "validate-" + stamp;
   // The checks rotate exactly one server profile.
@@ -87,11 +113,12 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
   });
   if (!r.Passed("reach")) return r.results;
 
-  auto ca = LabCa::Load(inv.ca_dir);
+  auto ca = Issuer::Open(inv, "validate-" + device.name);
   auto trust = ReadFile(inv.trust_bundle);
   const bool can_sign = ca.ok() && trust.ok() && !profile.id.empty();
-  CertificatePush push{&inv, can_sign ? &*ca : nullptr, can_sign ? ca->cert_pem() + *trust : "",
-                       cert_version};
+  CertificatePush push{&inv, can_sign ? ca->get() : nullptr,
+                       can_sign ? (*ca)->roots_pem() + *trust : "", cert_version};
+  push.profiles = std::vector<CertificateProfile>{profile};
   if (!can_sign) {
     const std::string why = profile.id.empty() ? "the inventory has no server certificate profile"
                             : !ca.ok()         ? ca.status().message()
@@ -121,7 +148,9 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
       return Status::Ok();
     });
     r.Run("version-already-exists", [&]() -> Status {
-      Status s = PushCertificates(push, device);  // the active version again, without force
+      // The active version again, without force. The agent may still be finishing the rollback
+      // of the dropped stream (ABORTED: busy); that is retried, anything else is the answer.
+      Status s = WhenIdle([&] { return PushCertificates(push, device); });
       if (s.code() == Code::kAlreadyExists) return Status::Ok();
       return FailedPrecondition("re-sending the active version gave '" + s.message() +
                                 "', not ALREADY_EXISTS");
@@ -129,13 +158,14 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
   }
 
   std::string password;
-  SecretStore secrets(inv.state_dir / "secrets");
+  SecretStore secrets = SecretStore::For(inv);
   const std::string secret_profile = "validate-" + opts.account;
   if (opts.account.empty()) {
     r.Skip("password-rotation", "no --account given");
     r.Skip("password-rollback-on-drop", "no --account given");
   } else {
     r.Run("password-rotation", [&]() -> Status {
+      // Likewise the certz checks may leave the agent busy for a moment.
       auto v = secrets.AddGenerated(secret_profile);
       if (!v.ok()) return v.status();
       auto pw = secrets.Read(secret_profile, *v);
@@ -143,8 +173,9 @@ std::vector<CheckResult> Validate(const Inventory& inventory, const Device& devi
       password = std::move(*pw);
       auto hash = Sha512Crypt(password);
       if (!hash.ok()) return hash.status();
-      ROTAGENT_RETURN_IF_ERROR(
-          PushPasswords(inv, {{opts.account, *hash, pw_version}}, false, device));
+      ROTAGENT_RETURN_IF_ERROR(WhenIdle([&] {
+        return PushPasswords(inv, {{opts.account, *hash, pw_version}}, false, device);
+      }));
       return Login(ssh, opts.account, password).WithContext("SSH login with the new password");
     });
     r.Run("password-rollback-on-drop", [&]() -> Status {

@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsystemd-dev
-  libssh-dev libcrypt-dev libboost-dev
+  libssh-dev libcrypt-dev libboost-dev libp11-kit-dev softhsm2 opensc
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy clang libclang-rt-14-dev
   openssl util-linux openssh-server openssh-client passwd
   systemd systemd-container dpkg-dev rpm lintian rpmlint jq

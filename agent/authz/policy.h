@@ -15,7 +15,7 @@
 namespace rotagent::authz {
 
 // A policy is parsed on every upload and evaluated on every call: both are bounded.
-inline constexpr size_t kMaxPolicyBytes = 256 * 1024;
+inline constexpr size_t kMaxPolicyBytes = size_t{256} * 1024;
 inline constexpr size_t kMaxRules = 1000;
 inline constexpr size_t kMaxMatchersPerRule = 1000;
 inline constexpr size_t kMaxNesting = 8;  // the policy's own shape is 5 levels deep

@@ -22,9 +22,9 @@ void ReportGrpcServer(const ProfilesKindSources& src, state::ReportContext& r) {
   r.Add(kOc, gs + "certificate-id", bound);
   r.Add(kOc, "/system/grpc-servers/grpc-server[name=" + name + "]/config/certificate-id", bound);
   const state::SlotFacts* served = r.Committed(src.profiles->slots(), bound, true);
-  if (served == nullptr || !served->leaf) {
-    served = r.Committed(src.profiles->slots(), kDefaultProfile, true);
-  }
+  // The built-in identity's stored meta is a placeholder ("system-default"), not a controller's.
+  const bool built_in = bound == kDefaultProfile || served == nullptr || !served->leaf;
+  if (built_in) served = r.Committed(src.profiles->slots(), kDefaultProfile, true);
   if (served == nullptr) return;
   bool versioned = false;
   for (auto [leaf, entity] : {std::pair{"certificate", "chain"},
@@ -32,7 +32,7 @@ void ReportGrpcServer(const ProfilesKindSources& src, state::ReportContext& r) {
                               {"certificate-revocation-list-bundle", "crl"},
                               {"authentication-policy", "auth_policy"}}) {
     const store::EntityMeta m = served->meta.Meta(entity);
-    if (!m.present()) continue;
+    if (built_in || !m.present()) continue;
     r.Add(kOc, gs + leaf + "-version", m.version);
     r.Add(kOc, gs + leaf + "-created-on", r.CreatedOn(m.created_on));
     versioned = versioned || std::string(entity) == "chain";

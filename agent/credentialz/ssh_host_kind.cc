@@ -40,7 +40,7 @@ class HostCertificateCheck {
 
 state::CredentialKind MakeSshHostKind(
     store::SlotStore* ssh, txn::Applier* applier,
-    std::function<std::optional<platform::SshAuthCounters>()> counters) {
+    const std::function<std::optional<platform::SshAuthCounters>()>& counters) {
   state::CredentialKind k;
   k.domain = kSshDomain;
   k.store = ssh;

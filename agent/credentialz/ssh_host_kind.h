@@ -13,6 +13,6 @@ namespace rotagent::credentialz {
 
 state::CredentialKind MakeSshHostKind(
     store::SlotStore* ssh, txn::Applier* applier,
-    std::function<std::optional<platform::SshAuthCounters>()> counters);
+    const std::function<std::optional<platform::SshAuthCounters>()>& counters);
 
 }  // namespace rotagent::credentialz

@@ -66,5 +66,58 @@ TEST_F(InventoryTest, ErrorsNameTheLineAndKey) {
             std::string::npos);
 }
 
+std::vector<std::string> Ids(const ResolvedPlan& p) {
+  std::vector<std::string> out;
+  for (const auto& c : p.certificates) out.push_back(c.id);
+  for (const auto& w : p.passwords) out.push_back(w.name);
+  return out;
+}
+
+TEST_F(InventoryTest, PlansByRoleWithDeviceOverridesAndFeatures) {
+  const std::string profiles =
+      "certificate_profiles: [{id: gnsi, role: server}, {id: syslog-client, role: client}]\n"
+      "password_profiles: [{name: Admin, account: admin}, {name: TelcoRO1, account: telcoro1, "
+      "feature: method-d-v1.5}, {name: TerminalServer, account: tsadmin}]\n"
+      "plans:\n  switch: {certificates: [gnsi], passwords: [Admin, TelcoRO1]}\n"
+      "  terminal-server: {certificates: [gnsi], passwords: [TerminalServer]}\n";
+  const std::string devices =
+      "  - {name: ts1, address: x:2, role: terminal-server}\n"
+      "  - {name: linux1, address: x:3, certificates: [gnsi, syslog-client]}\n";
+  auto inv = Load(profiles, devices);
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_EQ(Ids(inv->PlanFor(*inv->Find("d1"))), (std::vector<std::string>{"gnsi", "Admin"}));
+  EXPECT_EQ(Ids(inv->PlanFor(*inv->Find("ts1"))),
+            (std::vector<std::string>{"gnsi", "TerminalServer"}));
+  EXPECT_EQ(Ids(inv->PlanFor(*inv->Find("linux1"))),
+            (std::vector<std::string>{"gnsi", "syslog-client", "Admin"}));
+  // The feature flag brings in the profiles behind it.
+  inv = Load(profiles + "features: [method-d-v1.5]\n", devices);
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_EQ(Ids(inv->PlanFor(*inv->Find("d1"))),
+            (std::vector<std::string>{"gnsi", "Admin", "TelcoRO1"}));
+  // Without plans every device takes every active profile.
+  inv = Load("password_profiles: [{name: Admin, account: admin}]\n");
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_EQ(Ids(inv->PlanFor(inv->devices[0])), (std::vector<std::string>{"gnsi", "Admin"}));
+}
+
+TEST_F(InventoryTest, PlanErrorsNameTheProfileOrRole) {
+  EXPECT_NE(Error("plans: {switch: {passwords: [Nobody]}}\n")
+                .find("plans.switch.passwords: no password profile 'Nobody'"),
+            std::string::npos);
+  EXPECT_NE(Error("plans: {switch: {certificates: [gnsi]}}\n",
+                  "  - {name: d2, address: x:2, role: router}\n")
+                .find("no plan for role 'router' (plans: switch)"),
+            std::string::npos);
+  EXPECT_NE(Error("", "  - {name: d2, address: x:2, certificates: [nope]}\n")
+                .find("devices[1].certificates: no certificate profile 'nope' (defined: gnsi)"),
+            std::string::npos);
+  EXPECT_NE(Error("retry: {max_attempts: 0}\n").find("retry.max_attempts"), std::string::npos);
+  EXPECT_NE(Error("retry: {initial_backoff_ms: 900, max_backoff_ms: 100}\n")
+                .find("must not be below retry.initial_backoff_ms"),
+            std::string::npos);
+  EXPECT_NE(Error("strict_preflight: maybe\n").find("strict_preflight"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rotagent::ctl

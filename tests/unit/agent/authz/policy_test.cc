@@ -40,7 +40,7 @@ TEST(PolicyTest, FactoryPolicyRoundTripsThroughJson) {
                                   {"/gnmi.gNMI/Set", {}}});
   auto again = ParsePolicy(ToJson(f));
   ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << ToJson(f);
-  for (const Policy* p : {&f, &*again}) {
+  for (const Policy* p : {&f, static_cast<const Policy*>(&*again)}) {
     EXPECT_TRUE(Evaluate(*p, {"CN=admin"}, "/gnmi.gNMI/Set").allowed);
     EXPECT_TRUE(Evaluate(*p, {}, "/gnmi.gNMI/Get").allowed);
     EXPECT_FALSE(Evaluate(*p, {"CN=x"}, "/gnmi.gNMI/Set").allowed);
