@@ -1,9 +1,7 @@
 #include "ctl/fabric_operations.h"
 
-#include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <thread>
 
 #include "common/atomic_file.h"
 #include "ctl/device_rotation.h"
@@ -261,12 +259,7 @@ Result<DeviceTask> PushTask(const Inventory& inv, const Operation& op) {
 Result<DeviceTask> MakeTask(const Inventory& inv, const Operation& op) {
   auto push = PushTask(inv, op);
   if (!push.ok()) return push.status();
-  std::map<std::string, int64_t> not_before;
-  for (const auto& o : op.devices) not_before[o.device] = o.not_before;
-  return DeviceTask([&inv, op, not_before, push = std::move(*push)](const Device& d, int attempt) {
-    // A renewal spreads its devices over the jitter window; a restarted runner keeps the times.
-    const auto at = std::chrono::system_clock::from_time_t(static_cast<time_t>(not_before.at(d.name)));
-    if (attempt == 1) std::this_thread::sleep_until(at);
+  return DeviceTask([&inv, op, push = std::move(*push)](const Device& d, int attempt) {
     Status s = push(d, attempt);
     if (s.ok()) {
       if (Status l = RecordAcknowledged(inv, op, d); !l.ok()) {

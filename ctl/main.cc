@@ -141,12 +141,15 @@ const Command kCommands[] = {
      "  --within D  30d (default), 12h, 90m, or a number of days\n"
      "  --take N    only the first N\n",
      ctl::ExpiryReport},
-    {{"renew"}, 0, "[--dry-run] [--threshold 1/3] [--jitter 15m] [--at TIME] [--textfile FILE]",
+    {{"renew"}, 0,
+     "[--dry-run] [--strict] [--threshold 1/3] [--jitter 15m] [--at TIME] [--textfile FILE]",
      "renew certificates with little of their lifetime left",
      "Reissues every leaf certificate of an enabled device with less than --threshold of its\n"
      "lifetime left (from its last rotation to its expiry), each device after its own delay\n"
-     "within the --jitter window, as one RenewCertificates operation within the guardrails.\n"
+     "within the --jitter window, as one RenewCertificates operation within the guardrails: a\n"
+     "certificate resync of those devices (new key, new label of the fabric's version).\n"
      "  --dry-run       print what would be renewed and change nothing\n"
+     "  --strict        refuse the whole run when any device fails pre-flight\n"
      "  --threshold F   fraction of the lifetime, 1/3 (default) or e.g. 0.25\n"
      "  --jitter D      the window devices are spread over: 15m (default), 90s, 1h, 0\n"
      "  --at TIME       renew now what will be below the threshold at TIME (RFC 3339, UTC),\n"

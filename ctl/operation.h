@@ -26,6 +26,7 @@ struct DeviceOutcome {
   bool preflight_failed = false;
   // Not tried before this time (seconds since the epoch): a renewal's per-device jitter.
   int64_t not_before = 0;
+  double started = 0;  // when its first try began, seconds since the epoch
 };
 
 struct Operation {

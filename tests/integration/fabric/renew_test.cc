@@ -9,9 +9,9 @@
 
 #include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 
 #include "agent/tls/probe.h"
 #include "tests/support/agent_process.h"
@@ -177,19 +177,26 @@ TEST_F(RenewTest, RenewsExactlyThoseBelowTheThresholdSpreadOverTheJitter) {
   std::string shown;
   ASSERT_EQ(Rotctl({"--output", "json", "operation", "show", id}, &shown), 0) << shown;
   const json op = json::parse(shown);
+  // The record on disk keeps each device's times as numbers.
+  const json record = json::parse(ReadText(dir_ / "rotctl-state/operations" / (id + ".json")));
   EXPECT_EQ(op["kind"], "RenewCertificates");
   EXPECT_EQ(op["status"], "Succeeded");
   ASSERT_EQ(op["devices"].size(), 2u) << shown;
   std::set<int64_t> delays;
-  for (const auto& d : op["devices"]) {
+  for (const auto& d : record["devices"]) {
     const std::string name = d["device"];
     EXPECT_TRUE(name == "edge-a" || name == "edge-c") << name;
     const int64_t delay = ctl::JitterDelay("lab", name, 4);
     EXPECT_LE(delay, 4);
-    EXPECT_GE(d["seconds"].get<double>(), static_cast<double>(delay)) << name;
+    EXPECT_EQ(d["notBefore"].get<int64_t>(), record["startTime"].get<int64_t>() + delay) << name;
+    EXPECT_GE(d["started"].get<double>(), d["notBefore"].get<double>()) << name;
     delays.insert(delay);
   }
   EXPECT_EQ(delays.size(), 2u) << "the two devices start at different times in the window";
+  // A renewal is a resync: the new leaves get a label of their own, and the fabric is in sync.
+  EXPECT_EQ(op["certificateVersion"], "v1-r2") << shown;  // edge-b's resync was v1-r1
+  EXPECT_EQ(op["resyncOf"], "v1") << shown;
+  ASSERT_EQ(Rotctl({"fabric", "show"}, &out), 0) << out;
 
   // The textfile: world-readable for node_exporter, strict exposition format, renewed expiry.
   struct stat st {};
