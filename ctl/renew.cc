@@ -99,7 +99,7 @@ Result<int64_t> ParseJitter(const std::string& text) {
   if (unit == "s" || (unit.empty() && n == 0)) scale = 1;
   if (unit == "m") scale = 60;
   if (unit == "h") scale = 3600;
-  if (n < 0 || scale == 0 || n * scale > 24 * 3600) {
+  if (n < 0 || scale == 0 || n * scale > int64_t{24} * 3600) {
     return InvalidArgument("--jitter must be a window of up to 24h such as 90s, 15m or 1h, not '" +
                            text + "'");
   }
