@@ -12,7 +12,9 @@ enum class OperationKind {
   kRotateCertificates,
   kRotatePasswords,
   kResyncCertificates,
-  kResyncPasswords
+  kResyncPasswords,
+  // A certificate resync of the devices whose leaves near expiry (rotctl renew).
+  kRenewCertificates
 };
 
 // What an operation changes; fabric status is kept per class.
