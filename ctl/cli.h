@@ -45,6 +45,7 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows);
 std::string Join(const std::vector<std::string>& v);  // "a, b" or "-"
 
 int CaCommand(const Inventory& inv, const Options& o);
+int CaRotateCommand(const Inventory& inv, const Options& o);  // ca rotate ...
 int DeviceShow(const Inventory& inv, const Options& o);
 int FabricShow(const Inventory& inv, const Options& o);
 int ExpiryReport(const Inventory& inv, const Options& o);

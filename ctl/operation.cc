@@ -42,6 +42,7 @@ nlohmann::json OperationJson(const Operation& op) {
   if (!op.certificate_version.empty()) j["certificateVersion"] = op.certificate_version;
   if (!op.resync_of.empty()) j["resyncOf"] = op.resync_of;
   if (!op.password_versions.empty()) j["passwordVersions"] = op.password_versions;
+  if (!op.ca_step.empty()) j["caRotationStep"] = op.ca_step;
   return j;
 }
 
@@ -90,6 +91,7 @@ Result<Operation> OperationLog::Load(const std::string& id) const {
     op.certificate_version = j.value("certificateVersion", "");
     op.resync_of = j.value("resyncOf", "");
     op.password_versions = j.value("passwordVersions", std::map<std::string, int>{});
+    op.ca_step = j.value("caRotationStep", "");
     for (const auto& d : j.at("devices")) {
       const auto state = ParseDeviceState(d.at("status").get<std::string>());
       if (!state) return Internal("operation record " + id + " has an unknown device status");

@@ -38,6 +38,7 @@ struct Operation {
   std::string certificate_version;
   std::string resync_of;  // a certificate resync: the intent it reissues, e.g. "v3"
   std::map<std::string, int> password_versions;
+  std::string ca_step;  // a CA rotation's step: add-trust, reissue, ... (ctl/ca_rotation.h)
   std::vector<DeviceOutcome> devices;
 
   bool Done() const { return IsDone(status); }

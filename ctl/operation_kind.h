@@ -12,7 +12,8 @@ enum class OperationKind {
   kRotateCertificates,
   kRotatePasswords,
   kResyncCertificates,
-  kResyncPasswords
+  kResyncPasswords,
+  kCaRotation  // one step of a CA rotation (ctl/ca_rotation.h); a certificate operation
 };
 
 // What an operation changes; fabric status is kept per class.

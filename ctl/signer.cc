@@ -9,15 +9,28 @@ namespace rotagent::ctl {
 
 std::filesystem::path CaCertPath(const Inventory& inv) { return LabCa::CertPath(inv.ca_dir); }
 
+std::filesystem::path KeyLabelPath(const std::filesystem::path& dir) { return dir / "key-label"; }
+
 Result<std::unique_ptr<Signer>> OpenSigner(const Inventory& inv) {
-  const SignerConfig& c = inv.pki.signer;
-  if (c.type == "command") return std::unique_ptr<Signer>(new CommandSigner(c));
+  if (inv.pki.signer.type == "command") {
+    return std::unique_ptr<Signer>(new CommandSigner(inv.pki.signer));
+  }
+  return OpenSignerAt(inv, inv.ca_dir);
+}
+
+Result<std::unique_ptr<Signer>> OpenSignerAt(const Inventory& inv,
+                                             const std::filesystem::path& dir) {
+  SignerConfig c = inv.pki.signer;
+  if (c.type == "command") return FailedPrecondition("the command signer keeps no CA in ca_dir");
   if (c.type == "pkcs11") {
-    auto s = Pkcs11Signer::Open(c, CaCertPath(inv));
+    if (auto label = ReadFile(KeyLabelPath(dir)); label.ok()) {
+      c.key_label = label->substr(0, label->find('\n'));
+    }
+    auto s = Pkcs11Signer::Open(c, LabCa::CertPath(dir));
     if (!s.ok()) return s.status();
     return std::unique_ptr<Signer>(std::move(*s));
   }
-  auto ca = LabCa::Load(inv.ca_dir);
+  auto ca = LabCa::Load(dir);
   if (!ca.ok()) return ca.status();
   return std::unique_ptr<Signer>(new FileSigner(std::move(*ca)));
 }

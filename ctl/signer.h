@@ -39,5 +39,11 @@ Result<std::unique_ptr<Signer>> OpenSigner(const Inventory& inv);
 Result<std::string> SignerRoots(const Inventory& inv);
 // Where the file and pkcs11 signers keep the CA certificate (and the file signer its key).
 std::filesystem::path CaCertPath(const Inventory& inv);
+// The file or pkcs11 signer of the CA kept in `dir` (ca_dir, or a CA rotation's ca_dir/next).
+// A pkcs11 CA made by a rotation names its token key in `dir`/key-label; otherwise the
+// inventory's signer.key_label is used.
+Result<std::unique_ptr<Signer>> OpenSignerAt(const Inventory& inv,
+                                             const std::filesystem::path& dir);
+std::filesystem::path KeyLabelPath(const std::filesystem::path& dir);
 
 }  // namespace rotagent::ctl
