@@ -83,11 +83,14 @@ bool HasCertificatePlan(const Inventory& inv, const Device& d) {
 }
 
 // Whether the device's live status shows the step installed, or why not.
-std::string ConvergedOn(const Inventory& inv, const CaRotationStep& step, const Device& d) {
+std::string ConvergedOn(const Inventory& inv, const CaRotationStep& step, const Device& d,
+                        bool* answered) {
   auto link = AgentLink::Open(inv, d);
-  if (!link.ok()) return link.status().message();
-  auto status = FetchDeviceStatus(*link, d.name);
-  if (!status.ok()) return "did not answer: " + status.status().message();
+  Result<DeviceStatus> status = link.ok() ? FetchDeviceStatus(*link, d.name) : link.status();
+  if (!status.ok()) {
+    *answered = false;
+    return "did not answer: " + status.status().message();
+  }
   const StepKind* k = KindOf(step.action);
   std::string why;
   for (const auto& p : inv.PlanFor(d).certificates) {
@@ -291,9 +294,13 @@ std::map<std::string, std::string> Unconverged(const Inventory& inv, const CaRot
   }
   std::map<std::string, std::string> out;
   std::mutex mu;
+  const std::set<std::string> recorded(r.step().converged.begin(), r.step().converged.end());
   ForEachConcurrently(devices.size(), concurrency, [&](size_t i) {
-    std::string why = ConvergedOn(inv, r.step(), *devices[i]);
-    if (why.empty()) return;
+    bool answered = true;
+    std::string why = ConvergedOn(inv, r.step(), *devices[i], &answered);
+    // A device that does not answer counts as the rotation's record last saw it.
+    if (why.empty() || (!answered && recorded.count(devices[i]->name) != 0)) return;
+    if (!answered) why += "; the rotation's record does not show it holding this step";
     const std::lock_guard lock(mu);
     out[devices[i]->name] = std::move(why);
   });

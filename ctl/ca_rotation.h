@@ -42,8 +42,9 @@ Result<CaStepRun> ResumeCaRotation(const Inventory& inv, const CaRotateRequest& 
 // Undoes the current phase (a rollback step must itself have converged first).
 Result<CaStepRun> RollbackCaRotation(const Inventory& inv, const CaRotateRequest& req);
 
-// Enabled devices with a certificate plan that do not (live) hold what the current step
-// installs, with why; a device that does not answer is among them.
+// Enabled devices with a certificate plan that do not hold what the current step installs,
+// with why: asked live; a device that does not answer is among them unless the step's record
+// shows one of its operations succeeded on it.
 std::map<std::string, std::string> Unconverged(const Inventory& inv, const CaRotation& r,
                                                int concurrency);
 std::string DescribeStep(const std::string& action);

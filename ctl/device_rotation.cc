@@ -209,7 +209,10 @@ Status PushTrustProfile(const TrustPush& push, const CertificateProfile& profile
 }  // namespace
 
 Status PushTrustBundle(const TrustPush& push, const Device& device) {
-  auto link = AgentLink::Open(*push.inv, device);
+  // The change is made as the identity that must stay admitted when the device admits it
+  // already: the agent refuses a bundle that would lock out the connection changing it.
+  auto link = AgentLink::OpenAs(*push.inv, device, push.must_admit);
+  if (!link.ok() || !link->Probe().ok()) link = AgentLink::Open(*push.inv, device);
   if (!link.ok()) return link.status();
   std::vector<std::pair<std::string, std::string>> expected;
   for (const auto& profile : push.inv->PlanFor(device).certificates) {

@@ -78,7 +78,7 @@ TEST_F(CaRotationTest, PhasesWaitForADownDeviceAndRotctlKeepsAccess) {
     EXPECT_TRUE(CanConnect(Get(d).port, old_ca_.cert_pem, rotctl_)) << d;
   }
   // The step is a normal operation with its record.
-  json op = RotctlJson({"operation", "show", run["operation"]["id"]}, 0);
+  json op = RotctlJson({"operation", "show", run["operation"]["id"].get<std::string>()}, 0);
   EXPECT_EQ(op["caRotationStep"], "add-trust");
   // Certificates are issued by the rotation's phases only while it is open.
   EXPECT_EQ(Rotctl({"fabric", "rotate-certs", "--wait"}, &out), 4) << out;
