@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "agent/audit/trail.h"
 #include "agent/authz/authz_leaves.h"
 #include "agent/certz/profiles_kind.h"
 #include "agent/credentialz/accounts_kind.h"
@@ -138,6 +139,7 @@ Status Daemon::Start() {
     spdlog::warn("removed {} temporary file(s) left by a crash in the state dir", *stale);
   journal_ = std::make_unique<store::Journal>(config_.state_dir / "journal");
   ROTAGENT_RETURN_IF_ERROR(journal_->Init());
+  ROTAGENT_RETURN_IF_ERROR(audit::Configure(config_.audit));
   identity_ = std::make_unique<tls::ListenerIdentity>(*store_);
   guard_ = std::make_unique<certz::ListenerGuard>(
       *store_, [this] { return identity_->Bound(); },
@@ -358,6 +360,9 @@ void Daemon::Reload() {
     if (changed) spdlog::warn("SIGHUP: {} changed; it takes effect at the next restart", key);
   }
   SetLogLevel(next->log_level);
+  if (Status s = audit::Configure(next->audit); !s.ok()) {
+    spdlog::error("SIGHUP: audit settings not applied, keeping the running ones: {}", s.message());
+  }
   ApplySettings(*next);
   engine_->UpdateSettings(SettingsOf(*next));
   credz_->UpdateSettings(CredentialzSettingsOf(*next));

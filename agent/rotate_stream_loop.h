@@ -72,12 +72,14 @@ inline grpc::Status EndOfStream(RotationSession& session, StreamWatch& watch,
 
 // Runs `session` to its end. `first` is a request the service already read (to learn what the
 // stream rotates), or null. `handle(Req&)` returns a StreamStep<Resp>. Any return before Finalize
-// leaves the session to its owner, whose destruction rolls back what was staged.
+// leaves the session to its owner, whose destruction rolls back what was staged. `read_ended`, if
+// set, is told when the client's side ended before Finalize (cancel, half-close, a timeout's
+// cancel), so the audit trail can tell that apart from a refused request.
 template <typename Req, typename Resp, typename Handle>
 grpc::Status RunRotateStream(grpc::ServerContext* ctx, grpc::ServerReaderWriter<Resp, Req>* stream,
                              RotationSession& session, StreamTimeouts timeouts,
                              const StreamNames& names, std::type_identity_t<Req>* first,
-                             Handle handle) {
+                             Handle handle, const std::function<void()>& read_ended = {}) {
   StreamWatch watch(ctx, timeouts);
   Req req;
   bool pending = first != nullptr;
@@ -85,7 +87,10 @@ grpc::Status RunRotateStream(grpc::ServerContext* ctx, grpc::ServerReaderWriter<
   while (true) {
     if (!pending) {
       watch.Waiting();
-      if (!stream->Read(&req)) return detail::EndOfStream(session, watch, names);
+      if (!stream->Read(&req)) {
+        if (read_ended) read_ended();
+        return detail::EndOfStream(session, watch, names);
+      }
       watch.Received();
     }
     pending = false;

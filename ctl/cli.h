@@ -33,9 +33,13 @@ struct Options {
   int version = 0;       // secrets show: 0 is the current version
   std::string to;        // secrets show: a new 0600 file instead of the terminal
   std::string device;    // archive list
-  bool dry_run = false;  // secrets purge
+  bool dry_run = false;  // secrets purge, renew: print the plan, change nothing
+  std::string threshold = "1/3", jitter = "15m";  // renew (ctl/renew.h)
+  std::string textfile;                           // renew: Prometheus metrics written here
+  std::string at;  // renew: judge the threshold at this RFC 3339 time instead of now
   std::vector<std::string> args;
   bool json() const { return output == "json"; }
+  bool prometheus() const { return output == "prometheus"; }
 };
 
 // Prints "rotctl: <message>" and returns the exit code for the status: 2 for bad input or an
@@ -54,6 +58,7 @@ int StartOperation(const Inventory& inv, const Options& o, OperationKind kind,
 int OperationShow(const Inventory& inv, const Options& o);
 int RunInBackground(const Inventory& inv, const Options& o);  // internal
 int ValidateCommand(const Inventory& inv, const Options& o);
+int RenewCommand(const Inventory& inv, const Options& o);  // ctl/renew.cc
 int SecretsCommand(const Inventory& inv, const Options& o);
 int ArchiveCommand(const Inventory& inv, const Options& o);
 

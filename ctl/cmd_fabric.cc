@@ -9,6 +9,7 @@
 #include "ctl/fabric_status.h"
 #include "ctl/guardrails.h"
 #include "ctl/ledger.h"
+#include "ctl/prometheus.h"
 #include "ctl/secret_store.h"
 
 namespace rotagent::ctl {
@@ -77,6 +78,10 @@ int FabricShow(const Inventory& inv, const Options& o) {
   auto target = LoadTarget(inv);
   if (!target.ok()) return Fail(target.status());
   const auto s = FetchFabricStatus(inv, *target, o.concurrency);
+  if (o.prometheus()) {
+    std::cout << FabricMetrics(inv, s, time(nullptr));
+    return s.out_of_sync.empty() && s.unreachable.empty() ? kExitOk : kExitPartial;
+  }
   auto ledger = Ledger(inv.state_dir).Load();
   if (!ledger.ok()) return Fail(ledger.status());
   const ClassView certs = ViewOf(inv, *ledger, CredentialClass::kCertificates);
@@ -162,6 +167,10 @@ int ExpiryReport(const Inventory& inv, const Options& o) {
     std::string device;
     const CredentialStatus* credential;
   };
+  if (o.prometheus()) {  // every certificate, not a window: series must not come and go
+    std::cout << CredentialMetrics(s, time(nullptr));
+    return s.unreachable.empty() ? kExitOk : kExitPartial;
+  }
   const int64_t now = time(nullptr);
   std::vector<Entry> found;
   for (const auto& d : s.devices) {

@@ -70,7 +70,10 @@ void ChooseDevices(const Inventory& inv, const OperationRequest& req, const Fabr
   const bool certs = IsCertificates(op.kind);
   for (const auto& d : inv.devices) {
     if (!req.device.empty() && d.name != req.device) continue;
+    const bool renew = op.kind == OperationKind::kRenewCertificates;
+    if (renew && req.renew_delays.count(d.name) == 0) continue;
     DeviceOutcome o{d.name};
+    if (renew) o.not_before = op.start_time + req.renew_delays.at(d.name);
     const ResolvedPlan plan = inv.PlanFor(d);
     if (d.admin_state != "enabled") {
       o.status = DeviceState::kSkipped;
@@ -79,7 +82,7 @@ void ChooseDevices(const Inventory& inv, const OperationRequest& req, const Fabr
       o.status = DeviceState::kSkipped;
       o.detail = std::string("its plan (role ") + d.role + ") has no " +
                  (certs ? "certificate" : "password") + " profile";
-    } else if (IsResync(op.kind) && req.device.empty()) {
+    } else if (IsResync(op.kind) && req.device.empty() && !renew) {
       // A fabric resync reaches only devices that do not hold the fabric's versions.
       for (const auto& ds : status.devices) {
         if (ds.device == d.name && SyncProblems(inv, target, d, ds, certs, !certs).empty()) {

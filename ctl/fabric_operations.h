@@ -7,6 +7,8 @@
 // can carry it out.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -22,6 +24,8 @@ struct OperationRequest {
   std::string device;  // empty: the whole fabric
   int concurrency = 16;
   bool strict = false;  // refuse the operation when any device fails pre-flight
+  // kRenewCertificates: the devices to renew, each with its delay in seconds from the start.
+  std::map<std::string, int64_t> renew_delays;
 };
 
 struct Submitted {

@@ -166,13 +166,28 @@ const Command kCommands[] = {
      "  --within D  30d (default), 12h, 90m, or a number of days\n"
      "  --take N    only the first N\n",
      ctl::ExpiryReport},
+    {{"renew"}, 0,
+     "[--dry-run] [--strict] [--threshold 1/3] [--jitter 15m] [--at TIME] [--textfile FILE]",
+     "renew certificates with little of their lifetime left",
+     "Reissues every leaf certificate of an enabled device with less than --threshold of its\n"
+     "lifetime left (from its last rotation to its expiry), each device after its own delay\n"
+     "within the --jitter window, as one RenewCertificates operation within the guardrails: a\n"
+     "certificate resync of those devices (new key, new label of the fabric's version).\n"
+     "  --dry-run       print what would be renewed and change nothing\n"
+     "  --strict        refuse the whole run when any device fails pre-flight\n"
+     "  --threshold F   fraction of the lifetime, 1/3 (default) or e.g. 0.25\n"
+     "  --jitter D      the window devices are spread over: 15m (default), 90s, 1h, 0\n"
+     "  --at TIME       renew now what will be below the threshold at TIME (RFC 3339, UTC),\n"
+     "                  e.g. before a change freeze (default: now)\n"
+     "  --textfile F    then write the fabric's metrics there (Prometheus text format)\n",
+     ctl::RenewCommand},
 };
 // clang-format on
 
 constexpr const char* kGlobal = R"(
 options:
   --inventory FILE     the fabric inventory (default: ./inventory.yaml)
-  --output table|json  human table (default) or JSON
+  --output FORMAT      table (default), json, or prometheus (fabric show, expiry)
   --concurrency N      devices worked on at once (default 16)
   --wait               rotations and resyncs: run in the foreground with progress and exit with
                        the result (default: start in the background and print the operation id)
@@ -241,7 +256,11 @@ std::map<std::string, std::string*> TextOptions(Options& o) {
           {"--report", &o.report},
           {"--platform-checks", &o.platform_checks},
           {"--to", &o.to},
-          {"--device", &o.device}};
+          {"--device", &o.device},
+          {"--threshold", &o.threshold},
+          {"--jitter", &o.jitter},
+          {"--textfile", &o.textfile},
+          {"--at", &o.at}};
 }
 
 int Run(int argc, char** argv) {
@@ -296,7 +315,11 @@ int Run(int argc, char** argv) {
               << (*cmd->help != '\0' ? "\n" : "") << cmd->help << kGlobal;
     return ctl::kExitOk;
   }
-  if (o.output != "table" && o.output != "json") return Usage("--output must be table or json");
+  const bool metrics = cmd != nullptr && (Words(*cmd) == "fabric show" || Words(*cmd) == "expiry");
+  if (o.output != "table" && o.output != "json" && !(metrics && o.prometheus())) {
+    return Usage(metrics ? "--output must be table, json or prometheus"
+                         : "--output must be table or json");
+  }
   if (o.args.size() != (internal ? 2 : cmd->words.size() + cmd->names)) {
     return Usage(internal ? "bad __run" : Words(*cmd) + " takes: " + cmd->operands);
   }

@@ -28,6 +28,8 @@ nlohmann::json OperationJson(const Operation& op) {
                         {"attempts", d.attempts}};
     if (!d.detail.empty()) j["detail"] = d.detail;
     if (d.preflight_failed) j["preflightFailed"] = true;
+    if (d.not_before != 0) j["notBefore"] = RenderTime(d.not_before);
+    if (d.started != 0) j["started"] = RenderTime(static_cast<int64_t>(d.started));
     devices.push_back(std::move(j));
   }
   nlohmann::json j = {{"id", op.id},
@@ -65,6 +67,11 @@ Status OperationLog::Save(const Operation& op) const {
   j["startTime"] = op.start_time;
   j["endTime"] = op.end_time;
   j["runner"] = op.runner;
+  for (size_t i = 0; i < op.devices.size(); ++i) {  // the record keeps times as numbers
+    auto& d = j["devices"][i];
+    if (op.devices[i].not_before != 0) d["notBefore"] = op.devices[i].not_before;
+    if (op.devices[i].started != 0) d["started"] = op.devices[i].started;
+  }
   return WriteFileAtomic(dir_ / (op.id + ".json"), j.dump(2) + "\n", 0600);
 }
 
@@ -96,7 +103,8 @@ Result<Operation> OperationLog::Load(const std::string& id) const {
       const auto state = ParseDeviceState(d.at("status").get<std::string>());
       if (!state) return Internal("operation record " + id + " has an unknown device status");
       op.devices.push_back({d.at("device"), *state, d.value("detail", ""), d.value("seconds", 0.0),
-                            d.value("attempts", 0), d.value("preflightFailed", false)});
+                            d.value("attempts", 0), d.value("preflightFailed", false),
+                            d.value("notBefore", int64_t{0}), d.value("started", 0.0)});
     }
     if (!op.Done() && op.runner > 0 && kill(op.runner, 0) != 0 && errno == ESRCH) {
       op.status = OperationStatus::kFailed;

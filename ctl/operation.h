@@ -24,6 +24,9 @@ struct DeviceOutcome {
   // Skipped because it failed pre-flight: it did not get the credential, so the operation
   // cannot have succeeded (unlike a skip for admin state or for being in sync already).
   bool preflight_failed = false;
+  // Not tried before this time (seconds since the epoch): a renewal's per-device jitter.
+  int64_t not_before = 0;
+  double started = 0;  // when its first try began, seconds since the epoch
 };
 
 struct Operation {

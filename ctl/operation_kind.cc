@@ -23,11 +23,12 @@ std::optional<E> ParseIn(const std::array<std::pair<E, std::string_view>, N>& ta
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<OperationKind, std::string_view>, 5> kKinds = {{
+constexpr std::array<std::pair<OperationKind, std::string_view>, 6> kKinds = {{
     {OperationKind::kRotateCertificates, "RotateCertificates"},
     {OperationKind::kRotatePasswords, "RotatePasswords"},
     {OperationKind::kResyncCertificates, "ResyncCertificates"},
     {OperationKind::kResyncPasswords, "ResyncPasswords"},
+    {OperationKind::kRenewCertificates, "RenewCertificates"},
     {OperationKind::kCaRotation, "CaRotation"},
 }};
 
@@ -68,13 +69,14 @@ std::optional<DeviceState> ParseDeviceState(std::string_view name) {
 
 CredentialClass ClassOf(OperationKind kind) {
   return kind == OperationKind::kRotateCertificates || kind == OperationKind::kResyncCertificates ||
-                 kind == OperationKind::kCaRotation
+                 kind == OperationKind::kRenewCertificates || kind == OperationKind::kCaRotation
              ? CredentialClass::kCertificates
              : CredentialClass::kPasswords;
 }
 
 bool IsResync(OperationKind kind) {
-  return kind == OperationKind::kResyncCertificates || kind == OperationKind::kResyncPasswords;
+  return kind == OperationKind::kResyncCertificates || kind == OperationKind::kResyncPasswords ||
+         kind == OperationKind::kRenewCertificates;
 }
 
 }  // namespace rotagent::ctl

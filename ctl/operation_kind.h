@@ -13,6 +13,8 @@ enum class OperationKind {
   kRotatePasswords,
   kResyncCertificates,
   kResyncPasswords,
+  // A certificate resync of the devices whose leaves near expiry (rotctl renew).
+  kRenewCertificates,
   kCaRotation  // one step of a CA rotation (ctl/ca_rotation.h); a certificate operation
 };
 

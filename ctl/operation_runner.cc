@@ -39,10 +39,20 @@ Operation RunOperation(Operation op, const Inventory& inv, int concurrency, cons
   ForEachConcurrently(pending.size(), concurrency, [&](size_t k) {
     const size_t i = pending[k];
     std::string name;
+    int64_t not_before = 0;
+    {
+      std::lock_guard lock(mu);
+      name = op.devices[i].device;
+      not_before = op.devices[i].not_before;
+    }
+    // A renewal spreads its devices over the jitter window (a restarted runner keeps the times).
+    std::this_thread::sleep_until(std::chrono::system_clock::from_time_t(not_before));
     {
       std::lock_guard lock(mu);
       op.devices[i].status = DeviceState::kInProgress;
-      name = op.devices[i].device;
+      op.devices[i].started =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
     }
     display.Started();
     const auto start = std::chrono::steady_clock::now();

@@ -8,7 +8,7 @@ packages=(
   libssh-dev libcrypt-dev libboost-dev libp11-kit-dev softhsm2 opensc
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy clang libclang-rt-14-dev
   openssl util-linux openssh-server openssh-client passwd
-  systemd systemd-container dpkg-dev rpm
+  systemd systemd-container dpkg-dev rpm lintian rpmlint jq
 )
 missing=()
 for p in "${packages[@]}"; do

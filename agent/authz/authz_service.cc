@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/audit/call.h"
 #include "agent/grpc_status.h"
 #include "common/text_field.h"
 
@@ -25,33 +26,44 @@ AuthzService::AuthzService(Engine& engine, std::function<StreamTimeouts()> timeo
     : engine_(engine), timeouts_(std::move(timeouts)) {}
 
 Status AuthzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
-  return engine_.Current()->Check(std::string("/") + kService + "/" + method,
-                                  PeerCertificatePem(ctx));
+  const std::string rpc = std::string("/") + kService + "/" + method;
+  return audit::Authorization(ctx, rpc, engine_.Current()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
 grpc::Status AuthzService::Rotate(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateAuthzResponse, pb::RotateAuthzRequest>* stream) {
+  audit::Call record(ctx, kAuthzRotate);
+  return record.End(RotateStream(ctx, stream, record));
+}
+
+grpc::Status AuthzService::RotateStream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateAuthzResponse, pb::RotateAuthzRequest>* stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "Rotate"); !s.ok()) return ToGrpc(s);
   auto rotation = engine_.Begin(CallerOf(ctx), StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began("authz policy", engine_.Get().meta.version);
   spdlog::info("authz Rotate from {}", ctx->peer());
   return RunRotateStream(
       ctx, stream, rot.session(), timeouts_(),
       {"authz Rotate", "finalize_rotation", "the previous policy is back in force",
        "stream ended before any policy was uploaded"},
-      nullptr, [&rot](pb::RotateAuthzRequest& req) { return Handle(rot, req); });
+      nullptr, [&](pb::RotateAuthzRequest& req) { return Handle(rot, req, record); },
+      [&record] { record.ReadEnded(); });
 }
 
-StreamStep<pb::RotateAuthzResponse> AuthzService::Handle(Rotation& rot,
-                                                         pb::RotateAuthzRequest& req) {
+StreamStep<pb::RotateAuthzResponse> AuthzService::Handle(Rotation& rot, pb::RotateAuthzRequest& req,
+                                                         audit::Call& record) {
   using Step = StreamStep<pb::RotateAuthzResponse>;
   if (Status s = CheckProfile(req.authz_profile_id()); !s.ok()) return Step::Fail(s);
   switch (req.rotate_request_case()) {
     case pb::RotateAuthzRequest::kUploadRequest: {
       const auto& u = req.upload_request();
       Status s = rot.Upload(u.version(), u.created_on(), u.policy(), req.force_overwrite());
+      record.Step("", u.version(), s);
       if (!s.ok()) return Step::Fail(s);
       pb::RotateAuthzResponse resp;
       resp.mutable_upload_response();

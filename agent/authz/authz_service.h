@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "agent/audit/call.h"
 #include "agent/authz/engine.h"
 #include "agent/rotate_stream.h"
 #include "agent/rotate_stream_loop.h"
@@ -26,9 +27,15 @@ class AuthzService final : public gnsi::authz::v1::Authz::Service {
                    gnsi::authz::v1::GetResponse* resp) override;
 
  private:
+  // Rotate after its audit record is opened; the record ends with the status returned.
+  grpc::Status RotateStream(grpc::ServerContext* ctx,
+                            grpc::ServerReaderWriter<gnsi::authz::v1::RotateAuthzResponse,
+                                                     gnsi::authz::v1::RotateAuthzRequest>* stream,
+                            audit::Call& record);
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
+  // One request of a Rotate stream; records its upload in `record`.
   static StreamStep<gnsi::authz::v1::RotateAuthzResponse> Handle(
-      Rotation& rot, gnsi::authz::v1::RotateAuthzRequest& req);
+      Rotation& rot, gnsi::authz::v1::RotateAuthzRequest& req, audit::Call& record);
 
   Engine& engine_;
   std::function<StreamTimeouts()> timeouts_;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/audit/call.h"
+#include "agent/certz/audit_versions.h"
 #include "agent/certz/certz_translate.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
@@ -22,12 +24,21 @@ CertzService::CertzService(Engine& engine,
     : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
 
 Status CertzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
-  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
+  const std::string rpc = std::string("/") + kService + "/" + method;
+  return audit::Authorization(ctx, rpc, authorizer_()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
 grpc::Status CertzService::Rotate(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream) {
+  audit::Call record(ctx, std::string("/") + kService + "/Rotate");
+  return record.End(RotateStream(ctx, stream, record));
+}
+
+grpc::Status CertzService::RotateStream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "Rotate"); !s.ok()) return ToGrpc(s);
   // The first request names the profile the whole stream rotates.
   pb::RotateCertificateRequest first;
@@ -39,17 +50,20 @@ grpc::Status CertzService::Rotate(
   auto rotation = engine_.Begin(profile, CallerOf(ctx), StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began(profile, engine_.CommittedVersions(profile));
   spdlog::info("certz Rotate on profile '{}' from {}", profile, ctx->peer());
   using Step = StreamStep<pb::RotateCertificateResponse>;
   return RunRotateStream(
       ctx, stream, rot.session(), timeouts_(),
       {"certz Rotate on profile '" + profile + "'", "finalize_rotation",
        "the rotation was rolled back", ""},
-      &first, [&](pb::RotateCertificateRequest& req) -> Step { return Handle(rot, req); });
+      &first, [&](pb::RotateCertificateRequest& req) -> Step { return Handle(rot, req, record); },
+      [&record] { record.ReadEnded(); });
 }
 
 StreamStep<pb::RotateCertificateResponse> CertzService::Handle(Rotation& rot,
-                                                               pb::RotateCertificateRequest& req) {
+                                                               pb::RotateCertificateRequest& req,
+                                                               audit::Call& record) {
   using Step = StreamStep<pb::RotateCertificateResponse>;
   if (req.ssl_profile_id() != rot.profile()) {
     return Step::Fail(InvalidArgument("this stream rotates profile '" + rot.profile() +
@@ -71,8 +85,12 @@ StreamStep<pb::RotateCertificateResponse> CertzService::Handle(Rotation& rot,
     }
     case pb::RotateCertificateRequest::kCertificates: {
       auto uploads = UploadFromProto(req.certificates());
-      if (!uploads.ok()) return Step::Fail(uploads.status().WithContext("certificates"));
+      if (!uploads.ok()) {
+        record.Step("certificates", "", uploads.status().WithContext("certificates"));
+        return Step::Fail(uploads.status().WithContext("certificates"));
+      }
       Status s = rot.Upload(*uploads, req.force_overwrite());
+      record.Step("certificates", AuditVersions(*uploads), s);
       if (!s.ok()) return Step::Fail(s.WithContext("certificates"));
       resp.mutable_certificates();
       return Step::Reply(std::move(resp));
@@ -92,14 +110,21 @@ grpc::Status CertzService::AddProfile(grpc::ServerContext* ctx, const pb::AddPro
   if (req->ssl_profile_id() == kDefaultProfile) {
     return {grpc::StatusCode::ALREADY_EXISTS, "system_default_profile always exists"};
   }
-  return ToGrpc(engine_.AddProfile(req->ssl_profile_id()));
+  Status s = engine_.AddProfile(req->ssl_profile_id());
+  audit::Call(ctx, std::string("/") + kService + "/AddProfile")
+      .Changed(audit::kProfileAdded, req->ssl_profile_id(), s);
+  return ToGrpc(s);
 }
 
 grpc::Status CertzService::DeleteProfile(grpc::ServerContext* ctx,
                                          const pb::DeleteProfileRequest* req,
                                          pb::DeleteProfileResponse* /*resp*/) {
   if (Status s = Authorize(ctx, "DeleteProfile"); !s.ok()) return ToGrpc(s);
-  return ToGrpc(engine_.DeleteProfile(req->ssl_profile_id(), CallerOf(ctx)));
+  const std::string before = engine_.CommittedVersions(req->ssl_profile_id());
+  Status s = engine_.DeleteProfile(req->ssl_profile_id(), CallerOf(ctx));
+  audit::Call(ctx, std::string("/") + kService + "/DeleteProfile")
+      .Changed(audit::kProfileDeleted, req->ssl_profile_id(), s, before);
+  return ToGrpc(s);
 }
 
 grpc::Status CertzService::GetProfileList(grpc::ServerContext* ctx,

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "agent/audit/call.h"
 #include "agent/authz/authorizer.h"
 #include "agent/certz/engine.h"
 #include "agent/rotate_stream.h"
@@ -41,11 +42,16 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
                                     gnsi::certz::v1::GetIntegrityManifestResponse* resp) override;
 
  private:
+  grpc::Status RotateStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::certz::v1::RotateCertificateResponse,
+                               gnsi::certz::v1::RotateCertificateRequest>* stream,
+      audit::Call& record);
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
-  // One request of a Rotate stream on `rot`'s profile.
+  // One request of a Rotate stream on `rot`'s profile; records its upload in `record`.
   static StreamStep<gnsi::certz::v1::RotateCertificateResponse> Handle(
-      Rotation& rot, gnsi::certz::v1::RotateCertificateRequest& req);
+      Rotation& rot, gnsi::certz::v1::RotateCertificateRequest& req, audit::Call& record);
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "agent/certz/audit_versions.h"
 #include "common/failpoint.h"
 
 namespace rotagent::certz {
@@ -99,6 +100,13 @@ Status Engine::DeleteProfile(const std::string& id, const Caller& caller) {
 }
 
 std::vector<std::string> Engine::ListProfiles() const { return store_.List(); }
+
+std::string Engine::CommittedVersions(const std::string& profile) const {
+  auto slot = store_.Get(profile, Pointer::kCommitted);
+  if (!slot) return "";
+  auto meta = store_.ReadMeta(profile, *slot);
+  return meta.ok() ? AuditVersions(*meta) : "";
+}
 
 Result<std::unique_ptr<Rotation>> Engine::Begin(const std::string& profile, Caller caller,
                                                 std::function<bool()> open) {

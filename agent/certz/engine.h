@@ -69,6 +69,8 @@ class Engine : public txn::Applier {
   // FAILED_PRECONDITION for the profile the listener serves (the lockout check refuses it).
   Status DeleteProfile(const std::string& id, const Caller& caller = {});
   std::vector<std::string> ListProfiles() const;
+  // The committed versions of `profile` for the audit trail (audit_versions.h); "" if none.
+  std::string CommittedVersions(const std::string& profile) const;
   // ABORTED while another open rotation runs (one whose stream ended is waited for; `open` says
   // whether this caller's stream is still open); NOT_FOUND / FAILED_PRECONDITION for a bad
   // profile.

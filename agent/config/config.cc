@@ -154,6 +154,21 @@ void ParseGnmi(const Reader& r, const YAML::Node& n, const Config::Limits& l, Co
                                    g.min_sample_interval_ms, 100, 3600 * 1000);
 }
 
+void ParseAudit(const Reader& r, const YAML::Node& n, const std::filesystem::path& state_dir,
+                audit::Settings& a) {
+  r.AllowKeys(n, "audit", {"journal", "file", "max_file_mib", "max_files"});
+  a.journal = r.Bool(At(n, "journal"), "audit.journal", a.journal);
+  const std::string file = r.Str(At(n, "file"), "audit.file", "");
+  // Relative to the state dir, like everything else the agent keeps.
+  if (!file.empty()) {
+    a.file =
+        std::filesystem::path(file).is_absolute() ? std::filesystem::path(file) : state_dir / file;
+  }
+  a.max_file_bytes =
+      int64_t{r.Int(At(n, "max_file_mib"), "audit.max_file_mib", 10, 1, 4096)} * 1024 * 1024;
+  a.max_files = r.Int(At(n, "max_files"), "audit.max_files", a.max_files, 1, 100);
+}
+
 void ParseProfiles(const Reader& r, const YAML::Node& list, Config& c) {
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) r.Fail(list, "certz.profiles", "expected a list of profiles");
@@ -208,9 +223,10 @@ Config Parse(const std::string& text, const std::string& source) {
   Config c;
   c.source = source;
   if (root.IsNull()) return c;
-  r.AllowKeys(root, "",
-              {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz",
-               "credentialz", "authz", "state", "authorization", "platform", "limits", "gnmi"});
+  r.AllowKeys(
+      root, "",
+      {"listen", "state_dir", "log_level", "identity", "grpc_server", "certz", "credentialz",
+       "authz", "state", "authorization", "platform", "limits", "gnmi", "audit"});
   c.listen = r.Str(At(root, "listen"), "listen", c.listen);
   if (c.listen.rfind(':') == std::string::npos) {
     r.Fail(At(root, "listen"), "listen", "expected host:port, got '" + c.listen + "'");
@@ -293,6 +309,7 @@ Config Parse(const std::string& text, const std::string& source) {
   ParseState(r, At(root, "state"), c.state);
   ParseLimits(r, At(root, "limits"), c.limits);
   ParseGnmi(r, At(root, "gnmi"), c.limits, c.gnmi);
+  ParseAudit(r, At(root, "audit"), c.state_dir, c.audit);
 
   const int longest_confirm =
       std::max(c.certz.confirm_timeout_seconds, c.credentialz.confirm_timeout_seconds);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/audit/settings.h"
 #include "agent/certz/validate.h"
 #include "common/status.h"
 #include "platform/platform_config.h"
@@ -100,6 +101,8 @@ struct Config {
   std::map<std::string, std::vector<std::string>> authorization;
 
   platform::PlatformConfig platform;
+
+  audit::Settings audit;  // audit: where audit records go (journald, a file)
 
   std::string source = "embedded default";  // where this config came from, for messages
 };

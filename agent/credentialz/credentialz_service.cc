@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/audit/call.h"
+#include "agent/credentialz/audit_targets.h"
 #include "agent/credentialz/credentialz_translate.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
@@ -26,26 +28,47 @@ CredentialzService::CredentialzService(
     : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
 
 Status CredentialzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
-  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
+  const std::string rpc = std::string("/") + kService + "/" + method;
+  return audit::Authorization(ctx, rpc, authorizer_()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
 grpc::Status CredentialzService::RotateAccountCredentials(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateAccountCredentialsResponse,
                              pb::RotateAccountCredentialsRequest>* stream) {
+  audit::Call record(ctx, std::string("/") + kService + "/RotateAccountCredentials");
+  return record.End(AccountStream(ctx, stream, record));
+}
+
+grpc::Status CredentialzService::RotateHostParameters(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateHostParametersResponse, pb::RotateHostParametersRequest>*
+        stream) {
+  audit::Call record(ctx, std::string("/") + kService + "/RotateHostParameters");
+  return record.End(HostStream(ctx, stream, record));
+}
+
+grpc::Status CredentialzService::AccountStream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pb::RotateAccountCredentialsResponse,
+                             pb::RotateAccountCredentialsRequest>* stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "RotateAccountCredentials"); !s.ok()) return ToGrpc(s);
   auto rotation = engine_.Begin("RotateAccountCredentials", StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began("account credentials", "");
   spdlog::info("credentialz RotateAccountCredentials from {}", ctx->peer());
   return RunRotateStream(
       ctx, stream, rot.session(), timeouts_(), Names(), nullptr,
-      [&rot](pb::RotateAccountCredentialsRequest& req) { return HandleAccount(rot, req); });
+      [&](pb::RotateAccountCredentialsRequest& req) { return HandleAccount(rot, req, record); },
+      [&record] { record.ReadEnded(); });
 }
 
 StreamStep<pb::RotateAccountCredentialsResponse> CredentialzService::HandleAccount(
-    Rotation& rot, pb::RotateAccountCredentialsRequest& req) {
+    Rotation& rot, pb::RotateAccountCredentialsRequest& req, audit::Call& record) {
   using Step = StreamStep<pb::RotateAccountCredentialsResponse>;
+  const AuditStep step = AuditOf(req);  // before translation wipes the secrets
   pb::RotateAccountCredentialsResponse resp;
   Status s;
   switch (req.request_case()) {
@@ -73,27 +96,32 @@ StreamStep<pb::RotateAccountCredentialsResponse> CredentialzService::HandleAccou
       return Step::Fail(
           InvalidArgument("request holds none of credential, user, password, finalize"));
   }
+  record.Step(step.what, step.version, s);
   if (!s.ok()) return Step::Fail(s);
   return Step::Reply(std::move(resp));
 }
 
-grpc::Status CredentialzService::RotateHostParameters(
+grpc::Status CredentialzService::HostStream(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<pb::RotateHostParametersResponse, pb::RotateHostParametersRequest>*
-        stream) {
+        stream,
+    audit::Call& record) {
   if (Status s = Authorize(ctx, "RotateHostParameters"); !s.ok()) return ToGrpc(s);
   auto rotation = engine_.Begin("RotateHostParameters", StreamOpen(ctx));
   if (!rotation.ok()) return ToGrpc(rotation.status());
   Rotation& rot = **rotation;
+  record.Began("host parameters", "");
   spdlog::info("credentialz RotateHostParameters from {}", ctx->peer());
   return RunRotateStream(
       ctx, stream, rot.session(), timeouts_(), Names(), nullptr,
-      [&rot](pb::RotateHostParametersRequest& req) { return HandleHost(rot, req); });
+      [&](pb::RotateHostParametersRequest& req) { return HandleHost(rot, req, record); },
+      [&record] { record.ReadEnded(); });
 }
 
 StreamStep<pb::RotateHostParametersResponse> CredentialzService::HandleHost(
-    Rotation& rot, pb::RotateHostParametersRequest& req) {
+    Rotation& rot, pb::RotateHostParametersRequest& req, audit::Call& record) {
   using Step = StreamStep<pb::RotateHostParametersResponse>;
+  const AuditStep step = AuditOf(req);  // before translation wipes the secrets
   pb::RotateHostParametersResponse resp;
   Status s;
   switch (req.request_case()) {
@@ -148,6 +176,7 @@ StreamStep<pb::RotateHostParametersResponse> CredentialzService::HandleHost(
           InvalidArgument("request holds none of ssh_ca_public_key, server_keys, generate_keys, "
                           "authentication_allowed, authorized_principal_check, finalize"));
   }
+  record.Step(step.what, step.version, s);
   if (!s.ok()) return Step::Fail(s);
   return Step::Reply(std::move(resp));
 }

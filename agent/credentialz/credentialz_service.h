@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include "agent/audit/call.h"
 #include "agent/authz/authorizer.h"
 #include "agent/credentialz/engine.h"
 #include "agent/rotate_stream.h"
@@ -37,13 +38,25 @@ class CredentialzService final : public gnsi::credentialz::v1::Credentialz::Serv
                              gnsi::credentialz::v1::GetPublicKeysResponse* resp) override;
 
  private:
+  grpc::Status AccountStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::credentialz::v1::RotateAccountCredentialsResponse,
+                               gnsi::credentialz::v1::RotateAccountCredentialsRequest>* stream,
+      audit::Call& record);
+  grpc::Status HostStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<gnsi::credentialz::v1::RotateHostParametersResponse,
+                               gnsi::credentialz::v1::RotateHostParametersRequest>* stream,
+      audit::Call& record);
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;
   // One request of a RotateAccountCredentials / RotateHostParameters stream.
+  // Each records its change in `record`.
   static StreamStep<gnsi::credentialz::v1::RotateAccountCredentialsResponse> HandleAccount(
-      Rotation& rot, gnsi::credentialz::v1::RotateAccountCredentialsRequest& req);
+      Rotation& rot, gnsi::credentialz::v1::RotateAccountCredentialsRequest& req,
+      audit::Call& record);
   static StreamStep<gnsi::credentialz::v1::RotateHostParametersResponse> HandleHost(
-      Rotation& rot, gnsi::credentialz::v1::RotateHostParametersRequest& req);
+      Rotation& rot, gnsi::credentialz::v1::RotateHostParametersRequest& req, audit::Call& record);
 
   Engine& engine_;
   std::function<std::shared_ptr<const authz::Authorizer>()> authorizer_;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "agent/audit/call.h"
+#include "agent/gnmi/audit_set.h"
 #include "agent/gnmi/gnmi_paths.h"
 #include "agent/gnmi/notifications.h"
 #include "agent/grpc_status.h"
@@ -31,7 +33,8 @@ GnmiService::GnmiService(state::Tree& tree, SubscribeLimits limits, Writers writ
       authorizer_(std::move(authorizer)) {}
 
 Status GnmiService::Authorize(grpc::ServerContext* ctx, const char* method) const {
-  return authorizer_()->Check(std::string("/") + kService + "/" + method, PeerCertificatePem(ctx));
+  const std::string rpc = std::string("/") + kService + "/" + method;
+  return audit::Authorization(ctx, rpc, authorizer_()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
 grpc::Status GnmiService::Capabilities(grpc::ServerContext* ctx,
@@ -88,7 +91,13 @@ grpc::Status GnmiService::Get(grpc::ServerContext* ctx, const gnmi::GetRequest* 
 grpc::Status GnmiService::Set(grpc::ServerContext* ctx, const gnmi::SetRequest* req,
                               gnmi::SetResponse* resp) {
   if (Status s = Authorize(ctx, "Set"); !s.ok()) return ToGrpc(s);
-  return ToGrpc(ApplySet(*req, writers_, CallerOf(ctx), resp));
+  const std::string before = "admin-state=" + writers_.admin_state.current() +
+                             ", certificate-id=" + writers_.certificate_id.current();
+  Status s = ApplySet(*req, writers_, CallerOf(ctx), resp);
+  const AuditSetTarget target = AuditOf(*req);
+  audit::Call(ctx, std::string("/") + kService + "/Set")
+      .Changed(audit::kSet, target.paths, s, before, target.values);
+  return ToGrpc(s);
 }
 
 }  // namespace rotagent::gnmi_service

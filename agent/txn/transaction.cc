@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "agent/audit/trail.h"
 #include "common/failpoint.h"
 
 namespace rotagent::txn {
@@ -184,6 +185,12 @@ Status Recover(store::Journal& journal, const Domains& domains) {
           o->RolledBack(i.domain, i.id, "interrupted by a restart of the agent");
         }
       }
+      audit::Record({.event = e.committing ? audit::kFinalized : audit::kReverted,
+                     .rpc = "recovery",
+                     .target = i.domain + " " + i.id,
+                     .outcome = e.committing ? "committed" : "rolled-back",
+                     .cause = audit::kCauseRestart,
+                     .message = "transaction " + e.name + " interrupted by a restart"});
     }
     ROTAGENT_RETURN_IF_ERROR(journal.Remove(e.name));
   }

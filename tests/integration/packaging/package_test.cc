@@ -53,6 +53,17 @@ TEST_F(PackageTest, InstallsOnACleanSystemKeepsTheConfigAndTheUnitStarts) {
   ASSERT_EQ(RunCommand({"dpkg", "-i", deb}, "", &out), 0) << out;
   EXPECT_EQ(ReadText("/etc/rotagent/agent.yaml"), ReadText("/usr/share/rotagent/agent.yaml"));
   EXPECT_EQ(fs::status("/var/lib/rotagent").permissions(), fs::perms::owner_all);
+  // Debian-clean: the config is a conffile (dpkg keeps an operator's edits), the manual pages,
+  // copyright and changelog are where Debian looks, the state dir comes from tmpfiles.d.
+  ASSERT_EQ(RunCommand({"dpkg-query", "-W", "-f=${Conffiles}", "rotagent"}, "", &out), 0) << out;
+  EXPECT_NE(out.find("/etc/rotagent/agent.yaml"), std::string::npos) << out;
+  for (const char* f :
+       {"/usr/share/man/man8/rotagentd.8.gz", "/usr/share/man/man1/rotctl.1.gz",
+        "/usr/share/doc/rotagent/copyright", "/usr/share/doc/rotagent/changelog.gz",
+        "/usr/lib/tmpfiles.d/rotagent.conf", "/usr/lib/systemd/system/rotctl-renew.service",
+        "/usr/lib/systemd/system/rotctl-renew.timer"}) {
+    EXPECT_TRUE(fs::exists(f)) << f;
+  }
   // An operator's config survives a reinstall (an upgrade runs the same postinst).
   std::ofstream("/etc/rotagent/agent.yaml", std::ios::app) << "# the operator's edit\n";
   ASSERT_EQ(RunCommand({"dpkg", "-i", deb}, "", &out), 0) << out;
@@ -60,6 +71,16 @@ TEST_F(PackageTest, InstallsOnACleanSystemKeepsTheConfigAndTheUnitStarts) {
 
   const std::string unit = "/usr/lib/systemd/system/rotagentd.service";
   EXPECT_EQ(RunCommand({"systemd-analyze", "verify", unit}, "", &out), 0) << out;
+  // The renewal units verify, and the service is sandboxed at least as tightly as the agent.
+  for (const char* u : {"/usr/lib/systemd/system/rotctl-renew.service",
+                        "/usr/lib/systemd/system/rotctl-renew.timer"}) {
+    EXPECT_EQ(RunCommand({"systemd-analyze", "verify", u}, "", &out), 0) << out;
+  }
+  EXPECT_EQ(RunCommand({"systemd-analyze", "security", "--offline=true", "--threshold=25",
+                        "/usr/lib/systemd/system/rotctl-renew.service"},
+                       "", &out),
+            0)
+      << out;
   EXPECT_EQ(RunCommand({"systemd-analyze", "security", "--offline=true", "--threshold=25", unit},
                        "", &out),
             0)
@@ -85,6 +106,16 @@ TEST_F(PackageTest, InstallsOnACleanSystemKeepsTheConfigAndTheUnitStarts) {
   EXPECT_TRUE(fs::exists("/var/lib/rotagent/journal"));
   EXPECT_EQ(fs::status("/var/lib/rotagent/bootstrap/admin-key.pem").permissions(),
             fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status("/var/log/rotagent/audit.log").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+  agent.Stop();
+
+  // Purge removes the state (keys included), the audit log and the conffile.
+  ASSERT_EQ(RunCommand({"dpkg", "--purge", "rotagent"}, "", &out), 0) << out;
+  EXPECT_FALSE(fs::exists("/var/lib/rotagent"));
+  EXPECT_FALSE(fs::exists("/var/log/rotagent"));
+  EXPECT_FALSE(fs::exists("/etc/rotagent/agent.yaml"));
+  EXPECT_FALSE(fs::exists("/usr/sbin/rotagentd"));
 }
 
 // The same .deb under a real systemd: a container booted from an overlay of this machine's root
@@ -147,6 +178,15 @@ TEST(UnitUnderSystemd, InstalledUnitStartsReloadsAndStops) {
             std::string::npos)
       << log;
   EXPECT_EQ(facts["stopped"], "inactive/success") << log;
+  // The audit record of the denied client, as journald stored it (journalctl -o json).
+  EXPECT_EQ(facts["audit_event"], "denied") << log;
+  EXPECT_EQ(facts["audit_client"], "CN=rotagent-admin") << log;
+  EXPECT_EQ(facts["audit_rpc"], "/gnmi.gNMI/Get") << log;
+  EXPECT_EQ(facts["audit_code"], "PERMISSION_DENIED") << log;
+  EXPECT_EQ(facts["audit_message_id"], "7d0c2a5b9e4f4c1a8f3b6d2e1c0a9b84") << log;
+  EXPECT_EQ(facts["audit_unit"], "rotagentd.service") << log;
+  EXPECT_EQ(facts["audit_file_mode"], "600") << log;
+  EXPECT_EQ(facts["audit_file_denied"], "1") << log;
   // Recorded for the README: the score systemd gives the running unit.
   std::cout << "systemd-analyze security (live): " << facts["security"] << "\n";
 }
