@@ -41,6 +41,7 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
     add(kRot, "/rotation/agent/state/",
         {"admin-state", "build", "platform-kind", "platform-os", "platform-model"});
     add(kRot, "/rotation/agent/state/managed-account/", {"role"});
+    add(kRot, "/rotation/agent/state/platform-capability/", {"supported"});
     return s;
   }();
   return schema;

@@ -199,6 +199,12 @@ void Reporter::ReportAgent(Refreshing& r) {
   r.Add(kRot, "/rotation/agent/state/platform-kind", facts.kind);
   if (!facts.os.empty()) r.Add(kRot, "/rotation/agent/state/platform-os", facts.os);
   if (!facts.model.empty()) r.Add(kRot, "/rotation/agent/state/platform-model", facts.model);
+  // What the box lacks is answered UNIMPLEMENTED; said here so a controller can tell beforehand.
+  for (const auto& c : platform::CapabilitiesOf(*src_.platform)) {
+    r.Add(kRot,
+          "/rotation/agent/state/platform-capability[name=" + std::string(c.name) + "]/supported",
+          c.provided);
+  }
   for (const auto& [account, role] : src_.account_roles) {
     r.Add(kRot, "/rotation/agent/state/managed-account[name=" + account + "]/role", role);
   }
