@@ -94,9 +94,6 @@ void Reporter::Refresh() {
   for (const auto& kind : *src_.kinds) CollectKind(kind, r, creds);
   for (const auto& c : creds) ReportCredential(c, r);
   ReportAgent(r);
-  if (src_.extra_leaves) {
-    for (auto& leaf : src_.extra_leaves(settings_)) r.leaves.push_back(std::move(leaf));
-  }
   facts_ = std::move(used_facts_);  // forget slots no longer committed
   used_facts_.clear();
   tree_.Replace(std::move(r.leaves));
