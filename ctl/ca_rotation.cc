@@ -1,7 +1,5 @@
 #include "ctl/ca_rotation.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <ctime>
 #include <mutex>
@@ -106,19 +104,6 @@ std::string ConvergedOn(const Inventory& inv, const CaRotationStep& step, const 
     }
   }
   return why;
-}
-
-std::string NewRotationId() {
-  const time_t now = time(nullptr);
-  tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
-  unsigned char r[3];
-  RAND_bytes(r, sizeof r);
-  char suffix[8];
-  snprintf(suffix, sizeof suffix, "%02x%02x%02x", r[0], r[1], r[2]);
-  return std::string("ca-") + stamp + "-" + suffix;
 }
 
 // A new step of `r`: its label (trust steps) or the fabric's next certificate intent.
@@ -334,7 +319,7 @@ Result<CaStepRun> StartCaRotation(const Inventory& inv, const CaRotateRequest& r
     }
   }
   CaRotation r;
-  r.id = NewRotationId();
+  r.id = NewRecordId("ca-");
   r.started = time(nullptr);
   r.old_ca_pem = *old_ca;
   const std::string cn = req.common_name.empty() ? inv.fabric + " lab CA " + r.id : req.common_name;

@@ -7,17 +7,6 @@
 namespace rotagent::ctl {
 namespace {
 
-int ExitFor(const Operation& op) {
-  switch (op.status) {
-    case OperationStatus::kPartialSuccess:
-      return kExitPartial;
-    case OperationStatus::kFailed:
-      return kExitFailed;
-    default:
-      return kExitOk;
-  }
-}
-
 void PrintRotation(const CaRotation& r) {
   std::cout << "CA rotation " << r.id << " (" << r.state << "): " << DescribeStep(r.step().action)
             << "\n";

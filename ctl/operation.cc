@@ -48,7 +48,7 @@ nlohmann::json OperationJson(const Operation& op) {
   return j;
 }
 
-std::string OperationLog::NewId() {
+std::string NewRecordId(std::string_view prefix) {
   const time_t now = time(nullptr);
   tm utc{};
   gmtime_r(&now, &utc);
@@ -58,8 +58,10 @@ std::string OperationLog::NewId() {
   RAND_bytes(r, sizeof r);
   char suffix[8];
   snprintf(suffix, sizeof suffix, "%02x%02x%02x", r[0], r[1], r[2]);
-  return std::string("op-") + stamp + "-" + suffix;
+  return std::string(prefix) + stamp + "-" + suffix;
 }
+
+std::string OperationLog::NewId() { return NewRecordId("op-"); }
 
 Status OperationLog::Save(const Operation& op) const {
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir_, 0700));

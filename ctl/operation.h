@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -48,6 +49,9 @@ struct Operation {
 };
 
 nlohmann::json OperationJson(const Operation& op);
+
+// "<prefix><UTC yyyymmdd-hhmmss>-<6 random hex digits>": ids of operations and CA rotations.
+std::string NewRecordId(std::string_view prefix);
 
 class OperationLog {
  public:

@@ -1,11 +1,32 @@
 #include "ctl/signer.h"
 
+#include <openssl/pem.h>
+
 #include "common/atomic_file.h"
+#include "common/x509_issuer.h"
 #include "ctl/lab_ca.h"
 #include "ctl/signer_command.h"
 #include "ctl/signer_pkcs11.h"
 
 namespace rotagent::ctl {
+
+Result<ossl::X509Ptr> IssueFromCsr(const std::string& csr_pem, const LeafSpec& spec, X509* ca_cert,
+                                   EVP_PKEY* signing_key) {
+  ossl::Bio bio = ossl::MemBio(csr_pem);
+  ossl::X509Req req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!req) return InvalidArgument("the device's CSR is not a PEM PKCS#10 request");
+  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
+  if (pub == nullptr || X509_REQ_verify(req.get(), pub) != 1) {
+    return InvalidArgument("the device's CSR signature does not verify");
+  }
+  return x509::IssueFor(pub,
+                        {.common_name = spec.common_name,
+                         .dns_names = spec.dns_names,
+                         .server_auth = spec.server,
+                         .client_auth = !spec.server,
+                         .lifetime = int64_t{spec.days} * 86400},
+                        ca_cert, signing_key);
+}
 
 std::filesystem::path CaCertPath(const Inventory& inv) { return LabCa::CertPath(inv.ca_dir); }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ossl.h"
 #include "common/status.h"
 #include "ctl/inventory.h"
 
@@ -20,6 +21,11 @@ struct LeafSpec {
   bool server = true;  // serverAuth, else clientAuth
   int days = 365;
 };
+
+// The leaf for a PEM CSR once its self-signature verifies: its public key, `spec`'s names and
+// usage (never the request's), issued by `ca_cert` and signed with `signing_key`.
+Result<ossl::X509Ptr> IssueFromCsr(const std::string& csr_pem, const LeafSpec& spec, X509* ca_cert,
+                                   EVP_PKEY* signing_key);
 
 class Signer {
  public:
