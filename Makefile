@@ -22,7 +22,7 @@ build: configure
 run: build
 	@$(BUILD_DIR)/agent/rotagentd
 
-# Every test (unit, integration, emulators, fabric, packaging, fuzzers, lint) on a build with
+# Every test (unit, integration, emulators, fabric, packaging, fuzzers, format) on a build with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 test: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(TEST_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \

@@ -12,7 +12,7 @@
 #include <chrono>
 
 #include "agent/audit/trail.h"
-#include "agent/authz/authz_leaves.h"
+#include "agent/authz/policy_kind.h"
 #include "agent/certz/profiles_kind.h"
 #include "agent/credentialz/accounts_kind.h"
 #include "agent/credentialz/ssh_host_kind.h"
@@ -159,7 +159,6 @@ Status Daemon::Start() {
   authz_store_ = std::make_unique<store::SlotStore>(config_.state_dir / "authz", "authz policy");
   ROTAGENT_RETURN_IF_ERROR(authz_store_->Init());
   authz_ = std::make_unique<authz::Engine>(*authz_store_, *journal_, domains_);
-  domains_[authz::kAuthzDomain] = {authz_store_.get(), authz_.get()};
 
   tree_ = std::make_unique<state::Tree>();
   admin_ = std::make_unique<state::AdminState>(config_.state_dir / "admin-state",
@@ -169,7 +168,6 @@ Status Daemon::Start() {
   });
   ledger_->Load();
   RegisterKinds();
-  for (auto& [name, d] : domains_) d.observer = ledger_.get();  // kinds' and authz's
   engine_->SetAdmission([this] { return admin_->Admit(); });
   credz_->SetAdmission([this] { return admin_->Admit(); });
   authz_->SetAdmission([this] { return admin_->Admit(); });
@@ -193,14 +191,10 @@ Status Daemon::Start() {
   // A profile bound with gNMI Set survives restarts; until then the configured one is served.
   auto bound = ReadFile(config_.state_dir / "grpc-server-profile");
   ROTAGENT_RETURN_IF_ERROR(identity_->Bind(bound.ok() ? *bound : config_.server_profile));
-  state::Sources sources{&kinds_, ledger_.get(), admin_.get(), platform_.get(),
-                         config_.credentialz.accounts};
-  // authz reports through a hook until it is registered as a credential kind.
-  sources.extra_leaves = [this](const state::ReportSettings& s) {
-    return authz::AuthzLeaves(*authz_, s);
-  };
-  reporter_ =
-      std::make_unique<state::Reporter>(std::move(sources), ReportSettingsOf(config_), *tree_);
+  reporter_ = std::make_unique<state::Reporter>(
+      state::Sources{&kinds_, ledger_.get(), admin_.get(), platform_.get(),
+                     config_.credentialz.accounts},
+      ReportSettingsOf(config_), *tree_);
   reporter_->Refresh();
   // Counters change with every call: published at most once a second, and before gNMI reads.
   authz_->counters().SetPublisher([this] { reporter_->Refresh(); }, std::chrono::seconds(1));
@@ -289,6 +283,7 @@ void Daemon::RegisterKinds() {
     platform::SshHostSink* ssh = platform_->SshHost();
     return ssh ? ssh->AuthResults() : std::nullopt;
   }));
+  kinds_.push_back(authz::MakePolicyKind(authz_store_.get(), authz_.get()));
   std::vector<std::string> leaves;
   for (const auto& k : kinds_) {
     domains_[k.domain] = {k.store, k.applier, ledger_.get()};

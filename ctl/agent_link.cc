@@ -6,15 +6,18 @@
 
 namespace rotagent::ctl {
 
-Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
+Result<AgentLink> AgentLink::OpenAs(const Inventory& inv, const Device& device,
+                                    const ClientIdentity& identity) {
   auto ca = ReadFile(inv.trust_bundle);
   if (!ca.ok()) return ca.status().WithContext("trust_bundle");
-  // Devices serve certificates from the signer once rotated.
+  // Devices serve certificates from the signer once rotated, and from an open CA rotation's
+  // new CA once its leaves are re-issued.
   if (auto roots = SignerRoots(inv); roots.ok()) *ca += "\n" + *roots;
-  auto cert = ReadFile(inv.client_cert);
-  if (!cert.ok()) return cert.status().WithContext("client.cert");
-  auto key = ReadFile(inv.client_key);
-  if (!key.ok()) return key.status().WithContext("client.key");
+  if (const std::string next = CaRotationRoots(inv); !next.empty()) *ca += "\n" + next;
+  auto cert = ReadFile(identity.cert);
+  if (!cert.ok()) return cert.status().WithContext("client certificate");
+  auto key = ReadFile(identity.key);
+  if (!key.ok()) return key.status().WithContext("client key");
   grpc::SslCredentialsOptions opts{*ca, *key, *cert};
   Wipe(*key);
   grpc::ChannelArguments args;
@@ -28,6 +31,25 @@ Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
   link.certz_ = gnsi::certz::v1::Certz::NewStub(link.channel_);
   link.credentialz_ = gnsi::credentialz::v1::Credentialz::NewStub(link.channel_);
   return link;
+}
+
+Result<AgentLink> AgentLink::Open(const Inventory& inv, const Device& device) {
+  const std::vector<ClientIdentity> ids = ClientIdentities(inv);
+  // One identity: no probe, the caller's own call reports any failure.
+  for (size_t i = 0; i + 1 < ids.size(); ++i) {
+    auto link = OpenAs(inv, device, ids[i]);
+    if (link.ok() && link->Probe().ok()) return link;
+  }
+  return OpenAs(inv, device, ids.back());
+}
+
+Status AgentLink::Probe() {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, 10);
+  gnmi::CapabilityResponse caps;
+  const grpc::Status s = gnmi_->Capabilities(&ctx, gnmi::CapabilityRequest(), &caps);
+  if (s.ok()) return Status::Ok();
+  return Status(static_cast<Code>(s.error_code()), "gNMI Capabilities: " + s.error_message());
 }
 
 void AgentLink::SetDeadline(grpc::ClientContext& ctx, int seconds) {

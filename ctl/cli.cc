@@ -3,7 +3,20 @@
 #include <algorithm>
 #include <iostream>
 
+#include "ctl/operation.h"
+
 namespace rotagent::ctl {
+
+int ExitFor(const Operation& op) {
+  switch (op.status) {
+    case OperationStatus::kPartialSuccess:
+      return kExitPartial;
+    case OperationStatus::kFailed:
+      return kExitFailed;
+    default:
+      return kExitOk;  // succeeded, or still running
+  }
+}
 
 int Fail(const Status& s) {
   std::cerr << "rotctl: " << s.message() << "\n";

@@ -10,6 +10,8 @@
 
 namespace rotagent::ctl {
 
+struct Operation;
+
 // Exit codes, as documented in `rotctl --help`.
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
@@ -45,10 +47,13 @@ struct Options {
 // Prints "rotctl: <message>" and returns the exit code for the status: 2 for bad input or an
 // unknown name, 4 for a guardrail's refusal, 1 otherwise.
 int Fail(const Status& s);
+// 0 for a succeeded (or still running) operation, 3 for partial success, 1 for failure.
+int ExitFor(const Operation& op);
 void PrintTable(const std::vector<std::vector<std::string>>& rows);
 std::string Join(const std::vector<std::string>& v);  // "a, b" or "-"
 
 int CaCommand(const Inventory& inv, const Options& o);
+int CaRotateCommand(const Inventory& inv, const Options& o);  // ca rotate ...
 int DeviceShow(const Inventory& inv, const Options& o);
 int FabricShow(const Inventory& inv, const Options& o);
 int ExpiryReport(const Inventory& inv, const Options& o);

@@ -17,17 +17,6 @@ namespace rotagent::ctl {
 namespace fs = std::filesystem;
 namespace {
 
-int ExitFor(const Operation& op) {
-  switch (op.status) {
-    case OperationStatus::kPartialSuccess:
-      return kExitPartial;
-    case OperationStatus::kFailed:
-      return kExitFailed;
-    default:
-      return kExitOk;  // succeeded, or still running
-  }
-}
-
 int Print(const Operation& op, const Options& o) {
   if (o.json()) {
     std::cout << OperationJson(op).dump(2) << "\n";

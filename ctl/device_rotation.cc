@@ -62,6 +62,19 @@ void SetCertificate(pb::Certificate* c, const std::string& pem) {
   c->set_raw_certificate(pem);
 }
 
+void AddTrustBundle(pb::RotateCertificateRequest& req, const std::string& version,
+                    const std::string& bundle_pem) {
+  auto* trust = req.mutable_certificates()->add_entities();
+  trust->set_version(version);
+  trust->set_created_on(static_cast<uint64_t>(time(nullptr)));
+  auto certs = x509::SplitPemCertificates(bundle_pem, "trust bundle");
+  pb::CertificateChain* node = trust->mutable_trust_bundle();
+  for (size_t i = 0; certs.ok() && i < certs->size(); ++i) {
+    SetCertificate(node->mutable_certificate(), (*certs)[i]);
+    if (i + 1 < certs->size()) node = node->mutable_parent();
+  }
+}
+
 pb::RotateCertificateRequest Upload(const CertificatePush& push, const std::string& profile,
                                     const CheckedChain& issued) {
   pb::RotateCertificateRequest req;
@@ -77,15 +90,7 @@ pb::RotateCertificateRequest Upload(const CertificatePush& push, const std::stri
     link = link->mutable_parent();
     SetCertificate(link->mutable_certificate(), intermediate);
   }
-  auto* trust = req.mutable_certificates()->add_entities();
-  trust->set_version(push.version);
-  trust->set_created_on(now);
-  auto certs = x509::SplitPemCertificates(push.trust_bundle_pem, "trust bundle");
-  pb::CertificateChain* node = trust->mutable_trust_bundle();
-  for (size_t i = 0; certs.ok() && i < certs->size(); ++i) {
-    SetCertificate(node->mutable_certificate(), (*certs)[i]);
-    if (i + 1 < certs->size()) node = node->mutable_parent();
-  }
+  AddTrustBundle(req, push.version, push.trust_bundle_pem);
   return req;
 }
 
@@ -170,7 +175,52 @@ Status PushProfile(const CertificatePush& push, const CertificateProfile& profil
   return rw.Close(what + " (finalize)");
 }
 
+// One profile's trust bundle alone; the leaf stays. A server profile's new bundle must admit
+// `push.must_admit` on a brand-new connection before it is finalized.
+Status PushTrustProfile(const TrustPush& push, const CertificateProfile& profile,
+                        const Device& device, AgentLink& link) {
+  const std::string what = "certz Rotate " + profile.id + " (trust bundle)";
+  Stream<grpc::ClientReaderWriter<pb::RotateCertificateRequest, pb::RotateCertificateResponse>> rw(
+      [&](grpc::ClientContext* ctx) { return link.certz().Rotate(ctx); });
+  pb::RotateCertificateRequest up;
+  up.set_ssl_profile_id(profile.id);
+  AddTrustBundle(up, push.version, push.bundle_pem);
+  pb::RotateCertificateResponse resp;
+  if (!rw->Write(up) || !rw->Read(&resp)) {
+    Status s = rw.Error(what);
+    return push.accept_existing && s.code() == Code::kAlreadyExists ? Status::Ok() : s;
+  }
+  if (profile.role == "server") {
+    auto fresh = AgentLink::OpenAs(*push.inv, device, push.must_admit);
+    if (!fresh.ok()) return fresh.status();
+    if (Status s = fresh->Probe(); !s.ok()) {
+      return FailedPrecondition("a new connection with client certificate " +
+                                push.must_admit.cert.string() +
+                                " is not admitted under the new trust bundle: " + s.message());
+    }
+  }
+  pb::RotateCertificateRequest fin;
+  fin.set_ssl_profile_id(profile.id);
+  fin.mutable_finalize_rotation();
+  if (!rw->Write(fin)) return rw.Error(what + " (finalize)");
+  return rw.Close(what + " (finalize)");
+}
+
 }  // namespace
+
+Status PushTrustBundle(const TrustPush& push, const Device& device) {
+  // The change is made as the identity that must stay admitted when the device admits it
+  // already: the agent refuses a bundle that would lock out the connection changing it.
+  auto link = AgentLink::OpenAs(*push.inv, device, push.must_admit);
+  if (!link.ok() || !link->Probe().ok()) link = AgentLink::Open(*push.inv, device);
+  if (!link.ok()) return link.status();
+  std::vector<std::pair<std::string, std::string>> expected;
+  for (const auto& profile : push.inv->PlanFor(device).certificates) {
+    ROTAGENT_RETURN_IF_ERROR(PushTrustProfile(push, profile, device, *link));
+    expected.emplace_back("profiles/" + profile.id + "/trust", push.version);
+  }
+  return ReadBack(*link, device, expected);
+}
 
 Result<std::string> ServedCertificate(const Inventory& inv, const Device& device) {
   auto fresh = AgentLink::Open(inv, device);

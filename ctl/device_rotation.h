@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl/ca_rotation_state.h"
 #include "ctl/inventory.h"
 #include "ctl/issuer.h"
 
@@ -37,7 +38,19 @@ struct AccountPassword {
   std::string account, hash, version;
 };
 
+// A new trust bundle for every certificate profile of the device's plan, leaves unchanged
+// (a CA rotation's phases 1 and 3): uploaded, proven (server profiles: `must_admit` is admitted
+// on a brand-new connection), finalized and read back at `version`.
+struct TrustPush {
+  const Inventory* inv;
+  std::string bundle_pem;
+  std::string version;
+  ClientIdentity must_admit;
+  bool accept_existing = false;  // a retry: ALREADY_EXISTS for `version` means done
+};
+
 Status PushCertificates(const CertificatePush& push, const Device& device);
+Status PushTrustBundle(const TrustPush& push, const Device& device);
 Status PushPasswords(const Inventory& inv, const std::vector<AccountPassword>& passwords,
                      bool force_overwrite, const Device& device, bool drop_before_finalize = false,
                      bool accept_existing = false);

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "common/atomic_file.h"
+#include "ctl/ca_rotation.h"
 #include "ctl/device_rotation.h"
 #include "ctl/fabric_status.h"
 #include "ctl/fabric_versions.h"
@@ -201,7 +202,10 @@ Result<Submitted> Submit(const Inventory& inv, const OperationRequest& req) {
   if (req.kind == OperationKind::kRotatePasswords) {
     ROTAGENT_RETURN_IF_ERROR(CheckPasswordSets(inv, status));
   }
-  if (IsCertificates(req.kind)) ROTAGENT_RETURN_IF_ERROR(OpenSigner(inv).status());
+  if (IsCertificates(req.kind)) {
+    ROTAGENT_RETURN_IF_ERROR(CheckNoOpenCaRotation(inv));
+    ROTAGENT_RETURN_IF_ERROR(OpenSigner(inv).status());
+  }
   ChooseDevices(inv, req, *target, status, op);
   ROTAGENT_RETURN_IF_ERROR(RunPreflight(inv, req, op));
   ROTAGENT_RETURN_IF_ERROR(IsResync(req.kind) ? CurrentVersions(inv, *target, op)
@@ -257,6 +261,7 @@ Result<DeviceTask> PushTask(const Inventory& inv, const Operation& op) {
 }  // namespace
 
 Result<DeviceTask> MakeTask(const Inventory& inv, const Operation& op) {
+  if (op.kind == OperationKind::kCaRotation) return MakeCaRotationTask(inv, op);
   auto push = PushTask(inv, op);
   if (!push.ok()) return push.status();
   return DeviceTask([&inv, op, push = std::move(*push)](const Device& d, int attempt) {

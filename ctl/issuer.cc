@@ -16,6 +16,13 @@ Result<std::shared_ptr<Issuer>> Issuer::Open(const Inventory& inv, const std::st
                                             operation));
 }
 
+std::shared_ptr<Issuer> Issuer::Make(const Inventory& inv, const std::string& operation,
+                                     std::unique_ptr<Signer> signer, std::string roots) {
+  return std::shared_ptr<Issuer>(new Issuer(std::move(signer), std::move(roots),
+                                            Archive(inv.state_dir, inv.pki.archive.keep_versions),
+                                            operation));
+}
+
 Result<CheckedChain> Issuer::Issue(const std::string& csr_pem, const LeafSpec& spec,
                                    const std::string& device, const std::string& profile,
                                    const std::string& version) const {

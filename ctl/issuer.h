@@ -16,6 +16,9 @@ namespace rotagent::ctl {
 class Issuer {
  public:
   static Result<std::shared_ptr<Issuer>> Open(const Inventory& inv, const std::string& operation);
+  // With a given signer and roots: a CA rotation issues from its new (or, rolling back, old) CA.
+  static std::shared_ptr<Issuer> Make(const Inventory& inv, const std::string& operation,
+                                      std::unique_ptr<Signer> signer, std::string roots);
 
   Result<CheckedChain> Issue(const std::string& csr_pem, const LeafSpec& spec,
                              const std::string& device, const std::string& profile,

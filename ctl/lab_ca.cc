@@ -60,20 +60,7 @@ Result<LabCa> LabCa::Load(const fs::path& dir) {
 }
 
 Result<std::string> LabCa::Sign(const std::string& csr_pem, const LeafSpec& spec) const {
-  ossl::Bio bio = ossl::MemBio(csr_pem);
-  ossl::X509Req req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
-  if (!req) return InvalidArgument("the device's CSR is not a PEM PKCS#10 request");
-  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
-  if (pub == nullptr || X509_REQ_verify(req.get(), pub) != 1) {
-    return InvalidArgument("the device's CSR signature does not verify");
-  }
-  auto cert = x509::IssueFor(pub,
-                             {.common_name = spec.common_name,
-                              .dns_names = spec.dns_names,
-                              .server_auth = spec.server,
-                              .client_auth = !spec.server,
-                              .lifetime = int64_t{spec.days} * 86400},
-                             cert_.get(), key_.get());
+  auto cert = IssueFromCsr(csr_pem, spec, cert_.get(), key_.get());
   if (!cert.ok()) return cert.status();
   return x509::CertToPem(cert->get());
 }

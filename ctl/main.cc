@@ -39,6 +39,31 @@ const Command kCommands[] = {
      "  --days N    its lifetime in days (default 3650)\n",
      ctl::CaCommand},
     {{"ca", "show"}, 0, "", "the signer and its CA's subject, fingerprint and expiry", "", ctl::CaCommand},
+    {{"ca", "rotate", "start"}, 0, "[--name CN] [--days N] [--strict]",
+     "CA rotation phase 1: a new CA, added to every trust bundle",
+     "Makes the new CA with the signer (file: a key and certificate in ca_dir/next; pkcs11: a new\n"
+     "key in the token; the command signer is refused), re-issues rotctl's client identity from\n"
+     "it, and adds it next to the old CA in every enabled device's trust bundles; leaves stay.\n"
+     "Runs in the foreground. Then `ca rotate advance` (phase 2: every leaf re-issued from the\n"
+     "new CA; phase 3: the old CA removed and the new one promoted). docs/pki.md.\n",
+     ctl::CaRotateCommand},
+    {{"ca", "rotate", "advance"}, 0, "[--strict]",
+     "the next phase of the open CA rotation",
+     "Refused (exit 4, naming them) while any enabled device does not hold the current step,\n"
+     "asked live; a device that does not answer blocks it.\n",
+     ctl::CaRotateCommand},
+    {{"ca", "rotate", "resume"}, 0, "",
+     "the current CA rotation step again, on the devices that do not hold it", "",
+     ctl::CaRotateCommand},
+    {{"ca", "rotate", "rollback"}, 0, "",
+     "undo the current phase of the open CA rotation",
+     "Phase 3: the old CA back in every bundle. Phase 2: every leaf re-issued from the old CA.\n"
+     "Phase 1: the new CA taken out of every bundle and set aside (ca_dir/abandoned/ID); the\n"
+     "rotation is abandoned. A rollback must converge before the next one.\n",
+     ctl::CaRotateCommand},
+    {{"ca", "rotate", "status"}, 0, "",
+     "the CA rotation's phase, steps, operations and the devices still pending", "",
+     ctl::CaRotateCommand},
     {{"fabric", "show"}, 0, "",
      "rotation state per kind, in-sync, behind and failed devices, distinct password sets",
      "Asks every enabled device over gNMI, records what it holds in the ledger, and compares\n"

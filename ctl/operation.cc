@@ -44,10 +44,11 @@ nlohmann::json OperationJson(const Operation& op) {
   if (!op.certificate_version.empty()) j["certificateVersion"] = op.certificate_version;
   if (!op.resync_of.empty()) j["resyncOf"] = op.resync_of;
   if (!op.password_versions.empty()) j["passwordVersions"] = op.password_versions;
+  if (!op.ca_step.empty()) j["caRotationStep"] = op.ca_step;
   return j;
 }
 
-std::string OperationLog::NewId() {
+std::string NewRecordId(std::string_view prefix) {
   const time_t now = time(nullptr);
   tm utc{};
   gmtime_r(&now, &utc);
@@ -57,8 +58,10 @@ std::string OperationLog::NewId() {
   RAND_bytes(r, sizeof r);
   char suffix[8];
   snprintf(suffix, sizeof suffix, "%02x%02x%02x", r[0], r[1], r[2]);
-  return std::string("op-") + stamp + "-" + suffix;
+  return std::string(prefix) + stamp + "-" + suffix;
 }
+
+std::string OperationLog::NewId() { return NewRecordId("op-"); }
 
 Status OperationLog::Save(const Operation& op) const {
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
@@ -97,6 +100,7 @@ Result<Operation> OperationLog::Load(const std::string& id) const {
     op.certificate_version = j.value("certificateVersion", "");
     op.resync_of = j.value("resyncOf", "");
     op.password_versions = j.value("passwordVersions", std::map<std::string, int>{});
+    op.ca_step = j.value("caRotationStep", "");
     for (const auto& d : j.at("devices")) {
       const auto state = ParseDeviceState(d.at("status").get<std::string>());
       if (!state) return Internal("operation record " + id + " has an unknown device status");

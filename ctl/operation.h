@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -41,12 +42,16 @@ struct Operation {
   std::string certificate_version;
   std::string resync_of;  // a certificate resync: the intent it reissues, e.g. "v3"
   std::map<std::string, int> password_versions;
+  std::string ca_step;  // a CA rotation's step: add-trust, reissue, ... (ctl/ca_rotation.h)
   std::vector<DeviceOutcome> devices;
 
   bool Done() const { return IsDone(status); }
 };
 
 nlohmann::json OperationJson(const Operation& op);
+
+// "<prefix><UTC yyyymmdd-hhmmss>-<6 random hex digits>": ids of operations and CA rotations.
+std::string NewRecordId(std::string_view prefix);
 
 class OperationLog {
  public:

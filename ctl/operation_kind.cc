@@ -23,12 +23,13 @@ std::optional<E> ParseIn(const std::array<std::pair<E, std::string_view>, N>& ta
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<OperationKind, std::string_view>, 5> kKinds = {{
+constexpr std::array<std::pair<OperationKind, std::string_view>, 6> kKinds = {{
     {OperationKind::kRotateCertificates, "RotateCertificates"},
     {OperationKind::kRotatePasswords, "RotatePasswords"},
     {OperationKind::kResyncCertificates, "ResyncCertificates"},
     {OperationKind::kResyncPasswords, "ResyncPasswords"},
     {OperationKind::kRenewCertificates, "RenewCertificates"},
+    {OperationKind::kCaRotation, "CaRotation"},
 }};
 
 constexpr std::array<std::pair<OperationStatus, std::string_view>, 5> kStatuses = {{
@@ -68,7 +69,7 @@ std::optional<DeviceState> ParseDeviceState(std::string_view name) {
 
 CredentialClass ClassOf(OperationKind kind) {
   return kind == OperationKind::kRotateCertificates || kind == OperationKind::kResyncCertificates ||
-                 kind == OperationKind::kRenewCertificates
+                 kind == OperationKind::kRenewCertificates || kind == OperationKind::kCaRotation
              ? CredentialClass::kCertificates
              : CredentialClass::kPasswords;
 }

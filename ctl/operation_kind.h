@@ -14,7 +14,8 @@ enum class OperationKind {
   kResyncCertificates,
   kResyncPasswords,
   // A certificate resync of the devices whose leaves near expiry (rotctl renew).
-  kRenewCertificates
+  kRenewCertificates,
+  kCaRotation  // one step of a CA rotation (ctl/ca_rotation.h); a certificate operation
 };
 
 // What an operation changes; fabric status is kept per class.

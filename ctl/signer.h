@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ossl.h"
 #include "common/status.h"
 #include "ctl/inventory.h"
 
@@ -20,6 +21,11 @@ struct LeafSpec {
   bool server = true;  // serverAuth, else clientAuth
   int days = 365;
 };
+
+// The leaf for a PEM CSR once its self-signature verifies: its public key, `spec`'s names and
+// usage (never the request's), issued by `ca_cert` and signed with `signing_key`.
+Result<ossl::X509Ptr> IssueFromCsr(const std::string& csr_pem, const LeafSpec& spec, X509* ca_cert,
+                                   EVP_PKEY* signing_key);
 
 class Signer {
  public:
@@ -39,5 +45,11 @@ Result<std::unique_ptr<Signer>> OpenSigner(const Inventory& inv);
 Result<std::string> SignerRoots(const Inventory& inv);
 // Where the file and pkcs11 signers keep the CA certificate (and the file signer its key).
 std::filesystem::path CaCertPath(const Inventory& inv);
+// The file or pkcs11 signer of the CA kept in `dir` (ca_dir, or a CA rotation's ca_dir/next).
+// A pkcs11 CA made by a rotation names its token key in `dir`/key-label; otherwise the
+// inventory's signer.key_label is used.
+Result<std::unique_ptr<Signer>> OpenSignerAt(const Inventory& inv,
+                                             const std::filesystem::path& dir);
+std::filesystem::path KeyLabelPath(const std::filesystem::path& dir);
 
 }  // namespace rotagent::ctl

@@ -116,20 +116,7 @@ std::string Pkcs11Signer::Describe() const {
 }
 
 Result<std::string> Pkcs11Signer::Sign(const std::string& csr_pem, const LeafSpec& spec) const {
-  ossl::Bio bio = ossl::MemBio(csr_pem);
-  ossl::X509Req req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
-  if (!req) return InvalidArgument("the device's CSR is not a PEM PKCS#10 request");
-  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
-  if (pub == nullptr || X509_REQ_verify(req.get(), pub) != 1) {
-    return InvalidArgument("the device's CSR signature does not verify");
-  }
-  auto cert = x509::IssueFor(pub,
-                             {.common_name = spec.common_name,
-                              .dns_names = spec.dns_names,
-                              .server_auth = spec.server,
-                              .client_auth = !spec.server,
-                              .lifetime = int64_t{spec.days} * 86400},
-                             ca_cert_.get(), placeholder_.get());
+  auto cert = IssueFromCsr(csr_pem, spec, ca_cert_.get(), placeholder_.get());
   if (!cert.ok()) return cert.status();
   auto signed_cert = ResignInToken(cert->get(), *token_, key_, X509_get0_pubkey(ca_cert_.get()));
   if (!signed_cert.ok()) return signed_cert.status();

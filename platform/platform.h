@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "platform/account_sink.h"
 #include "platform/cert_sink.h"
@@ -27,6 +28,14 @@ class Platform {
 
   virtual Facts Describe() const = 0;
 };
+
+// One capability and whether `platform` provides it, under the name the agent's state reports
+// it (/rotation/agent/state/platform-capability[name=...]/supported).
+struct Capability {
+  const char* name;  // "certificates", "accounts", "ssh-host"
+  bool provided;
+};
+std::vector<Capability> CapabilitiesOf(Platform& platform);
 
 // UNIMPLEMENTED naming the platform and the capability it lacks, e.g. "platform 'eos' has no
 // SSH host capability: ...".

@@ -56,6 +56,12 @@ Result<std::unique_ptr<Platform>> Create(const PlatformConfig& config) {
   return kind->create(config);
 }
 
+std::vector<Capability> CapabilitiesOf(Platform& platform) {
+  return {{"certificates", true},
+          {"accounts", platform.Accounts() != nullptr},
+          {"ssh-host", platform.SshHost() != nullptr}};
+}
+
 Status Missing(const Platform& platform, const std::string& capability, const std::string& what) {
   return {Code::kUnimplemented, "platform '" + platform.Name() + "' has no " + capability +
                                     " capability: " + what + " is not supported on it"};

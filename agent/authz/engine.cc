@@ -12,7 +12,6 @@ namespace rotagent::authz {
 namespace {
 
 constexpr const char* kPolicyFile = "policy.json";
-constexpr const char* kPolicyEntity = "policy";
 
 int64_t Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(

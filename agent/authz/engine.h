@@ -22,7 +22,8 @@
 namespace rotagent::authz {
 
 inline constexpr const char* kAuthzDomain = "authz";
-inline constexpr const char* kPolicyId = "policy";  // the default (and only) authz profile
+inline constexpr const char* kPolicyId = "policy";      // the default (and only) authz profile
+inline constexpr const char* kPolicyEntity = "policy";  // the policy's entity in its slot
 inline constexpr const char* kAuthzRotate = "/gnsi.authz.v1.Authz/Rotate";
 
 // The policy in force as Get and the state tree report it.

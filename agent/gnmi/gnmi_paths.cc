@@ -27,12 +27,6 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
                    std::initializer_list<const char*> leaves) {
       for (const char* l : leaves) s.emplace_back(origin, state::ParsePath(base + l));
     };
-    // authz's leaves, until authz registers as a credential kind.
-    add(kOc, "/system/grpc-servers/grpc-server/authz-policy-counters/rpcs/rpc/", {"name"});
-    add(kOc, "/system/grpc-servers/grpc-server/authz-policy-counters/rpcs/rpc/state/",
-        {"name", "access-accepts", "access-rejects", "last-access-accept", "last-access-reject"});
-    add(kOc, "/system/aaa/authorization/state/",
-        {"grpc-authz-policy-version", "grpc-authz-policy-created-on"});
     add(kRot, "/rotation/credentials/credential/state/",
         {"name", "type", "version", "created-on", "last-rotation-time", "not-before", "expire-time",
          "days-to-expiry", "expiry-status", "fingerprint", "subject", "synchronization-status",
@@ -41,6 +35,7 @@ const std::vector<std::pair<std::string, state::Path>>& Schema() {
     add(kRot, "/rotation/agent/state/",
         {"admin-state", "build", "platform-kind", "platform-os", "platform-model"});
     add(kRot, "/rotation/agent/state/managed-account/", {"role"});
+    add(kRot, "/rotation/agent/state/platform-capability/", {"supported"});
     return s;
   }();
   return schema;

@@ -4,9 +4,10 @@
 // transaction and the ledger, the reporter and the drift checker loop over the kinds, and gNMI
 // learns the kind's OpenConfig leaves from it: none of them names a kind.
 //
-// Registering a new kind (e.g. the gNSI authz policy) is two steps:
+// Registering a new kind is two steps:
 //   1. a factory returning a CredentialKind, beside the kind's engine (examples:
-//      agent/certz/profiles_kind.cc, agent/credentialz/{accounts,ssh_host}_kind.cc): domain,
+//      agent/certz/profiles_kind.cc, agent/credentialz/{accounts,ssh_host}_kind.cc,
+//      agent/authz/policy_kind.cc): domain,
 //      store, applier, entities {entity, type, oc_leaf}, the OpenConfig container of an item, the
 //      keyless paths of any extra leaves its `report` hook adds, and an optional drift check;
 //   2. one line in Daemon::Start: `kinds_.push_back(MakeXKind(...))`.

@@ -94,9 +94,6 @@ void Reporter::Refresh() {
   for (const auto& kind : *src_.kinds) CollectKind(kind, r, creds);
   for (const auto& c : creds) ReportCredential(c, r);
   ReportAgent(r);
-  if (src_.extra_leaves) {
-    for (auto& leaf : src_.extra_leaves(settings_)) r.leaves.push_back(std::move(leaf));
-  }
   facts_ = std::move(used_facts_);  // forget slots no longer committed
   used_facts_.clear();
   tree_.Replace(std::move(r.leaves));
@@ -199,6 +196,12 @@ void Reporter::ReportAgent(Refreshing& r) {
   r.Add(kRot, "/rotation/agent/state/platform-kind", facts.kind);
   if (!facts.os.empty()) r.Add(kRot, "/rotation/agent/state/platform-os", facts.os);
   if (!facts.model.empty()) r.Add(kRot, "/rotation/agent/state/platform-model", facts.model);
+  // What the box lacks is answered UNIMPLEMENTED; said here so a controller can tell beforehand.
+  for (const auto& c : platform::CapabilitiesOf(*src_.platform)) {
+    r.Add(kRot,
+          "/rotation/agent/state/platform-capability[name=" + std::string(c.name) + "]/supported",
+          c.provided);
+  }
   for (const auto& [account, role] : src_.account_roles) {
     r.Add(kRot, "/rotation/agent/state/managed-account[name=" + account + "]/role", role);
   }

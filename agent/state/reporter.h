@@ -28,8 +28,6 @@ struct Sources {
   AdminState* admin;
   platform::Platform* platform;
   std::map<std::string, std::string> account_roles;
-  // Leaves of kinds that report themselves (e.g. authz), added to every refresh; may be empty.
-  std::function<std::vector<Leaf>(const ReportSettings&)> extra_leaves;
 };
 
 class Reporter {

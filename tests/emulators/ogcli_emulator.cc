@@ -22,7 +22,9 @@
 // Each line of <db>.fail is a command ("update user", "update services/https", ...) made to fail.
 // With OGCLI_EMULATOR_SHADOW=1 a new hashed_password also reaches the local /etc/shadow through
 // `chpasswd -e` on stdin, as the configuration system regenerates it, so a real SSH login proves
-// it.
+// it. A file <db>.stale-shadow makes the next such update stop at the database (a configuration
+// system that failed to regenerate /etc/shadow): ogcli reports success, logins keep the old
+// password; the file is removed, so the update after it (a rollback) reaches /etc/shadow again.
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
@@ -201,8 +203,10 @@ int main(int argc, char** argv) {
         }
       }
       save();
+      const bool sets_hash = fields.count("hashed_password") != 0;
+      const bool stale = sets_hash && fs::remove(db_path.string() + ".stale-shadow");
       if (const char* sync = std::getenv("OGCLI_EMULATOR_SHADOW");
-          sync != nullptr && std::string(sync) == "1" && fields.count("hashed_password") != 0) {
+          sync != nullptr && std::string(sync) == "1" && sets_hash && !stale) {
         auto r = rotagent::platform::RunProcess(
             {"/usr/sbin/chpasswd", "-e"},
             u.value("username", "") + ":" + fields["hashed_password"] + "\n", 30);

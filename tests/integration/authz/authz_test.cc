@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "tests/integration/authz/authz_fixture.h"
+#include "tests/support/gnmi_client.h"
 
 namespace rotagent::testing {
 namespace {
@@ -188,6 +189,44 @@ TEST_F(AuthzTest, CountersAndPolicyVersionOverGnmi) {
   EXPECT_EQ(Leaf("/system/grpc-servers/grpc-server[name=rotagent]/authz-policy-counters/rpcs/"
                  "rpc[name=/gnsi.authz.v1.Authz/Rotate]/state/access-accepts"),
             "1");
+}
+
+// The policy is a registered credential kind: the rotation tree reports it like every certz and
+// credentialz item, committed versions only, and a dropped rotation leaves the committed one.
+TEST_F(AuthzTest, PolicyIsACredentialOfTheRotationTree) {
+  StartAgent();
+  const std::string base =
+      "rotagent:/rotation/credentials/credential[name=authz/policy/policy]/state/";
+  const auto tree = [this] {
+    gnmi::GetRequest req;
+    *req.add_path() = GnmiPath("rotagent", "/rotation/credentials");
+    req.set_encoding(gnmi::PROTO);
+    gnmi::GetResponse resp;
+    grpc::ClientContext ctx;
+    auto stub = gnmi::gNMI::NewStub(NewChannel(agent_->port(), trust_pem_, admin_));
+    grpc::Status st = stub->Get(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return Leaves(resp);
+  };
+  EXPECT_EQ(tree().count(base + "version"), 0u) << "the factory policy is no rotated credential";
+  ASSERT_TRUE(Rotate(AliceCapsPolicy(), "tree-1", 1700000004).ok());
+  auto leaves = tree();
+  EXPECT_EQ(leaves[base + "name"], "authz/policy/policy");
+  EXPECT_EQ(leaves[base + "type"], "GrpcAuthzPolicy");
+  EXPECT_EQ(leaves[base + "version"], "tree-1");
+  EXPECT_TRUE(leaves[base + "created-on"] == "1700000004" ||
+              leaves[base + "created-on"] == "1700000004000000000")
+      << leaves[base + "created-on"];
+  EXPECT_EQ(leaves[base + "synchronization-status"], "InSync");
+  {
+    auto stub = Authz(admin_);
+    PolicyStream s(*stub);
+    ASSERT_TRUE(s.Upload("tree-2", 1, PolicyWith("")));
+    EXPECT_EQ(s.Finish().error_code(), StatusCode::ABORTED);
+  }
+  leaves = tree();
+  EXPECT_EQ(leaves[base + "version"], "tree-1");
+  EXPECT_EQ(Leaf("/system/aaa/authorization/state/grpc-authz-policy-version"), "tree-1");
 }
 
 TEST_F(AuthzTest, FinalizedPolicySurvivesRestartAndStagedOneDoesNot) {

@@ -53,13 +53,14 @@ class PkiFabric : public ::testing::Test {
     if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
 
-  void AddAgent(const std::string& name) {
+  // `extra_trust`: more CAs the agent's built-in identity admits clients from (PEM).
+  void AddAgent(const std::string& name, const std::string& extra_trust = "") {
     const std::filesystem::path d = dir_ / name;
     std::filesystem::create_directories(d);
     const Identity id = MakeServer(ca_, name + "-bootstrap");
     std::ofstream(d / "id-cert.pem") << id.cert_pem;
     std::ofstream(d / "id-key.pem") << id.key_pem;
-    std::ofstream(d / "id-trust.pem") << ca_.cert_pem;
+    std::ofstream(d / "id-trust.pem") << ca_.cert_pem << extra_trust;
     Agent a{name, FreePort(), nullptr};
     a.process = std::make_unique<AgentProcess>(d, AgentConfig(d, a.port));
     ASSERT_EQ(RunCommand({"cp", "-a", "/etc/.", (d / "etc").string()}), 0);

@@ -105,6 +105,26 @@ class EosTest : public PlatformTest, public ::testing::WithParamInterface<std::s
 INSTANTIATE_TEST_SUITE_P(SessionFormats, EosTest, ::testing::Values("4.31", "4.32"),
                          [](const auto& info) { return "eos" + info.param.substr(2); });
 
+// EOS has no SSH-host sink: the SSH server RPCs are UNIMPLEMENTED naming the capability, nothing
+// reaches the switch, and gNMI reports the capability missing.
+TEST_P(EosTest, MissingSshHostCapabilityIsUnimplementedAndReportedOverGnmi) {
+  StartEosAgent();
+  const std::string events = Events();
+  for (const grpc::Status& st : {HostParametersStatus(), PublicKeysStatus()}) {
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED) << st.error_message();
+    EXPECT_NE(st.error_message().find("platform 'eos' has no SSH host capability"),
+              std::string::npos)
+        << st.error_message();
+  }
+  auto leaves = GnmiLeaves("rotagent", "/rotation/agent/state/platform-capability");
+  const std::string base = "rotagent:/rotation/agent/state/platform-capability[name=";
+  EXPECT_EQ(leaves[base + "certificates]/supported"], "true");
+  EXPECT_EQ(leaves[base + "accounts]/supported"], "true");
+  EXPECT_EQ(leaves[base + "ssh-host]/supported"], "false");
+  EXPECT_EQ(Events(), events);
+  EXPECT_EQ(PendingSession(), "");
+}
+
 TEST_P(EosTest, CertificateGoesLiveUnderACommitTimerAndFinalizeConfirmsIt) {
   StartEosAgent();
   auto s = RotateGnsi(leaf1_, "v1", /*finalize=*/false);

@@ -81,6 +81,36 @@ std::unique_ptr<cz::Credentialz::Stub> PlatformTest::Credentialz() const {
   return cz::Credentialz::NewStub(NewChannel(agent_->port(), ca_.cert_pem, admin_));
 }
 
+std::map<std::string, std::string> PlatformTest::GnmiLeaves(const std::string& origin,
+                                                            const std::string& path) const {
+  auto stub = gnmi::gNMI::NewStub(NewChannel(agent_->port(), ca_.cert_pem, admin_));
+  gnmi::GetRequest req;
+  *req.add_path() = GnmiPath(origin, path);
+  req.set_encoding(gnmi::PROTO);
+  gnmi::GetResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status st = stub->Get(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << path << ": " << st.error_message();
+  return Leaves(resp);
+}
+
+grpc::Status PlatformTest::HostParametersStatus() const {
+  auto stub = Credentialz();
+  auto s = OpenHostStream(*stub);
+  cz::RotateHostParametersRequest req;
+  req.mutable_authentication_allowed()->add_authentication_types(cz::AUTHENTICATION_TYPE_PASSWORD);
+  if (s->Exchange(req)) return grpc::Status::OK;  // accepted: the caller's expectation fails
+  return s->Finish();
+}
+
+grpc::Status PlatformTest::PublicKeysStatus() const {
+  auto stub = Credentialz();
+  grpc::ClientContext ctx;
+  cz::GetPublicKeysRequest req;
+  cz::GetPublicKeysResponse resp;
+  return stub->GetPublicKeys(&ctx, req, &resp);
+}
+
 std::unique_ptr<RotateStream> PlatformTest::RotateGnsi(const Identity& leaf,
                                                        const std::string& version, bool finalize) {
   stubs_.push_back(Certz());  // the agent's port changes when it restarts

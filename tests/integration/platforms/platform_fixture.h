@@ -10,6 +10,7 @@
 #include "tests/support/agent_process.h"
 #include "tests/support/certz_client.h"
 #include "tests/support/credentialz_client.h"
+#include "tests/support/gnmi_client.h"
 
 namespace rotagent::testing {
 
@@ -24,6 +25,12 @@ class PlatformTest : public ::testing::Test {
   void StartAgent(const std::string& platform, const std::map<std::string, std::string>& env = {});
   std::unique_ptr<pb::Certz::Stub> Certz() const;
   std::unique_ptr<cz::Credentialz::Stub> Credentialz() const;
+  // Every leaf under `path` (gNMI Get), by PathText ("origin:/a/b[k=v]/c").
+  std::map<std::string, std::string> GnmiLeaves(const std::string& origin,
+                                                const std::string& path) const;
+  // What the agent answers credentialz RotateHostParameters and GetPublicKeys with.
+  grpc::Status HostParametersStatus() const;
+  grpc::Status PublicKeysStatus() const;
   // Uploads `leaf` with the CA as trust bundle to profile gnsi and, if `finalize`, finalizes.
   // Returns the stream (still open when not finalized).
   std::unique_ptr<RotateStream> RotateGnsi(const Identity& leaf, const std::string& version,
