@@ -17,6 +17,7 @@
 #include "tests/support/agent_process.h"
 #include "tests/support/ca_bundle.h"
 #include "tests/support/certz_client.h"
+#include "tests/support/sshd_process.h"
 
 namespace rotagent::bench {
 namespace fs = std::filesystem;

@@ -2,9 +2,12 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/provider.h>
 
 #include <ctime>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 
 namespace rotagent::x509 {
@@ -18,6 +21,57 @@ Status ParseError(const std::string& what, const std::string& detail) {
   return InvalidArgument(what + ": " + detail);
 }
 
+// A library context whose only provider is "null": nothing in it can decode a public key, so a
+// certificate parsed in it keeps its key as the encoded bytes (see PublicKeys).
+OSSL_LIB_CTX* KeylessContext() {
+  static OSSL_LIB_CTX* const ctx = [] {
+    OSSL_LIB_CTX* c = OSSL_LIB_CTX_new();
+    if (c != nullptr && OSSL_PROVIDER_load(c, "null") == nullptr) {
+      OSSL_LIB_CTX_free(c);
+      c = nullptr;
+    }
+    return c;
+  }();
+  return ctx;
+}
+
+// Null (the default context) decodes keys; so does a failure to make the keyless context.
+OSSL_LIB_CTX* LibCtx(PublicKeys keys) {
+  return keys == PublicKeys::kDeferred ? KeylessContext() : nullptr;
+}
+
+template <typename T>
+T* D2i(std::string_view der, const ASN1_ITEM* item, OSSL_LIB_CTX* libctx) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  return reinterpret_cast<T*>(
+      ASN1_item_d2i_ex(nullptr, &p, static_cast<long>(der.size()), item, libctx, nullptr));
+}
+
+// The DER of the next PEM block named `name` (blocks of other names are skipped, as
+// PEM_read_bio_X509 does); nullopt at the end or on an error, left on OpenSSL's error queue.
+std::optional<std::string> PemBytes(BIO* bio, const char* name) {
+  unsigned char* data = nullptr;
+  long len = 0;  // NOLINT(google-runtime-int)
+  char* found = nullptr;
+  if (PEM_bytes_read_bio(&data, &len, &found, name, bio, nullptr, nullptr) != 1) {
+    return std::nullopt;
+  }
+  std::string out(reinterpret_cast<const char*>(data), static_cast<size_t>(len));
+  OPENSSL_free(data);
+  OPENSSL_free(found);
+  return out;
+}
+
+// Everything a (filter) BIO yields; nullopt if it yields nothing.
+std::optional<std::string> ReadAll(BIO* bio) {
+  std::string out;
+  char buf[16384];
+  int n = 0;
+  while ((n = BIO_read(bio, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 int64_t AsnTimeToEpoch(const ASN1_TIME* t) {
   struct tm tm {};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
@@ -27,12 +81,12 @@ int64_t AsnTimeToEpoch(const ASN1_TIME* t) {
 }  // namespace
 
 Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Encoding enc,
-                                                     const std::string& what) {
+                                                     const std::string& what, PublicKeys keys) {
   if (data.empty()) return ParseError(what, "is empty");
+  OSSL_LIB_CTX* libctx = LibCtx(keys);
   std::vector<ossl::X509Ptr> out;
   if (enc == Encoding::kDer) {
-    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-    ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(data.size())));
+    ossl::X509Ptr cert(D2i<X509>(data, ASN1_ITEM_rptr(X509), libctx));
     if (!cert)
       return ParseError(what, "is not a DER X.509 certificate (" + ossl::LastError() + ")");
     out.push_back(std::move(cert));
@@ -41,7 +95,9 @@ Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Enco
   if (!LooksLikePem(data)) return ParseError(what, "is not PEM (no BEGIN CERTIFICATE block)");
   auto bio = ossl::MemBio(data);
   while (true) {
-    ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    auto der = PemBytes(bio.get(), PEM_STRING_X509);
+    if (!der) break;
+    ossl::X509Ptr cert(D2i<X509>(*der, ASN1_ITEM_rptr(X509), libctx));
     if (!cert) break;
     out.push_back(std::move(cert));
   }
@@ -52,6 +108,23 @@ Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Enco
   ERR_clear_error();
   if (out.empty()) return ParseError(what, "contains no PEM certificate");
   return out;
+}
+
+ossl::X509Ptr WithPublicKey(X509* cert) {
+  if (X509_get0_pubkey(cert) != nullptr) {
+    X509_up_ref(cert);
+    return ossl::X509Ptr(cert);
+  }
+  ERR_clear_error();
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(cert, &der);
+  if (len <= 0) return nullptr;
+  const unsigned char* p = der;
+  ossl::X509Ptr full(d2i_X509(nullptr, &p, len));
+  OPENSSL_free(der);
+  if (full && X509_get0_pubkey(full.get()) == nullptr) full.reset();
+  ERR_clear_error();
+  return full;
 }
 
 Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const std::string& what) {
@@ -70,12 +143,13 @@ Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const st
   return key;
 }
 
-Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std::string& what) {
+Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std::string& what,
+                                              PublicKeys keys) {
   if (block.empty()) return ParseError(what, "is empty");
-  ossl::Pkcs7 p7;
+  std::optional<std::string> der;
   if (LooksLikePem(block)) {
     auto bio = ossl::MemBio(block);
-    p7.reset(PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr));
+    der = PemBytes(bio.get(), PEM_STRING_PKCS7);
   } else {
     ossl::Bio b64(BIO_new(BIO_f_base64()));
     BIO_set_flags(b64.get(), BIO_FLAGS_BASE64_NO_NL);
@@ -84,8 +158,10 @@ Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std:
       if (c != '\n' && c != '\r' && c != ' ') compact.push_back(c);
     }
     BIO_push(b64.get(), BIO_new_mem_buf(compact.data(), static_cast<int>(compact.size())));
-    p7.reset(d2i_PKCS7_bio(b64.get(), nullptr));
+    der = ReadAll(b64.get());
   }
+  ossl::Pkcs7 p7;
+  if (der) p7.reset(D2i<PKCS7>(*der, ASN1_ITEM_rptr(PKCS7), LibCtx(keys)));
   if (!p7) return ParseError(what, "is not a PKCS#7 block (" + ossl::LastError() + ")");
   STACK_OF(X509)* certs = nullptr;
   if (PKCS7_type_is_signed(p7.get()) && p7->d.sign != nullptr) certs = p7->d.sign->cert;
@@ -163,9 +239,14 @@ std::string KeyToPem(EVP_PKEY* key) {
 }
 
 std::string Fingerprint(X509* cert) {
+  // Over the DER in the default context: X509_digest would fetch SHA-256 from the context the
+  // certificate was parsed in, which for PublicKeys::kDeferred has no digests.
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(cert, &der);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  X509_digest(cert, EVP_sha256(), md, &n);
+  if (len > 0) EVP_Digest(der, static_cast<size_t>(len), md, &n, EVP_sha256(), nullptr);
+  OPENSSL_free(der);
   std::ostringstream ss;
   for (unsigned int i = 0; i < n; ++i) {
     if (i) ss << ':';

@@ -88,12 +88,13 @@ Status CheckSize(const std::string& data, size_t limit, const std::string& what)
 
 // Parses a list of blobs that each may hold several PEM certificates.
 Result<std::vector<ossl::X509Ptr>> ParseBlobs(const std::vector<Blob>& blobs, size_t limit,
-                                              const std::string& what) {
+                                              const std::string& what,
+                                              x509::PublicKeys keys = x509::PublicKeys::kDecode) {
   std::vector<ossl::X509Ptr> out;
   for (size_t i = 0; i < blobs.size(); ++i) {
     std::string item = what + " certificate " + std::to_string(i);
     ROTAGENT_RETURN_IF_ERROR(CheckSize(blobs[i].data, limit, item));
-    auto certs = x509::ParseCertificates(blobs[i].data, blobs[i].encoding, item);
+    auto certs = x509::ParseCertificates(blobs[i].data, blobs[i].encoding, item, keys);
     if (!certs.ok()) return certs.status();
     for (auto& c : *certs) out.push_back(std::move(c));
   }
@@ -183,7 +184,8 @@ Status TakeTrustChain(const EntityUpload& e, const SizeLimits& limits, const std
   size_t total = 0;
   for (const auto& b : e.certs) total += b.data.size();
   ROTAGENT_RETURN_IF_ERROR(CheckSize(total, limits.max_bundle_bytes, what + " (bundle)"));
-  auto certs = ParseBlobs(e.certs, limits.max_bundle_bytes, what);
+  // Trust anchors keep their keys encoded until a verification looks one up (TrustStore).
+  auto certs = ParseBlobs(e.certs, limits.max_bundle_bytes, what, x509::PublicKeys::kDeferred);
   if (!certs.ok()) return certs.status();
   ROTAGENT_RETURN_IF_ERROR(CheckBundleCount(certs->size(), limits, what));
   ROTAGENT_RETURN_IF_ERROR(CheckNoRepeats(*certs, what));
@@ -195,7 +197,7 @@ Status TakeTrustChain(const EntityUpload& e, const SizeLimits& limits, const std
 Status TakeTrustPkcs7(const EntityUpload& e, const SizeLimits& limits, const std::string& what,
                       ProfileMaterial& next, Parsed& p) {
   ROTAGENT_RETURN_IF_ERROR(CheckSize(e.pkcs7, limits.max_bundle_bytes, what));
-  auto certs = x509::ParsePkcs7(e.pkcs7, what);
+  auto certs = x509::ParsePkcs7(e.pkcs7, what, x509::PublicKeys::kDeferred);
   if (!certs.ok()) return certs.status();
   ROTAGENT_RETURN_IF_ERROR(CheckBundleCount(certs->size(), limits, what));
   next.trust_pem = x509::CertsToPem(*certs);
@@ -306,7 +308,8 @@ Status ParseKept(const ProfileMaterial& m, Parsed& p) {
     p.chain = std::move(*c);
   }
   if (!p.trust && !m.trust_pem.empty()) {
-    auto t = x509::ParseCertificates(m.trust_pem, x509::Encoding::kPem, "stored trust bundle");
+    auto t = x509::ParseCertificates(m.trust_pem, x509::Encoding::kPem, "stored trust bundle",
+                                     x509::PublicKeys::kDeferred);
     if (!t.ok()) return t.status();
     p.trust = std::move(*t);
   }

@@ -55,18 +55,27 @@ int TrustStore::BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509
   const auto* self = static_cast<const TrustStore*>(X509_LOOKUP_get_method_data(lookup));
   if (self == nullptr) return 0;
   X509* first = nullptr;
+  std::lock_guard lock(self->complete_mu_);
   auto [begin, end] = self->by_subject_.equal_range(SubjectHash(name));
   for (auto it = begin; it != end; ++it) {
-    if (X509_NAME_cmp(X509_get_subject_name(it->second), name) != 0) continue;
+    ossl::X509Ptr& complete = self->complete_[it->second];
+    if (!complete) {
+      const std::string& der = self->der_[it->second];
+      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+      complete.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    }
+    // Null: a key this OpenSSL cannot decode, which verifies nothing.
+    if (!complete || X509_get0_pubkey(complete.get()) == nullptr) continue;
+    if (X509_NAME_cmp(X509_get_subject_name(complete.get()), name) != 0) continue;
     // Cached in the store, as OpenSSL's own directory lookup does, so that the verifier's later
     // searches among same-named certificates see every match.
-    X509_STORE_add_cert(X509_LOOKUP_get_store(lookup), it->second);
-    if (first == nullptr) first = it->second;
+    X509_STORE_add_cert(X509_LOOKUP_get_store(lookup), complete.get());
+    if (first == nullptr) first = complete.get();
   }
   ERR_clear_error();
   if (first == nullptr) return 0;
   // Lent, as OpenSSL's directory lookup lends its cached object: the caller takes its own
-  // reference, and the store cache and certs_ keep theirs.
+  // reference, and the store cache and complete_ keep theirs.
   if (X509_OBJECT_set1_X509(ret, first) != 1) return 0;
   X509_free(first);
   return 1;
@@ -75,10 +84,17 @@ int TrustStore::BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509
 std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> certs,
                                                     std::vector<ossl::X509Crl> crls) {
   auto s = std::make_shared<TrustStore>();
-  s->certs_ = std::move(certs);
-  for (const auto& c : s->certs_) {
-    s->by_subject_.emplace(SubjectHash(X509_get_subject_name(c.get())), c.get());
+  s->der_.reserve(certs.size());
+  for (auto& c : certs) {
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(c.get(), &der);
+    if (len <= 0) continue;
+    s->by_subject_.emplace(SubjectHash(X509_get_subject_name(c.get())), s->der_.size());
+    s->der_.emplace_back(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+    OPENSSL_free(der);
+    c.reset();
   }
+  s->complete_.resize(s->der_.size());
   s->store_.reset(X509_STORE_new());
   X509_LOOKUP* lookup = X509_STORE_add_lookup(s->store_.get(), IndexMethod(&TrustStore::BySubject));
   X509_LOOKUP_set_method_data(lookup, s.get());
@@ -105,7 +121,8 @@ Result<std::shared_ptr<const TrustStore>> TrustStore::ForPem(const std::string& 
   }
   std::vector<ossl::X509Ptr> certs;
   if (!trust_pem.empty()) {
-    auto parsed = x509::ParseCertificates(trust_pem, x509::Encoding::kPem, "trust bundle");
+    auto parsed = x509::ParseCertificates(trust_pem, x509::Encoding::kPem, "trust bundle",
+                                          x509::PublicKeys::kDeferred);
     if (!parsed.ok()) return parsed.status();
     certs = std::move(*parsed);
   }

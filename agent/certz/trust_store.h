@@ -1,13 +1,15 @@
 // A trust bundle of any size as one X509_STORE, built once per bundle and shared by validation,
 // the lockout check and every client verification. Certificates are found through an index by
 // subject instead of being added to the store one by one: OpenSSL 3.0 re-sorts a store on every
-// add, so 5,000 adds take half a minute and 20,000 take many minutes.
+// add, so 5,000 adds take half a minute and 20,000 take many minutes. Anchors keep their public
+// keys encoded until a verification looks them up (x509::PublicKeys).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,7 @@ class TrustStore {
   // The earliest nextUpdate of its CRLs (seconds since the epoch), 0 if none has one: a verdict
   // reached with them may change then.
   int64_t crls_next_update() const { return crls_next_update_; }
-  size_t size() const { return certs_.size(); }
+  size_t size() const { return der_.size(); }
 
   TrustStore(const TrustStore&) = delete;
   TrustStore& operator=(const TrustStore&) = delete;
@@ -44,8 +46,12 @@ class TrustStore {
   static int BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_NAME* name,
                        X509_OBJECT* ret);
 
-  std::vector<ossl::X509Ptr> certs_;
-  std::multimap<unsigned long, X509*> by_subject_;  // X509_NAME_hash_ex -> certs_ entries
+  std::vector<std::string> der_;  // each anchor's DER: a seventh of its parsed size
+  std::multimap<unsigned long, size_t> by_subject_;  // X509_NAME_hash_ex -> index in der_
+  // der_[i] parsed with its key, on its first lookup, and kept while the store lives (the lookup
+  // lends it to OpenSSL).
+  mutable std::mutex complete_mu_;
+  mutable std::vector<ossl::X509Ptr> complete_;
   ossl::X509Store store_;
   bool has_crls_ = false;
   int64_t crls_next_update_ = 0;

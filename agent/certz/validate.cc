@@ -118,8 +118,10 @@ Status CheckCrlIssuers(const std::vector<ossl::X509Crl>& crls,
     bool signed_by_trusted = false;
     for (const auto& ca : trust) {
       if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca.get())) != 0) continue;
-      EVP_PKEY* pub = X509_get0_pubkey(ca.get());
-      if (pub != nullptr && X509_CRL_verify(crl, pub) == 1) signed_by_trusted = true;
+      ossl::X509Ptr full = x509::WithPublicKey(ca.get());  // bundles keep keys encoded
+      if (full && X509_CRL_verify(crl, X509_get0_pubkey(full.get())) == 1) {
+        signed_by_trusted = true;
+      }
     }
     ERR_clear_error();
     if (!signed_by_trusted) {
