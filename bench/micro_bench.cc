@@ -20,7 +20,7 @@ void BM_BuildCandidate(benchmark::State& state) {
   uploads[0].version = "v1";
   uploads[0].created_on = 1700000000;
   uploads[0].certs = {{leaf.cert_pem, x509::Encoding::kPem}};
-  uploads[0].key = {leaf.key_pem, x509::Encoding::kPem};
+  uploads[0].key = {Secret(std::string(leaf.key_pem)), x509::Encoding::kPem};
   uploads[1].kind = certz::EntityUpload::Kind::kTrustChain;
   uploads[1].version = "v1";
   uploads[1].created_on = 1700000000;

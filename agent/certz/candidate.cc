@@ -41,20 +41,21 @@ auto& MetaOf(M& m, EntityType t) {
   return m.chain;
 }
 
-void CopyEntity(const ProfileMaterial& from, ProfileMaterial& to, EntityType t) {
+// Moves one entity of `from` (a profile read for ExistingEntity, dropped after) into `to`.
+void TakeEntity(ProfileMaterial& from, ProfileMaterial& to, EntityType t) {
   switch (t) {
     case EntityType::kCertificateChain:
-      to.chain_pem = from.chain_pem;
-      to.key_pem = from.key_pem;
+      to.chain_pem = std::move(from.chain_pem);
+      to.key_pem = std::move(from.key_pem);
       break;
     case EntityType::kTrustBundle:
-      to.trust_pem = from.trust_pem;
+      to.trust_pem = std::move(from.trust_pem);
       break;
     case EntityType::kCrlBundle:
-      to.crl_pem = from.crl_pem;
+      to.crl_pem = std::move(from.crl_pem);
       break;
     case EntityType::kAuthPolicy:
-      to.policy = from.policy;
+      to.policy = std::move(from.policy);
       break;
   }
   MetaOf(to, t) = MetaOf(from, t);
@@ -160,7 +161,7 @@ Status ApplyIdentities(const std::vector<EntityUpload>& uploads, const Candidate
         return NotFound(what + ": profile '" + e.existing_profile + "' has no " +
                         EntityTypeName(type));
       }
-      CopyEntity(*src, next, type);
+      TakeEntity(*src, next, type);
       if (!e.version.empty()) MetaOf(next, type) = EntityMeta{e.version, e.created_on, 0};
     } else {
       MetaOf(next, type) = EntityMeta{e.version, e.created_on, 0};
@@ -233,8 +234,8 @@ Result<ossl::Pkey> ChainKey(const EntityUpload& e, const CandidateContext& ctx,
                             const std::string& what) {
   if (e.key) {
     ROTAGENT_RETURN_IF_ERROR(
-        CheckSize(e.key->data, ctx.limits.max_entity_bytes, what + " private key"));
-    return x509::ParsePrivateKey(e.key->data, e.key->encoding, what + " private key");
+        CheckSize(e.key->data.size(), ctx.limits.max_entity_bytes, what + " private key"));
+    return x509::ParsePrivateKey(e.key->data.reveal(), e.key->encoding, what + " private key");
   }
   if (ctx.generated_key != nullptr) {
     EVP_PKEY_up_ref(ctx.generated_key);
@@ -263,8 +264,7 @@ Status TakeChain(const EntityUpload& e, const CandidateContext& ctx, const std::
   ROTAGENT_RETURN_IF_ERROR(CheckKeyMatches(chain->front().get(), key->get(), what));
   for (const auto& c : *chain) ROTAGENT_RETURN_IF_ERROR(CheckValidity(c.get(), ctx.now, what));
   next.chain_pem = x509::CertsToPem(*chain);
-  Wipe(next.key_pem);
-  next.key_pem = x509::KeyToPem(key->get());
+  next.key_pem = Secret(x509::KeyToPem(key->get()));  // the replaced key is cleansed
   p.chain = std::move(*chain);
   return Status::Ok();
 }
@@ -409,16 +409,14 @@ const char* EntityTypeName(EntityType t) {
 Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
                                        const CandidateContext& ctx) {
   if (uploads.empty()) return InvalidArgument("upload holds no entity");
-  ProfileMaterial next = ctx.current != nullptr ? *ctx.current : ProfileMaterial{};
+  // The candidate starts as the current version; what the upload does not replace is kept.
+  ProfileMaterial next = ctx.current != nullptr ? ctx.current->Clone() : ProfileMaterial{};
   Changed changed{};
   Parsed parsed;
   Status s = ApplyIdentities(uploads, ctx, next, changed);
   if (s.ok()) s = TakeMaterial(uploads, ctx, next, parsed);
   if (s.ok()) s = CheckWhole(next, parsed, changed, ctx);
-  if (!s.ok()) {
-    Wipe(next.key_pem);
-    return s;
-  }
+  if (!s.ok()) return s;
   return next;
 }
 

@@ -105,9 +105,11 @@ Status ChainFromProto(const pb::CertificateChain& chain, const std::string& what
                                                   " is not supported");
         }
       } else if (c.has_raw_private_key() || !c.private_key().empty()) {
+        // A copy: the request is const here, and its own bytes go with it.
         const std::string& key = c.has_raw_private_key() ? c.raw_private_key() : c.private_key();
-        out.key = Blob{key, c.encoding() == pb::CERTIFICATE_ENCODING_DER ? x509::Encoding::kDer
-                                                                         : x509::Encoding::kPem};
+        out.key = KeyBlob{Secret(std::string(key)), c.encoding() == pb::CERTIFICATE_ENCODING_DER
+                                                        ? x509::Encoding::kDer
+                                                        : x509::Encoding::kPem};
       }
     }
     node = node->has_parent() ? &node->parent() : nullptr;

@@ -140,7 +140,6 @@ Status Engine::SetDefaultIdentity(ProfileMaterial m) {
     return Status::Ok();
   }
   auto slot = store_.WriteSlot(kDefaultProfile, m);
-  Wipe(m.key_pem);
   if (!slot.ok()) return slot.status();
   ROTAGENT_RETURN_IF_ERROR(store_.Set(kDefaultProfile, Pointer::kLive, *slot));
   ROTAGENT_RETURN_IF_ERROR(store_.Set(kDefaultProfile, Pointer::kCommitted, *slot));
@@ -169,9 +168,8 @@ Result<std::string> Rotation::GenerateCsr(const CsrSuite& suite, const CsrSubjec
   return csr;
 }
 
-Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_overwrite) {
-  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
-  const auto start = Clock::now();
+Result<store::Slot> Rotation::Candidate(const std::vector<EntityUpload>& entities,
+                                        bool force_overwrite) {
   txn::Transaction& txn = session_.txn();
   ProfileStore& store = engine_.store_;
   std::optional<ProfileMaterial> base;
@@ -198,20 +196,22 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
     return m.ok() ? std::move(*m) : ProfileMaterial{};
   };
   auto next = BuildCandidate(entities, ctx);
-  if (base) Wipe(base->key_pem);
   if (!next.ok()) return next.status();
-  if (Status s = engine_.lockout_(caller_, profile_, &*next); !s.ok()) {
-    Wipe(next->key_pem);
-    return s;
-  }
-  StampRotation(base.value_or(ProfileMaterial{}), *next, ctx.now);
-  store::Slot slot = ProfileStore::ToSlot(*next);
-  Wipe(next->key_pem);
+  ROTAGENT_RETURN_IF_ERROR(engine_.lockout_(caller_, profile_, &*next));
+  const ProfileMaterial none;
+  StampRotation(base ? *base : none, *next, ctx.now);
+  return ProfileStore::ToSlot(*next);
+}
+
+Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_overwrite) {
+  ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
+  const auto start = Clock::now();
+  auto slot = Candidate(entities, force_overwrite);
+  if (!slot.ok()) return slot.status();
   const double validate_ms = MsSince(start);
   const auto staging = Clock::now();
   engine_.last_prove_ms_ = 0;
-  Status s = txn.Stage(kProfilesDomain, profile_, slot);
-  Wipe(slot.files["key.pem"]);
+  Status s = session_.txn().Stage(kProfilesDomain, profile_, *slot);
   if (s.ok()) {
     // Where a rotation's time goes, for operators and rotbench.
     const double prove_ms = engine_.last_prove_ms_;

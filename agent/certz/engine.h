@@ -50,6 +50,10 @@ class Rotation {
   bool staged() const { return session_.staged(); }
 
  private:
+  // The validated, lockout-checked candidate in slot form. The base and candidate materials (and
+  // so their keys) end with this call; the slot cleanses its copy when it goes.
+  Result<store::Slot> Candidate(const std::vector<EntityUpload>& entities, bool force_overwrite);
+
   Engine& engine_;
   std::string profile_;
   RotationSession session_;

@@ -1,7 +1,6 @@
 #include "agent/certz/listener_guard.h"
 
 #include "agent/certz/lockout.h"
-#include "common/ossl.h"
 
 namespace rotagent::certz {
 namespace {
@@ -14,7 +13,7 @@ Result<ProfileMaterial> ListenerGuard::ServedFor(const std::string& profile) con
     if (!slot) continue;
     auto m = store_.ReadSlot(id, *slot);
     if (!m.ok()) return m.status();
-    Wipe(m->key_pem);  // only what it trusts matters here
+    m->key_pem = Secret();  // only what it trusts matters here; the key is cleansed now
     if (m->has_certificate()) return m;
   }
   return FailedPrecondition("system_default_profile has no identity");

@@ -1,19 +1,17 @@
 #include "agent/certz/profile_store.h"
 
-#include "common/ossl.h"
-
 namespace rotagent::certz {
 namespace {
 
 constexpr const char* kIdLabel = "ssl_profile_id";
 
-// File and entity names inside a profile slot.
+// File and entity names inside a profile slot; the key, a Secret, has its own file.
+constexpr const char* kKeyFile = "key.pem";
 struct Field {
   const char* file;
   std::string ProfileMaterial::*data;
 };
 constexpr Field kFiles[] = {{"chain.pem", &ProfileMaterial::chain_pem},
-                            {"key.pem", &ProfileMaterial::key_pem},
                             {"trust.pem", &ProfileMaterial::trust_pem},
                             {"crl.pem", &ProfileMaterial::crl_pem},
                             {"policy.bin", &ProfileMaterial::policy}};
@@ -30,7 +28,10 @@ ProfileMaterial FromSlot(store::Slot& s) {
   ProfileMaterial m;
   for (const auto& f : kFiles) {
     auto it = s.files.find(f.file);
-    if (it != s.files.end()) m.*f.data = std::move(it->second);  // moved: the key is not copied
+    if (it != s.files.end()) m.*f.data = std::move(it->second);
+  }
+  if (auto it = s.files.find(kKeyFile); it != s.files.end()) {
+    m.key_pem = Secret(std::move(it->second));  // moved, and the slot's string cleansed
   }
   for (const auto& e : kEntities) m.*e.meta = s.Meta(e.name);
   return m;
@@ -50,15 +51,13 @@ store::Slot ProfileStore::ToSlot(const ProfileMaterial& m) {
   for (const auto& f : kFiles) {
     if (!(m.*f.data).empty()) s.files[f.file] = m.*f.data;
   }
+  if (!m.key_pem.empty()) s.files[kKeyFile] = m.key_pem.reveal();  // the slot cleanses its copy
   for (const auto& e : kEntities) s.meta[e.name] = m.*e.meta;
   return s;
 }
 
 Result<std::string> ProfileStore::WriteSlot(const std::string& id, const ProfileMaterial& m) {
-  store::Slot s = ToSlot(m);
-  auto slot = slots_.Write(id, s);
-  Wipe(s.files["key.pem"]);
-  return slot;
+  return slots_.Write(id, ToSlot(m));
 }
 
 Result<ProfileMaterial> ProfileStore::ReadSlot(const std::string& id,

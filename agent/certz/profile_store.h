@@ -27,7 +27,7 @@ class ProfileStore {
   Status Create(const std::string& id) { return slots_.Create(id); }
   Status Remove(const std::string& id) { return slots_.Remove(id); }
 
-  // The slot form of `m`; the caller wipes its "key.pem".
+  // The slot form of `m`; the slot cleanses its copy of the key when it is destroyed.
   static store::Slot ToSlot(const ProfileMaterial& m);
   Result<std::string> WriteSlot(const std::string& id, const ProfileMaterial& m);
   Result<ProfileMaterial> ReadSlot(const std::string& id, const std::string& slot) const;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/certz/material.h"
+#include "common/secret.h"
 #include "common/x509.h"
 
 namespace rotagent::certz {
@@ -16,27 +17,25 @@ struct Blob {
   x509::Encoding encoding = x509::Encoding::kPem;
 };
 
+// An uploaded private key: cleansed when the upload is destroyed.
+struct KeyBlob {
+  Secret data;
+  x509::Encoding encoding = x509::Encoding::kPem;
+};
+
 struct EntityUpload {
   enum class Kind { kChain, kTrustChain, kTrustPkcs7, kCrlBundle, kAuthPolicy, kExisting };
   Kind kind = Kind::kChain;
   std::string version;
   uint64_t created_on = 0;
   std::vector<Blob> certs;       // kChain (leaf first) and kTrustChain
-  std::optional<Blob> key;       // kChain: raw private key
+  std::optional<KeyBlob> key;    // kChain: raw private key
   bool key_generated = false;    // kChain: use the key of this stream's CSR
   std::string pkcs7;             // kTrustPkcs7
   std::vector<Blob> crls;        // kCrlBundle
   std::string policy;            // kAuthPolicy
   std::string existing_profile;  // kExisting
   std::optional<EntityType> existing_type;
-
-  // Wipes the private key copy held by this upload.
-  ~EntityUpload() {
-    if (key) Wipe(key->data);
-  }
-  EntityUpload() = default;
-  EntityUpload(EntityUpload&&) = default;
-  EntityUpload& operator=(EntityUpload&&) = default;
 };
 
 EntityType TypeOf(const EntityUpload& e);

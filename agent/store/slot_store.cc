@@ -1,5 +1,6 @@
 #include "agent/store/slot_store.h"
 
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,33 @@ bool SafeName(const std::string& s) {
 }
 
 }  // namespace
+
+Slot& Slot::operator=(const Slot& other) {
+  if (this != &other) {
+    CleanseFiles();
+    files = other.files;
+    meta = other.meta;
+  }
+  return *this;
+}
+
+Slot& Slot::operator=(Slot&& other) noexcept {
+  if (this != &other) {
+    CleanseFiles();
+    files = std::move(other.files);
+    meta = std::move(other.meta);
+  }
+  return *this;
+}
+
+// The whole capacity, as Secret does: a string shrunk earlier keeps old bytes past its size.
+void Slot::CleanseFiles() noexcept {
+  for (auto& [name, data] : files) {
+    data.resize(data.capacity());
+    OPENSSL_cleanse(data.data(), data.size());
+    data.clear();
+  }
+}
 
 SlotStore::SlotStore(fs::path root, std::string id_label)
     : root_(std::move(root)), id_label_(std::move(id_label)) {}

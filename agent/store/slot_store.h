@@ -17,10 +17,19 @@
 
 namespace rotagent::store {
 
-// One complete version of an item: every file and entity changes together.
+// One complete version of an item: every file and entity changes together. Its files may hold a
+// private key or a password hash, so the contents are cleansed when the slot is destroyed or
+// assigned over, as a Secret is.
 struct Slot {
   std::map<std::string, std::string> files;  // name -> contents, all written 0600
   std::map<std::string, EntityMeta> meta;    // entity name -> identity as sent
+
+  Slot() = default;
+  Slot(const Slot&) = default;
+  Slot(Slot&&) noexcept = default;  // the source's leftovers are cleansed by its destructor
+  Slot& operator=(const Slot& other);
+  Slot& operator=(Slot&& other) noexcept;
+  ~Slot() { CleanseFiles(); }
 
   const std::string* File(const std::string& name) const {
     auto it = files.find(name);
@@ -30,6 +39,9 @@ struct Slot {
     auto it = meta.find(entity);
     return it == meta.end() ? EntityMeta{} : it->second;
   }
+
+ private:
+  void CleanseFiles() noexcept;
 };
 
 enum class Pointer { kCommitted, kLive };

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/atomic_file.h"
+#include "common/secret.h"
 #include "common/x509.h"
 #include "common/x509_issuer.h"
 
@@ -21,14 +22,12 @@ bool IsIp(const std::string& s) {
 }
 
 Status WriteIssued(const fs::path& dir, const std::string& name, const Issued& i) {
-  std::string key = x509::KeyToPem(i.key.get());
-  Status s = WriteFileAtomic(dir / (name + "-key.pem"), key, 0600);
-  Wipe(key);
-  ROTAGENT_RETURN_IF_ERROR(s);
+  const Secret key(x509::KeyToPem(i.key.get()));
+  ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(dir / (name + "-key.pem"), key.reveal(), 0600));
   return WriteFileAtomic(dir / (name + "-cert.pem"), x509::CertToPem(i.cert.get()), 0644);
 }
 
-certz::ProfileMaterial Material(std::string chain, std::string key, std::string trust) {
+certz::ProfileMaterial Material(std::string chain, Secret key, std::string trust) {
   certz::ProfileMaterial m;
   m.chain_pem = std::move(chain);
   m.key_pem = std::move(key);
@@ -66,7 +65,7 @@ Result<certz::ProfileMaterial> BootstrapIdentity(const fs::path& state_dir,
   for (const auto* r : {&chain, &key, &trust}) {
     if (!r->ok()) return r->status().WithContext("bootstrap identity");
   }
-  return Material(std::move(*chain), std::move(*key), std::move(*trust));
+  return Material(std::move(*chain), Secret(std::move(*key)), std::move(*trust));
 }
 
 Result<certz::ProfileMaterial> LoadIdentityFiles(const std::string& cert, const std::string& key,
@@ -77,16 +76,17 @@ Result<certz::ProfileMaterial> LoadIdentityFiles(const std::string& cert, const 
   for (const auto* r : {&c, &k, &t}) {
     if (!r->ok()) return r->status().WithContext("identity");
   }
+  Secret key_pem(std::move(*k));  // cleansed on every return below
   auto certs = x509::ParseCertificates(*c, x509::Encoding::kPem, "identity.cert " + cert);
   if (!certs.ok()) return certs.status();
-  auto pkey = x509::ParsePrivateKey(*k, x509::Encoding::kPem, "identity.key " + key);
+  auto pkey = x509::ParsePrivateKey(key_pem.reveal(), x509::Encoding::kPem, "identity.key " + key);
   if (!pkey.ok()) return pkey.status();
   if (X509_check_private_key(certs->front().get(), pkey->get()) != 1) {
     return InvalidArgument("identity.key does not match identity.cert");
   }
   auto trust = x509::ParseCertificates(*t, x509::Encoding::kPem, "identity.trust_bundle");
   if (!trust.ok()) return trust.status();
-  return Material(std::move(*c), std::move(*k), std::move(*t));
+  return Material(std::move(*c), std::move(key_pem), std::move(*t));
 }
 
 }  // namespace rotagent::tls

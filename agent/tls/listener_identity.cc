@@ -78,8 +78,7 @@ Status ListenerIdentity::Refresh(bool probe) {
       m = std::move(*r);
     }
     ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m->trust_pem, m->crl_pem));
-    served_.Swap(m->chain_pem, m->key_pem, m->trust_pem);
-    Wipe(m->key_pem);
+    served_.Swap(m->chain_pem, std::move(m->key_pem), m->trust_pem);
     generation = ++generation_;
     if (!probe || stopping_) return Status::Ok();
     auto leaf = x509::ParseCertificates(m->chain_pem, x509::Encoding::kPem, "served chain");

@@ -6,17 +6,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "common/ossl.h"
-
 namespace rotagent::tls {
 
 struct SwappableIdentity::Material {
-  std::string chain_pem, key_pem, ca_names_pem;
-  Material(std::string chain, std::string key, std::string ca_names)
-      : chain_pem(std::move(chain)), key_pem(std::move(key)), ca_names_pem(std::move(ca_names)) {}
-  Material(const Material&) = delete;
-  Material& operator=(const Material&) = delete;
-  ~Material() { Wipe(key_pem); }
+  std::string chain_pem;
+  Secret key_pem;
+  std::string ca_names_pem;
 };
 
 namespace {
@@ -103,10 +98,10 @@ SwappableIdentity::SwappableIdentity(std::shared_ptr<ClientVerifier> verifier)
 
 SwappableIdentity::~SwappableIdentity() = default;
 
-void SwappableIdentity::Swap(const std::string& chain_pem, const std::string& key_pem,
+void SwappableIdentity::Swap(const std::string& chain_pem, Secret key_pem,
                              const std::string& trust_pem) {
-  auto next = std::make_shared<const Material>(chain_pem, key_pem,
-                                               FirstCertificates(trust_pem, kCaNamesSent));
+  auto next = std::make_shared<const Material>(
+      Material{chain_pem, std::move(key_pem), FirstCertificates(trust_pem, kCaNamesSent)});
   std::lock_guard lock(mu_);
   current_ = std::move(next);
   ++generation_;
@@ -127,7 +122,7 @@ grpc_ssl_certificate_config_reload_status SwappableIdentity::Fetch(
   const auto& m = p->owner->current_;
   if (!m) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
   if (p->served == p->owner->generation_) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
-  grpc_ssl_pem_key_cert_pair pair{m->key_pem.c_str(), m->chain_pem.c_str()};
+  grpc_ssl_pem_key_cert_pair pair{m->key_pem.reveal().c_str(), m->chain_pem.c_str()};
   // gRPC copies the strings and takes ownership of the config. The anchors only name CAs in the
   // CertificateRequest: the port verifies no chain itself.
   *out = grpc_ssl_server_certificate_config_create(m->ca_names_pem.c_str(), &pair, 1);

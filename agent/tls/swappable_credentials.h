@@ -22,6 +22,7 @@
 #include <string>
 
 #include "agent/tls/client_verifier.h"
+#include "common/secret.h"
 
 namespace rotagent::tls {
 
@@ -38,7 +39,7 @@ class SwappableIdentity {
 
   // New handshakes serve `chain_pem` with `key_pem`; the CertificateRequest names the first
   // kCaNamesSent anchors of `trust_pem`. Clients are verified by the ClientVerifier.
-  void Swap(const std::string& chain_pem, const std::string& key_pem, const std::string& trust_pem);
+  void Swap(const std::string& chain_pem, Secret key_pem, const std::string& trust_pem);
 
   // Credentials for one listening port. Swap() must have been called once. The credentials
   // reach back into this object: it must outlive the server.

@@ -44,12 +44,12 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   EXPECT_EQ(Fingerprint(committed->chain_pem), served);
   EXPECT_EQ(committed->chain.version, served == new_fp ? "v2" : "v1");
   auto cert = x509::ParseCertificates(committed->chain_pem, x509::Encoding::kPem, "chain");
-  auto key = x509::ParsePrivateKey(committed->key_pem, x509::Encoding::kPem, "key");
+  auto key = x509::ParsePrivateKey(committed->key_pem.reveal(), x509::Encoding::kPem, "key");
   ASSERT_TRUE(cert.ok() && key.ok());
   EXPECT_TRUE(certz::CheckKeyMatches(cert->front().get(), key->get(), "committed").ok());
   // The files installed for other services agree too.
   EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), committed->chain_pem);
-  EXPECT_EQ(ReadText(dir_ / "installed/key.pem"), committed->key_pem);
+  EXPECT_EQ(ReadText(dir_ / "installed/key.pem"), committed->key_pem.reveal());
   // No open transaction and no orphaned slot is left behind.
   EXPECT_TRUE(std::filesystem::is_empty(dir_ / "state/journal"));
   size_t slots = 0;

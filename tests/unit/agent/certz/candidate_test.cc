@@ -24,7 +24,7 @@ class CandidateTest : public ::testing::Test {
     e.version = version;
     e.created_on = 42;
     e.certs.push_back({leaf.cert_pem, x509::Encoding::kPem});
-    e.key = Blob{leaf.key_pem, x509::Encoding::kPem};
+    e.key = KeyBlob{Secret(std::string(leaf.key_pem)), x509::Encoding::kPem};
     return e;
   }
   EntityUpload Trust(const std::string& pem, const std::string& version = "t1") {
@@ -51,7 +51,7 @@ TEST_F(CandidateTest, ChainWithTrustBundleBuildsAndKeepsMetaAsSent) {
   EXPECT_EQ(m->chain.version, "v1");
   EXPECT_EQ(m->chain.created_on, 42u);
   EXPECT_EQ(m->trust.version, "t1");
-  EXPECT_NE(m->key_pem.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_NE(m->key_pem.reveal().find("PRIVATE KEY"), std::string::npos);
 }
 
 TEST_F(CandidateTest, MultiPemTrustBundleIsAccepted) {

@@ -50,7 +50,7 @@ class CertzEngineTest : public ::testing::Test {
     u[0].version = version;
     u[0].created_on = 1;
     u[0].certs = {Blob{leaf.cert_pem, x509::Encoding::kPem}};
-    u[0].key = Blob{leaf.key_pem, x509::Encoding::kPem};
+    u[0].key = KeyBlob{Secret(std::string(leaf.key_pem)), x509::Encoding::kPem};
     u[1].kind = EntityUpload::Kind::kTrustChain;
     u[1].version = "t-" + version;
     u[1].created_on = 1;

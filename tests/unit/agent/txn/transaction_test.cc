@@ -54,7 +54,12 @@ class TransactionTest : public ::testing::Test {
     domains_["d"] = {store_.get(), &box_};
   }
   void TearDown() override { fs::remove_all(dir_); }
-  store::Slot Version(const std::string& v) { return {{{"f", v}}, {{"e", {v, 1, 0}}}}; }
+  store::Slot Version(const std::string& v) {
+    store::Slot s;
+    s.files = {{"f", v}};
+    s.meta = {{"e", {v, 1, 0}}};
+    return s;
+  }
   std::string Committed(const std::string& id) {
     auto s = store_->Committed(id);
     return s ? *s->File("f") : "";
