@@ -43,7 +43,22 @@ inline std::function<bool()> StreamOpen(grpc::ServerContext* ctx) {
   return [ctx] { return !ctx->IsCancelled(); };
 }
 
+// A stream that parses its requests itself (certz: see certz/rotate_request_stream.h). When its
+// Read returns false because a request arrived but could not be parsed, UnreadableRequest says
+// why, and the stream ends with that status instead of a plain end-of-stream.
+template <typename Resp, typename Req>
+class ParsingStream : public grpc::ServerReaderWriterInterface<Resp, Req> {
+ public:
+  virtual Status UnreadableRequest() const = 0;
+};
+
 namespace detail {
+
+template <typename Resp, typename Req>
+Status UnreadableRequest(grpc::ServerReaderWriterInterface<Resp, Req>* stream) {
+  const auto* parsing = dynamic_cast<const ParsingStream<Resp, Req>*>(stream);
+  return parsing != nullptr ? parsing->UnreadableRequest() : Status::Ok();
+}
 
 // Rolls the session back after the stream ended without Finalize and says why.
 inline grpc::Status EndOfStream(RotationSession& session, StreamWatch& watch,
@@ -76,7 +91,8 @@ inline grpc::Status EndOfStream(RotationSession& session, StreamWatch& watch,
 // set, is told when the client's side ended before Finalize (cancel, half-close, a timeout's
 // cancel), so the audit trail can tell that apart from a refused request.
 template <typename Req, typename Resp, typename Handle>
-grpc::Status RunRotateStream(grpc::ServerContext* ctx, grpc::ServerReaderWriter<Resp, Req>* stream,
+grpc::Status RunRotateStream(grpc::ServerContext* ctx,
+                             grpc::ServerReaderWriterInterface<Resp, Req>* stream,
                              RotationSession& session, StreamTimeouts timeouts,
                              const StreamNames& names, std::type_identity_t<Req>* first,
                              Handle handle, const std::function<void()>& read_ended = {}) {
@@ -88,6 +104,10 @@ grpc::Status RunRotateStream(grpc::ServerContext* ctx, grpc::ServerReaderWriter<
     if (!pending) {
       watch.Waiting();
       if (!stream->Read(&req)) {
+        if (Status bad = detail::UnreadableRequest(stream); !bad.ok()) {
+          session.Rollback(bad.message());
+          return ToGrpc(bad);
+        }
         if (read_ended) read_ended();
         return detail::EndOfStream(session, watch, names);
       }

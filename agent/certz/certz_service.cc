@@ -5,6 +5,7 @@
 #include "agent/audit/call.h"
 #include "agent/certz/audit_versions.h"
 #include "agent/certz/certz_translate.h"
+#include "agent/certz/rotate_request_stream.h"
 #include "agent/grpc_status.h"
 #include "agent/rotate_stream.h"
 #include "agent/rotate_stream_loop.h"
@@ -21,28 +22,40 @@ constexpr const char* kService = "gnsi.certz.v1.Certz";
 CertzService::CertzService(Engine& engine,
                            std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
                            std::function<StreamTimeouts()> timeouts)
-    : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {}
+    : engine_(engine), authorizer_(std::move(authorizer)), timeouts_(std::move(timeouts)) {
+  // Rotate is method 0 of the generated service; its handler is replaced by one that hands over
+  // the requests' bytes (the generated code registers handlers the same way).
+  MarkMethodStreamed(
+      0, new grpc::internal::BidiStreamingHandler<CertzService, grpc::ByteBuffer, grpc::ByteBuffer>(
+             [](CertzService* service, grpc::ServerContext* ctx,
+                grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* raw) {
+               return service->RotateRaw(ctx, raw);
+             },
+             this));
+}
 
 Status CertzService::Authorize(grpc::ServerContext* ctx, const char* method) const {
   const std::string rpc = std::string("/") + kService + "/" + method;
   return audit::Authorization(ctx, rpc, authorizer_()->Check(rpc, PeerCertificatePem(ctx)));
 }
 
-grpc::Status CertzService::Rotate(
-    grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream) {
+grpc::Status CertzService::RotateRaw(
+    grpc::ServerContext* ctx, grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* raw) {
   audit::Call record(ctx, std::string("/") + kService + "/Rotate");
-  return record.End(RotateStream(ctx, stream, record));
+  RotateRequestStream stream(raw);
+  return record.End(RotateStream(ctx, &stream, record));
 }
 
 grpc::Status CertzService::RotateStream(
     grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<pb::RotateCertificateResponse, pb::RotateCertificateRequest>* stream,
+    grpc::ServerReaderWriterInterface<pb::RotateCertificateResponse, pb::RotateCertificateRequest>*
+        stream,
     audit::Call& record) {
   if (Status s = Authorize(ctx, "Rotate"); !s.ok()) return ToGrpc(s);
   // The first request names the profile the whole stream rotates.
   pb::RotateCertificateRequest first;
   if (!stream->Read(&first)) {
+    if (Status bad = detail::UnreadableRequest(stream); !bad.ok()) return ToGrpc(bad);
     return {grpc::StatusCode::INVALID_ARGUMENT, "stream closed before any request"};
   }
   const std::string profile = first.ssl_profile_id();

@@ -22,10 +22,10 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
   CertzService(Engine& engine, std::function<std::shared_ptr<const authz::Authorizer>()> authorizer,
                std::function<StreamTimeouts()> timeouts);
 
-  grpc::Status Rotate(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<gnsi::certz::v1::RotateCertificateResponse,
-                               gnsi::certz::v1::RotateCertificateRequest>* stream) override;
+  // Rotate, served with its requests as raw bytes parsed by RotateRequestStream (deeper nesting
+  // than gRPC's parse allows; see certz/rotate_request_stream.h).
+  grpc::Status RotateRaw(grpc::ServerContext* ctx,
+                         grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* raw);
   grpc::Status AddProfile(grpc::ServerContext* ctx, const gnsi::certz::v1::AddProfileRequest* req,
                           gnsi::certz::v1::AddProfileResponse* resp) override;
   grpc::Status DeleteProfile(grpc::ServerContext* ctx,
@@ -44,8 +44,8 @@ class CertzService final : public gnsi::certz::v1::Certz::Service {
  private:
   grpc::Status RotateStream(
       grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<gnsi::certz::v1::RotateCertificateResponse,
-                               gnsi::certz::v1::RotateCertificateRequest>* stream,
+      grpc::ServerReaderWriterInterface<gnsi::certz::v1::RotateCertificateResponse,
+                                        gnsi::certz::v1::RotateCertificateRequest>* stream,
       audit::Call& record);
   // `method` is the RPC's name within the service, e.g. "Set".
   Status Authorize(grpc::ServerContext* ctx, const char* method) const;

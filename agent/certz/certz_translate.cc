@@ -80,8 +80,8 @@ bool HasKey(const pb::Certificate& c) {
   return c.has_raw_private_key() || !c.private_key().empty() || c.has_key_source();
 }
 
-// Depth and bundle size are policy, enforced by BuildCandidate; protobuf's recursion limit already
-// bounds how deep `parent` can nest.
+// Depth and bundle size are policy, enforced by BuildCandidate; the request's parse
+// (RotateRequestStream) already bounds how deep `parent` can nest.
 Status ChainFromProto(const pb::CertificateChain& chain, const std::string& what, EntityUpload& out,
                       bool leaf_key_allowed) {
   const pb::CertificateChain* node = &chain;

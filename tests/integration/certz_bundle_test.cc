@@ -6,6 +6,7 @@
 #include <chrono>
 #include <tuple>
 
+#include "agent/certz/rotate_request_stream.h"
 #include "tests/integration/certz_fixture.h"
 #include "tests/support/ca_bundle.h"
 #include "tests/support/credentialz_client.h"
@@ -16,8 +17,8 @@ namespace {
 
 const std::string kGrpcServer = "/system/grpc-servers/grpc-server[name=rotagent]/state/";
 // The most bundle CAs a parent chain can carry (plus CA A): one more and the request nests
-// deeper than protobuf's recursion limit of 100.
-constexpr size_t kDeepestParentChain = 96;
+// deeper than the agent parses.
+constexpr size_t kDeepestParentChain = certz::kMaxParentChainCertificates - 1;
 
 class CertzBundleTest : public CertzTest {
  protected:
@@ -95,25 +96,28 @@ INSTANTIATE_TEST_SUITE_P(
                       std::tuple{size_t{1}, BundleEncoding::kParentChain},
                       std::tuple{size_t{1000}, BundleEncoding::kPkcs7},
                       std::tuple{size_t{1000}, BundleEncoding::kMultiPem},
+                      // The public conformance suite sends its 1,000-CA bundles this way.
+                      std::tuple{size_t{1000}, BundleEncoding::kParentChain},
                       std::tuple{size_t{20000}, BundleEncoding::kPkcs7},
                       std::tuple{size_t{20000}, BundleEncoding::kMultiPem},
-                      // protobuf's recursion limit (100) bounds a parent chain: with CA A
-                      // beside them, 96 bundle CAs are the deepest chain that parses.
+                      // The agent's parse bounds a parent chain (certz::kMaxRequestNesting).
                       std::tuple{size_t{kDeepestParentChain}, BundleEncoding::kParentChain}),
     [](const auto& info) {
       return std::to_string(std::get<0>(info.param)) + "_" +
              BundleEncodingName(std::get<1>(info.param));
     });
 
-// A parent chain deeper than protobuf's recursion limit cannot be received at all: the upload
-// fails and nothing changes. One CA beyond the deepest that works is enough.
-TEST_F(CertzBundleTest, ParentChainBeyondProtobufNestingIsRefusedAndChangesNothing) {
+// A parent chain deeper than the agent parses is refused with a status that says so, and nothing
+// changes. One CA beyond the deepest that works is enough.
+TEST_F(CertzBundleTest, ParentChainBeyondTheNestingLimitIsRefusedAndChangesNothing) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
   const std::string version = Committed("gnsi")->trust.version;
   grpc::Status s =
       InstallBundle(CaBundleOf(kDeepestParentChain + 1), BundleEncoding::kParentChain, "deep");
-  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("nests messages deeper than"), std::string::npos)
+      << s.error_message();
   EXPECT_EQ(Committed("gnsi")->trust.version, version);
   EXPECT_EQ(Committed("gnsi")->trust_pem, trust_pem_);
 }
