@@ -358,8 +358,10 @@ Result<std::string> Pkcs11Token::AesGcm(bool encrypt, CK_OBJECT_HANDLE key, cons
                : m.f->C_Decrypt(m.session, data, in.size(), dst, &n);
   if (rv != CKR_OK) {
     Wipe(out);
-    if (!encrypt && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE)) {
-      return FailedPrecondition("the token's AES-GCM tag does not match");
+    // SoftHSM2 answers a tag mismatch with CKR_GENERAL_ERROR.
+    if (!encrypt && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE ||
+                     rv == CKR_GENERAL_ERROR)) {
+      return FailedPrecondition("the token's AES-GCM tag does not match (" + Rv(rv) + ")");
     }
     return Failed(encrypt ? "C_Encrypt" : "C_Decrypt", rv);
   }

@@ -270,6 +270,14 @@ TEST_F(Pkcs11Test, TokenSealsTheSecretStoreAndItsKeyNeverLeavesIt) {
   WriteInventory(TokenKek("pin_file: pin"), false);
   EXPECT_EQ(Reveal(1), passwords[0]);
   EXPECT_EQ(Reveal(2), passwords[1]);
+  // A version copied over another does not open: the token checks the associated data.
+  fs::copy_file(Secrets() / "Admin" / "1", Secrets() / "Admin" / "2",
+                fs::copy_options::overwrite_existing);
+  EXPECT_EQ(Rotctl({"secrets", "show", "Admin", "--to", (dir_ / "shown").string()}, &out), 4)
+      << out;
+  EXPECT_NE(out.find("version 2 of Admin: a sealed secret does not open"), std::string::npos)
+      << out;
+  EXPECT_FALSE(fs::exists(dir_ / "shown"));
 }
 
 // A store sealed under the file KEK keeps opening when secrets.kek becomes pkcs11: init-kek
@@ -279,11 +287,11 @@ TEST_F(Pkcs11Test, FileSealedStoreMovesToTheToken) {
   const fs::path state = dir_ / "rotctl-state";
   ctl::SecretStore file_store(Secrets(), state / "secrets.kek");
   ASSERT_EQ(*file_store.AddGenerated("Admin"), 1);
-  WriteInventory("", false);
+  WriteInventory();  // only the parked device: no agent is needed
   const std::string v1 = Reveal(1);
   EXPECT_EQ(ReadText(Secrets() / "Admin" / "1").substr(0, 4), "RSS1");
 
-  WriteInventory(TokenKek("pin_file: pin"), false);
+  WriteInventory(TokenKek("pin_file: pin"));
   json init = RotctlJson({"secrets", "init-kek"}, 0);
   EXPECT_EQ(init["created"], true) << init.dump();
   EXPECT_EQ(init["resealedVersions"], 1) << init.dump();
