@@ -1,4 +1,4 @@
-// rotctl secrets list | show PROFILE [--version N] [--to FILE] | purge [--dry-run]
+// rotctl secrets list | show PROFILE [--version N] [--to FILE] | init-kek | purge [--dry-run]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -144,12 +144,32 @@ int Purge(const Inventory& inv, const Options& o) {
   return kExitOk;
 }
 
+int InitKek(const Inventory& inv, const Options& o) {
+  // No rotation may add versions while they are sealed again.
+  auto lock = FabricLock::Acquire(inv.state_dir, OperationLog::NewId(), "secrets init-kek");
+  if (!lock.ok()) return Fail(lock.status());
+  auto done = SecretStore::For(inv).InitKek();
+  if (!done.ok()) return Fail(done.status());
+  if (o.json()) {
+    std::cout << nlohmann::json{{"kek", done->kek},
+                                {"created", done->created},
+                                {"resealedVersions", done->resealed}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "key-encryption key: " << done->kek << (done->created ? " (created)" : " (exists)")
+              << "\nsealed again under it: " << done->resealed << " version(s)\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int SecretsCommand(const Inventory& inv, const Options& o) {
   const std::string& verb = o.args[1];
   if (verb == "show") return Show(inv, o);
   if (verb == "purge") return Purge(inv, o);
+  if (verb == "init-kek") return InitKek(inv, o);
   return List(inv, o);
 }
 

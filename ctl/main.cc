@@ -149,6 +149,14 @@ const Command kCommands[] = {
      "to a new file created 0600 (never an existing one). Refused when standard output is not\n"
      "a terminal. Every reveal is recorded, without the value, in <state_dir>/secrets/reveals.log.\n",
      ctl::SecretsCommand},
+    {{"secrets", "init-kek"}, 0, "",
+     "create the secret store's key-encryption key and seal every version under it",
+     "secrets.kek file: a 32-byte key in secrets.kek_file (0600) unless it exists. pkcs11: an\n"
+     "AES-256 key labelled secrets.key_label in the token (sensitive, never extractable) unless\n"
+     "the token holds one; it is never replaced. Then every stored version not yet sealed under\n"
+     "it (written before sealing, or under the file KEK) is sealed under it; afterwards the file\n"
+     "KEK is no longer needed (docs/pki.md).\n",
+     ctl::SecretsCommand},
     {{"secrets", "purge"}, 0, "[--dry-run]",
      "purge password versions no device may still hold",
      "Asks every device (whatever its admin state) which version it holds. Keeps every version\n"

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "common/atomic_file.h"
@@ -54,20 +55,52 @@ Result<std::vector<CK_OBJECT_HANDLE>> FindPrivateKeys(CK_FUNCTION_LIST_PTR f,
   return keys;
 }
 
-}  // namespace
-
-struct Pkcs11Token::Module {
+// One loaded, initialized module per path, shared by every token rotctl has open at once (the
+// signer's and the secret store's may be the same): C_Finalize only when the last one closes.
+struct Library {
   void* lib = nullptr;
   CK_FUNCTION_LIST_PTR f = nullptr;
   bool initialized = false;
-  CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
-  ~Module() {
-    if (session != CK_INVALID_HANDLE) {
-      f->C_Logout(session);
-      f->C_CloseSession(session);
-    }
+  ~Library() {
     if (initialized) f->C_Finalize(nullptr);
     if (lib != nullptr) dlclose(lib);
+  }
+};
+
+Result<std::shared_ptr<Library>> LoadLibrary(const std::filesystem::path& module) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<Library>> loaded;
+  const std::lock_guard lock(mu);
+  if (auto l = loaded[module.string()].lock()) return l;
+  auto l = std::make_shared<Library>();
+  l->lib = dlopen(module.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (l->lib == nullptr) {
+    return FailedPrecondition("cannot load the PKCS#11 module " + module.string() + ": " +
+                              dlerror());
+  }
+  auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(l->lib, "C_GetFunctionList"));
+  if (get == nullptr || get(&l->f) != CKR_OK || l->f == nullptr) {
+    return FailedPrecondition(module.string() + " is not a PKCS#11 module");
+  }
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  const CK_RV rv = l->f->C_Initialize(&args);
+  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) return Failed("C_Initialize", rv);
+  l->initialized = rv == CKR_OK;
+  loaded[module.string()] = l;
+  return l;
+}
+
+}  // namespace
+
+struct Pkcs11Token::Module {
+  std::shared_ptr<Library> library;
+  CK_FUNCTION_LIST_PTR f = nullptr;
+  CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+  // No C_Logout: the login is shared by the application's sessions on the token, and closing
+  // the last one logs out.
+  ~Module() {
+    if (session != CK_INVALID_HANDLE) f->C_CloseSession(session);
   }
 };
 
@@ -77,20 +110,11 @@ Result<std::unique_ptr<Pkcs11Token>> Pkcs11Token::Open(const std::filesystem::pa
   std::unique_ptr<Pkcs11Token> t(new Pkcs11Token());
   t->m_ = std::make_unique<Module>();
   Module& m = *t->m_;
-  m.lib = dlopen(module.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (m.lib == nullptr) {
-    return FailedPrecondition("cannot load the PKCS#11 module " + module.string() + ": " +
-                              dlerror());
-  }
-  auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(m.lib, "C_GetFunctionList"));
-  if (get == nullptr || get(&m.f) != CKR_OK || m.f == nullptr) {
-    return FailedPrecondition(module.string() + " is not a PKCS#11 module");
-  }
-  CK_C_INITIALIZE_ARGS args{};
-  args.flags = CKF_OS_LOCKING_OK;
-  CK_RV rv = m.f->C_Initialize(&args);
-  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) return Failed("C_Initialize", rv);
-  m.initialized = rv == CKR_OK;
+  auto library = LoadLibrary(module);
+  if (!library.ok()) return library.status();
+  m.library = std::move(*library);
+  m.f = m.library->f;
+  CK_RV rv = CKR_OK;
   CK_ULONG n = 0;
   if ((rv = m.f->C_GetSlotList(CK_TRUE, nullptr, &n)) != CKR_OK) return Failed("C_GetSlotList", rv);
   std::vector<CK_SLOT_ID> slots(n);
@@ -235,26 +259,137 @@ Result<std::string> Pkcs11Token::SignDigest(CK_OBJECT_HANDLE key, const unsigned
   return out;
 }
 
-Result<std::string> ReadPin(const std::filesystem::path& pin_file, const std::string& pin_env) {
+// The secret keys labelled `label` (at most two: one is all rotctl wants).
+Result<std::vector<CK_OBJECT_HANDLE>> Pkcs11Token::FindSecretKeys(const std::string& label) {
+  Module& m = *m_;
+  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+  CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                         {CKA_LABEL, const_cast<char*>(label.data()), label.size()}};
+  CK_RV rv = m.f->C_FindObjectsInit(m.session, tmpl, 2);
+  if (rv != CKR_OK) return Failed("C_FindObjectsInit", rv);
+  std::vector<CK_OBJECT_HANDLE> keys(2);
+  CK_ULONG n = 0;
+  rv = m.f->C_FindObjects(m.session, keys.data(), 2, &n);
+  m.f->C_FindObjectsFinal(m.session);
+  if (rv != CKR_OK) return Failed("C_FindObjects", rv);
+  keys.resize(n);
+  return keys;
+}
+
+Status Pkcs11Token::GenerateAesKey(const std::string& label) {
+  std::lock_guard lock(mu_);
+  Module& m = *m_;
+  auto existing = FindSecretKeys(label);
+  if (!existing.ok()) return existing.status();
+  if (!existing->empty()) {
+    return Status(Code::kAlreadyExists, "the token already holds a secret key labelled '" + label +
+                                            "'; it is never overwritten");
+  }
+  CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+  CK_ULONG len = 32;
+  CK_ATTRIBUTE tmpl[] = {{CKA_TOKEN, &yes, sizeof yes},
+                         {CKA_PRIVATE, &yes, sizeof yes},
+                         {CKA_SENSITIVE, &yes, sizeof yes},
+                         {CKA_EXTRACTABLE, &no, sizeof no},
+                         {CKA_ENCRYPT, &yes, sizeof yes},
+                         {CKA_DECRYPT, &yes, sizeof yes},
+                         {CKA_WRAP, &no, sizeof no},
+                         {CKA_UNWRAP, &no, sizeof no},
+                         {CKA_VALUE_LEN, &len, sizeof len},
+                         {CKA_LABEL, const_cast<char*>(label.data()), label.size()}};
+  CK_MECHANISM mech{CKM_AES_KEY_GEN, nullptr, 0};
+  CK_OBJECT_HANDLE key = 0;
+  const CK_RV rv = m.f->C_GenerateKey(m.session, &mech, tmpl, 10, &key);
+  if (rv != CKR_OK) return Failed("C_GenerateKey", rv);
+  return Status::Ok();
+}
+
+Result<CK_OBJECT_HANDLE> Pkcs11Token::FindAesKey(const std::string& label) {
+  std::lock_guard lock(mu_);
+  Module& m = *m_;
+  auto keys = FindSecretKeys(label);
+  if (!keys.ok()) return keys.status();
+  if (keys->size() != 1) {
+    return FailedPrecondition(std::string(keys->empty() ? "no" : "more than one") +
+                              " secret key labelled '" + label + "' in the token");
+  }
+  CK_BBOOL extractable = CK_TRUE, sensitive = CK_FALSE;
+  CK_KEY_TYPE type = 0;
+  CK_ULONG len = 0;
+  CK_ATTRIBUTE attrs[] = {{CKA_EXTRACTABLE, &extractable, sizeof extractable},
+                          {CKA_SENSITIVE, &sensitive, sizeof sensitive},
+                          {CKA_KEY_TYPE, &type, sizeof type},
+                          {CKA_VALUE_LEN, &len, sizeof len}};
+  const CK_RV rv = m.f->C_GetAttributeValue(m.session, keys->front(), attrs, 4);
+  if (rv != CKR_OK) return Failed("C_GetAttributeValue", rv);
+  // A key-encryption key the token would hand out is no better than a file: refuse it.
+  if (extractable != CK_FALSE || sensitive != CK_TRUE) {
+    return FailedPrecondition("the secret key '" + label +
+                              "' is extractable or not sensitive; rotctl only seals with a key "
+                              "that cannot leave the token");
+  }
+  if (type != CKK_AES || len != 32) {
+    return FailedPrecondition("the secret key '" + label + "' is not an AES-256 key");
+  }
+  return keys->front();
+}
+
+Result<std::string> Pkcs11Token::AesGcm(bool encrypt, CK_OBJECT_HANDLE key, const std::string& iv,
+                                        const std::string& aad, const std::string& in) {
+  std::lock_guard lock(mu_);
+  Module& m = *m_;
+  CK_GCM_PARAMS params{};
+  params.iv_ptr = reinterpret_cast<unsigned char*>(const_cast<char*>(iv.data()));
+  params.iv_len = iv.size();
+  params.iv_bits = iv.size() * 8;
+  params.aad_ptr = reinterpret_cast<unsigned char*>(const_cast<char*>(aad.data()));
+  params.aad_len = aad.size();
+  params.tag_bits = 128;
+  CK_MECHANISM mech{CKM_AES_GCM, &params, sizeof params};
+  CK_RV rv = encrypt ? m.f->C_EncryptInit(m.session, &mech, key)
+                     : m.f->C_DecryptInit(m.session, &mech, key);
+  if (rv != CKR_OK) return Failed(encrypt ? "C_EncryptInit" : "C_DecryptInit", rv);
+  // GCM adds (or removes) a 16-byte tag.
+  std::string out(in.size() + 16, '\0');
+  CK_ULONG n = out.size();
+  auto* data = reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(in.data()));
+  auto* dst = reinterpret_cast<CK_BYTE_PTR>(out.data());
+  rv = encrypt ? m.f->C_Encrypt(m.session, data, in.size(), dst, &n)
+               : m.f->C_Decrypt(m.session, data, in.size(), dst, &n);
+  if (rv != CKR_OK) {
+    Wipe(out);
+    // SoftHSM2 answers a tag mismatch with CKR_GENERAL_ERROR.
+    if (!encrypt && (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE ||
+                     rv == CKR_GENERAL_ERROR)) {
+      return FailedPrecondition("the token's AES-GCM tag does not match (" + Rv(rv) + ")");
+    }
+    return Failed(encrypt ? "C_Encrypt" : "C_Decrypt", rv);
+  }
+  out.resize(n);
+  return out;
+}
+
+Result<std::string> ReadPin(const std::filesystem::path& pin_file, const std::string& pin_env,
+                            const std::string& setting) {
   std::string pin;
   if (!pin_env.empty()) {
     const char* v = std::getenv(pin_env.c_str());
     if (v == nullptr || *v == '\0') {
-      return FailedPrecondition("signer.pin_env names " + pin_env + ", which is not set");
+      return FailedPrecondition(setting + ".pin_env names " + pin_env + ", which is not set");
     }
     pin = v;
   } else {
     struct stat st {};
     if (stat(pin_file.c_str(), &st) != 0) {
-      return FailedPrecondition("signer.pin_file " + pin_file.string() + " does not exist");
+      return FailedPrecondition(setting + ".pin_file " + pin_file.string() + " does not exist");
     }
     if ((st.st_mode & 077) != 0 || st.st_uid != geteuid()) {
-      return FailedPrecondition("signer.pin_file " + pin_file.string() +
+      return FailedPrecondition(setting + ".pin_file " + pin_file.string() +
                                 " must be owned by rotctl's user and readable by no one else "
                                 "(0600 or 0400)");
     }
     auto text = ReadFile(pin_file);
-    if (!text.ok()) return text.status().WithContext("signer.pin_file");
+    if (!text.ok()) return text.status().WithContext(setting + ".pin_file");
     pin = text->substr(0, text->find('\n'));
     Wipe(*text);
   }

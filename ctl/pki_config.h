@@ -24,8 +24,15 @@ struct SignerConfig {
 };
 
 struct SecretsConfig {
+  std::string kek = "file";        // file | pkcs11: where the key-encryption key lives
   std::filesystem::path kek_file;  // default <state_dir>/secrets.kek
   int keep_older = 2;              // versions kept beyond those a device may still hold
+  // pkcs11: an AES-256 key in the token, never extractable; the PIN from a file or the
+  // environment, as for the signer.
+  std::filesystem::path module;
+  std::string token_label, key_label = "rotctl-secrets-kek";
+  std::filesystem::path pin_file;
+  std::string pin_env;
 };
 
 struct ArchiveConfig {

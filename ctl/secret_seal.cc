@@ -24,7 +24,7 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)
 
 }  // namespace
 
-Kek::Kek(Kek&& o) noexcept {
+Kek::Kek(Kek&& o) noexcept : file_(std::move(o.file_)) {
   std::memcpy(key_, o.key_, sizeof key_);
   OPENSSL_cleanse(o.key_, sizeof o.key_);
 }
@@ -53,6 +53,7 @@ Result<Kek> Kek::Load(const std::filesystem::path& file) {
       read(fd.get(), &extra, 1) != 0) {
     return FailedPrecondition(name + " does not hold exactly 32 bytes");
   }
+  k.file_ = file.string();
   return k;
 }
 

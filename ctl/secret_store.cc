@@ -15,6 +15,7 @@
 #include "common/ossl.h"
 #include "common/unique_fd.h"
 #include "ctl/secret_seal.h"
+#include "ctl/secret_token_kek.h"
 
 namespace rotagent::ctl {
 namespace fs = std::filesystem;
@@ -58,6 +59,17 @@ Result<int> SecretStore::Current(const std::string& profile) const {
   return versions->empty() ? 0 : versions->back();
 }
 
+Result<std::unique_ptr<Sealer>> SecretStore::OpenSealer(bool create) const {
+  if (config_.kek == "pkcs11") {
+    auto k = TokenKek::Load(config_);
+    if (!k.ok()) return k.status();
+    return std::unique_ptr<Sealer>(std::move(*k));
+  }
+  auto k = create ? Kek::LoadOrCreate(config_.kek_file) : Kek::Load(config_.kek_file);
+  if (!k.ok()) return k.status();
+  return std::unique_ptr<Sealer>(std::make_unique<Kek>(std::move(*k)));
+}
+
 Result<std::string> SecretStore::Read(const std::string& profile, int version) const {
   const fs::path path = dir_ / profile / std::to_string(version);
   auto stored = ReadFile(path);
@@ -65,38 +77,98 @@ Result<std::string> SecretStore::Read(const std::string& profile, int version) c
     return NotFound("the secret store has no version " + std::to_string(version) +
                     " of password profile " + profile + " (never made, or purged)");
   }
-  // A missing KEK is an error here, not a reason to make a new one that opens nothing.
-  auto kek = Kek::IsSealed(*stored) ? Kek::Load(kek_file_) : Kek::LoadOrCreate(kek_file_);
-  if (!kek.ok()) return kek.status();
-  if (!Kek::IsSealed(*stored)) {
-    // Written by a rotctl before sealing: seal it now, so the plaintext leaves the disk.
-    auto sealed = kek->Seal(*stored, SealingContext(profile, version));
-    if (!sealed.ok()) return sealed.status();
-    ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(path, *sealed, 0600));
-    return stored;
+  const std::string where = "version " + std::to_string(version) + " of " + profile;
+  const bool by_token = TokenKek::IsSealed(*stored), by_file = Kek::IsSealed(*stored);
+  if (by_token && config_.kek != "pkcs11") {
+    return FailedPrecondition(where +
+                              " is sealed by a key-encryption key in a PKCS#11 token; set "
+                              "secrets.kek: pkcs11 and the token's settings in the inventory");
   }
-  auto plain = kek->Open(*stored, SealingContext(profile, version));
-  if (!plain.ok()) {
-    return plain.status().WithContext("version " + std::to_string(version) + " of " + profile);
+  // A missing KEK is an error here, not a reason to make a new one that opens nothing.
+  auto sealer = OpenSealer(/*create=*/!by_token && !by_file);
+  if (!sealer.ok()) return sealer.status();
+  const bool current_format = config_.kek == "pkcs11" ? by_token : by_file;
+  if (current_format) {
+    auto plain = (*sealer)->Open(*stored, SealingContext(profile, version));
+    if (!plain.ok()) return plain.status().WithContext(where);
+    return plain;
+  }
+  Result<std::string> plain = std::move(*stored);
+  if (by_file) {
+    // Sealed before the store moved to the token: the file KEK still opens it.
+    auto file_kek = Kek::Load(config_.kek_file);
+    if (!file_kek.ok()) {
+      return file_kek.status().WithContext(where + " is sealed under the file KEK");
+    }
+    plain = file_kek->Open(*plain, SealingContext(profile, version));
+    if (!plain.ok()) return plain.status().WithContext(where);
+  }
+  // Written before sealing, or under the file KEK: sealed again under the configured KEK now,
+  // so neither the plaintext nor the file KEK is needed for it any more.
+  auto sealed = (*sealer)->Seal(*plain, SealingContext(profile, version));
+  if (!sealed.ok()) {
+    Wipe(*plain);
+    return sealed.status();
+  }
+  if (Status s = WriteFileAtomic(path, *sealed, 0600); !s.ok()) {
+    Wipe(*plain);
+    return s;
   }
   return plain;
 }
 
 Result<int> SecretStore::AddGenerated(const std::string& profile) {
+  // The KEK first: when it cannot be used, nothing is written.
+  auto sealer = OpenSealer(/*create=*/true);
+  if (!sealer.ok()) return sealer.status();
   ROTAGENT_RETURN_IF_ERROR(MakeDirs(dir_ / profile, 0700));
-  auto kek = Kek::LoadOrCreate(kek_file_);
-  if (!kek.ok()) return kek.status();
   auto current = Current(profile);
   if (!current.ok()) return current.status();
   const int next = *current + 1;
   const fs::path path = dir_ / profile / std::to_string(next);
   if (fs::exists(path)) return Internal(path.string() + " already exists");
   std::string password = GeneratePassword();
-  auto sealed = kek->Seal(password, SealingContext(profile, next));
+  auto sealed = (*sealer)->Seal(password, SealingContext(profile, next));
   Wipe(password);
   if (!sealed.ok()) return sealed.status();
   ROTAGENT_RETURN_IF_ERROR(WriteFileAtomic(path, *sealed, 0600));
   return next;
+}
+
+Result<SecretStore::KekInit> SecretStore::InitKek() const {
+  KekInit out;
+  if (config_.kek == "pkcs11") {
+    auto created = TokenKek::Create(config_);
+    if (!created.ok()) return created.status();
+    out.created = *created;
+  } else {
+    std::error_code ec;
+    out.created = !fs::exists(config_.kek_file, ec);
+  }
+  auto sealer = OpenSealer(/*create=*/true);
+  if (!sealer.ok()) return sealer.status();
+  out.kek = (*sealer)->Describe();
+  std::error_code ec;
+  if (!fs::exists(dir_, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    if (!e.is_directory()) continue;  // reveals.log, purges.log
+    const std::string profile = e.path().filename().string();
+    auto versions = Versions(profile);
+    if (!versions.ok()) return versions.status();
+    for (int v : *versions) {
+      auto stored = ReadFile(e.path() / std::to_string(v));
+      if (!stored.ok()) return stored.status();
+      const bool current_format =
+          config_.kek == "pkcs11" ? TokenKek::IsSealed(*stored) : Kek::IsSealed(*stored);
+      if (current_format) continue;
+      auto plain = Read(profile, v);  // seals it under the configured KEK
+      if (!plain.ok()) return plain.status();
+      Wipe(*plain);
+      ++out.resealed;
+    }
+  }
+  if (ec) return Internal("cannot list " + dir_.string() + ": " + ec.message());
+  return out;
 }
 
 Status SecretStore::Purge(const std::string& profile, int version,

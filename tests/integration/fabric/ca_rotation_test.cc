@@ -1,7 +1,10 @@
 // CA rotation in phases over a fabric of real agents: rotctl's own client identity is issued by
 // its lab CA (so the rotation has to carry rotctl's access along), a device is down during
 // phase 2, and at the end a client holding an old-CA certificate is refused by every device.
+// Also: the rollback of a phase 3 left open by a down device, and a rotation whose CAs are keys
+// in a PKCS#11 token (SoftHSM2).
 #include "tests/integration/fabric/pki_fabric.h"
+#include "tests/integration/fabric/token_facts.h"
 #include "tests/support/certz_client.h"
 
 namespace rotagent::testing {
@@ -184,6 +187,141 @@ TEST_F(CaRotationTest, RollbackUndoesEachPhase) {
   EXPECT_EQ(Outcomes(op), kAllDone) << op.dump();
   EXPECT_EQ(RotctlJson({"archive", "show", "leaf1", "gnsi", "v4"}, 0)[0]["issuer"],
             "CN=lab lab CA");
+}
+
+// Phase 3 reached leaf1 only (leaf2 was down), so the rotation stays open at phase 3; its
+// rollback puts the old CA back in every bundle: clients of the old CA are admitted again,
+// the devices keep serving their phase-2 leaves, rotctl keeps access, nothing was promoted,
+// and the rotation can still go forward.
+TEST_F(CaRotationTest, RollbackOfPhase3PutsTheOldCaBack) {
+  json run = RotctlJson({"ca", "rotate", "start"}, 0);
+  const std::string id = run["rotation"]["id"];
+  const Identity fresh = NewIdentity(run["rotation"]);
+  run = RotctlJson({"ca", "rotate", "advance"}, 0);
+  ASSERT_EQ(run["rotation"]["phase"], 2) << run.dump();
+  const std::string new_ca_pem = ReadText(dir_ / "rotctl-ca" / "next" / "ca-cert.pem");
+  const json old_ca = RotctlJson({"ca", "show"}, 0);
+
+  Get("leaf2").process->Stop();
+  run = RotctlJson({"ca", "rotate", "advance"}, 3);
+  EXPECT_EQ(run["rotation"]["phase"], 3) << run.dump();
+  EXPECT_EQ(run["rotation"]["state"], "open");
+  EXPECT_EQ(Outcomes(run["operation"]),
+            (std::map<std::string, std::string>{
+                {"leaf1", "Succeeded"}, {"leaf2", "Skipped"}, {"parked", "Skipped"}}))
+      << run.dump();
+  // leaf1 already refuses the old CA's clients; the new CA is not promoted while leaf2 waits.
+  EXPECT_FALSE(CanConnect(Get("leaf1").port, new_ca_pem, rotctl_));
+  EXPECT_TRUE(fs::exists(dir_ / "rotctl-ca" / "next" / "ca-cert.pem"));
+  Get("leaf2").process->Start();
+
+  run = RotctlJson({"ca", "rotate", "rollback"}, 0);
+  EXPECT_EQ(run["rotation"]["step"], "readd-trust") << run.dump();
+  EXPECT_EQ(run["rotation"]["phase"], 2);
+  EXPECT_EQ(run["rotation"]["state"], "open");
+  EXPECT_EQ(Outcomes(run["operation"]), kAllDone) << run.dump();
+  for (const char* d : {"leaf1", "leaf2"}) {
+    // Both CAs admitted again; the devices still serve their leaves from the new CA.
+    EXPECT_TRUE(CanConnect(Get(d).port, new_ca_pem, rotctl_)) << d << ": old-CA client refused";
+    EXPECT_TRUE(CanConnect(Get(d).port, new_ca_pem, fresh)) << d;
+    EXPECT_EQ(Chain(d), "v2") << d;
+  }
+  // rotctl reaches every device and finds nothing pending; the old CA still signs from ca_dir.
+  json status = RotctlJson({"ca", "rotate", "status"}, 0);
+  EXPECT_TRUE(status["pendingDevices"].empty()) << status.dump();
+  json show = RotctlJson({"fabric", "show"}, 0);
+  EXPECT_EQ(show["inSyncDeviceIds"], json::array({"leaf1", "leaf2"})) << show.dump();
+  EXPECT_EQ(RotctlJson({"ca", "show"}, 0)["sha256Fingerprint"], old_ca["sha256Fingerprint"]);
+  EXPECT_FALSE(fs::exists(dir_ / "rotctl-ca" / "retired" / id));
+
+  // Forward again: phase 3 everywhere this time, and the old CA's clients are refused.
+  run = RotctlJson({"ca", "rotate", "advance"}, 0);
+  EXPECT_EQ(run["rotation"]["state"], "done") << run.dump();
+  for (const char* d : {"leaf1", "leaf2"}) {
+    EXPECT_FALSE(CanConnect(Get(d).port, new_ca_pem, rotctl_)) << d;
+    EXPECT_TRUE(CanConnect(Get(d).port, new_ca_pem, fresh)) << d;
+  }
+  // A finished rotation has nothing to roll back.
+  std::string out;
+  EXPECT_EQ(Rotctl({"ca", "rotate", "rollback"}, &out), 4) << out;
+  EXPECT_NE(out.find("no CA rotation is open"), std::string::npos) << out;
+}
+
+// The pkcs11 signer: the old CA and the rotation's new CA are both keys in the token.
+class TokenCaRotationTest : public PkiFabric {
+ protected:
+  void SetUp() override {
+    PkiFabric::SetUp();
+    InitSoftHsm();
+  }
+  void TearDown() override {
+    unsetenv("SOFTHSM2_CONF");
+    PkiFabric::TearDown();
+  }
+  const std::map<std::string, std::string> kAllDone = {
+      {"leaf1", "Succeeded"}, {"leaf2", "Succeeded"}, {"parked", "Skipped"}};
+};
+
+TEST_F(TokenCaRotationTest, NewCaKeyIsMadeInTheTokenAndSignsEveryLeaf) {
+  AddAgent("leaf1");
+  AddAgent("leaf2");
+  WriteInventory(TokenSigner("pin_file: pin"));
+  std::string out;
+  ASSERT_EQ(Rotctl({"ca", "init"}, &out), 0) << out;
+  json op = RotctlJson({"fabric", "rotate-certs", "--wait"}, 0);
+  ASSERT_EQ(Outcomes(op), kAllDone) << op.dump();
+  const std::string old_ca_pem = ReadText(dir_ / "rotctl-ca" / "ca-cert.pem");
+
+  // Phase 1: the new CA's key is generated in the token, sensitive and never extractable;
+  // ca_dir/next holds its certificate and its label, no key.
+  json run = RotctlJson({"ca", "rotate", "start"}, 0);
+  EXPECT_EQ(Outcomes(run["operation"]), kAllDone) << run.dump();
+  const std::string id = run["rotation"]["id"];
+  const std::string label = "fabric-ca-" + id;
+  const KeyFacts facts = AskToken(kModule, kPin, CKO_PRIVATE_KEY, label);
+  EXPECT_EQ(facts.keys, 1);
+  EXPECT_TRUE(facts.sensitive);
+  EXPECT_FALSE(facts.extractable);
+  EXPECT_TRUE(facts.never_extractable);
+  EXPECT_EQ(facts.value_rv, static_cast<CK_RV>(CKR_ATTRIBUTE_SENSITIVE));
+  const fs::path next = dir_ / "rotctl-ca" / "next";
+  EXPECT_EQ(ReadText(next / "key-label"), label + "\n");
+  EXPECT_FALSE(fs::exists(next / "ca-key.pem"));
+  const std::string new_ca_pem = ReadText(next / "ca-cert.pem");
+  // rotctl's new identity is signed by the token's new key, and admitted.
+  const fs::path cert = run["rotation"]["clientCertificates"][0].get<std::string>();
+  const Identity fresh = ReadIdentity(cert, cert.parent_path() / "client-key.pem");
+  EXPECT_EQ(x509::IssuerText(fresh.cert.get()), "CN=lab lab CA " + id);
+  for (const char* d : {"leaf1", "leaf2"}) {
+    EXPECT_TRUE(CanConnect(Get(d).port, old_ca_pem, fresh)) << d;
+  }
+
+  // Phase 2: every leaf signed in the token by the new key; the devices serve them.
+  run = RotctlJson({"ca", "rotate", "advance"}, 0);
+  EXPECT_EQ(run["rotation"]["phase"], 2) << run.dump();
+  EXPECT_EQ(Outcomes(run["operation"]), kAllDone) << run.dump();
+  for (const char* d : {"leaf1", "leaf2"}) {
+    for (const char* p : {"gnsi", "syslog-client"}) {
+      json entry = RotctlJson({"archive", "show", d, p, "v2"}, 0);
+      EXPECT_EQ(entry[0]["issuer"], "CN=lab lab CA " + id) << d << " " << p;
+    }
+    EXPECT_TRUE(CanConnect(Get(d).port, new_ca_pem, fresh)) << d;
+    EXPECT_FALSE(CanConnect(Get(d).port, old_ca_pem, fresh)) << d << " still serves an old leaf";
+  }
+
+  // Phase 3: the new CA is promoted; ca_dir names its token key, the old one is retired by
+  // label, and the next rotation is signed by the new key.
+  run = RotctlJson({"ca", "rotate", "advance"}, 0);
+  EXPECT_EQ(run["rotation"]["state"], "done") << run.dump();
+  EXPECT_EQ(ReadText(dir_ / "rotctl-ca" / "key-label"), label + "\n");
+  EXPECT_EQ(ReadText(dir_ / "rotctl-ca" / "retired" / id / "key-label"), "fabric-ca\n");
+  EXPECT_EQ(RotctlJson({"ca", "show"}, 0)["subject"], "CN=lab lab CA " + id);
+  op = RotctlJson({"fabric", "rotate-certs", "--wait"}, 0);
+  EXPECT_EQ(Outcomes(op), kAllDone) << op.dump();
+  EXPECT_EQ(RotctlJson({"archive", "show", "leaf1", "gnsi", "v3"}, 0)[0]["issuer"],
+            "CN=lab lab CA " + id);
+  json show = RotctlJson({"fabric", "show"}, 0);
+  EXPECT_EQ(show["inSyncDeviceIds"], json::array({"leaf1", "leaf2"})) << show.dump();
 }
 
 }  // namespace

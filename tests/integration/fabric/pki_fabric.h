@@ -190,6 +190,29 @@ class PkiFabric : public ::testing::Test {
            "], roots: ext-ca.pem, timeout_seconds: " + std::to_string(timeout) + "}\n";
   }
 
+  // SoftHSM2: a token labelled "rotctl" in dir_/tokens, its user PIN in dir_/pin (0600).
+  void InitSoftHsm() {
+    std::filesystem::create_directories(dir_ / "tokens");
+    std::ofstream(dir_ / "softhsm2.conf") << "directories.tokendir = " << (dir_ / "tokens").string()
+                                          << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+    setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
+    std::string out;
+    // Test PINs of a throw-away token: softhsm2-util only takes them on its command line.
+    ASSERT_EQ(RunCommand({"softhsm2-util", "--init-token", "--free", "--label", "rotctl",
+                          "--so-pin", "5678", "--pin", kPin},
+                         "", &out),
+              0)
+        << out;
+    std::ofstream(dir_ / "pin") << kPin << "\n";
+    chmod((dir_ / "pin").c_str(), 0600);
+  }
+  static std::string TokenSigner(const std::string& pin_source) {
+    return std::string("signer: {type: pkcs11, module: ") + kModule +
+           ", token_label: rotctl, key_label: fabric-ca, " + pin_source + "}\n";
+  }
+  static constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
+  static constexpr const char* kPin = "4321";
+
   std::filesystem::path dir_;
   Identity ca_, rotctl_;
   std::vector<Agent> agents_;

@@ -1,12 +1,11 @@
 // rotctl's PKI against a fabric of real agents over real TLS: a rotation with each signer (the
 // file lab CA, a SoftHSM2 token whose CA key is shown never to leave it, an external CA run as a
 // command), the archive of every issued leaf, and the sealed secret store with its purge.
-#include <dlfcn.h>
-#include <p11-kit/pkcs11.h>
-
 #include <algorithm>
 
+#include "ctl/secret_store.h"
 #include "tests/integration/fabric/pki_fabric.h"
+#include "tests/integration/fabric/token_facts.h"
 #include "tests/support/certz_client.h"
 
 namespace rotagent::testing {
@@ -97,87 +96,47 @@ class Pkcs11Test : public PkiTest {
  protected:
   void SetUp() override {
     PkiTest::SetUp();
-    fs::create_directories(dir_ / "tokens");
-    std::ofstream(dir_ / "softhsm2.conf") << "directories.tokendir = " << (dir_ / "tokens").string()
-                                          << "\nobjectstore.backend = file\nlog.level = ERROR\n";
-    setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
-    std::string out;
-    // Test PINs of a throw-away token: softhsm2-util only takes them on its command line.
-    ASSERT_EQ(RunCommand({"softhsm2-util", "--init-token", "--free", "--label", "rotctl",
-                          "--so-pin", "5678", "--pin", kPin},
-                         "", &out),
-              0)
-        << out;
-    std::ofstream(dir_ / "pin") << kPin << "\n";
-    chmod((dir_ / "pin").c_str(), 0600);
+    InitSoftHsm();
   }
   void TearDown() override {
     unsetenv("SOFTHSM2_CONF");
     unsetenv("ROTCTL_TEST_PIN");
     PkiTest::TearDown();
   }
-  static std::string Signer(const std::string& pin_source) {
-    return std::string("signer: {type: pkcs11, module: ") + kModule +
-           ", token_label: rotctl, key_label: fabric-ca, " + pin_source + "}\n";
+  static std::string Signer(const std::string& pin_source) { return TokenSigner(pin_source); }
+  // The secret store sealed by an AES key in the token.
+  static std::string TokenKek(const std::string& pin_source,
+                              const std::string& key_label = "store-kek") {
+    return std::string("secrets: {kek: pkcs11, module: ") + kModule +
+           ", token_label: rotctl, key_label: " + key_label + ", " + pin_source + "}\n";
   }
-  static constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
-  static constexpr const char* kPin = "4321";
-};
-
-// What the token says about the private key labelled fabric-ca, asked over PKCS#11 directly.
-struct KeyFacts {
-  int keys = 0;
-  bool sensitive = false, extractable = true, never_extractable = false;
-  CK_RV value_rv = CKR_OK;  // asking for CKA_VALUE
-};
-
-KeyFacts AskToken(const char* module, const std::string& pin) {
-  KeyFacts facts;
-  void* lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) return facts;
-  auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(lib, "C_GetFunctionList"));
-  CK_FUNCTION_LIST_PTR f = nullptr;
-  get(&f);
-  f->C_Initialize(nullptr);
-  CK_SLOT_ID slots[8];
-  CK_ULONG n = 8;
-  f->C_GetSlotList(CK_TRUE, slots, &n);
-  for (CK_ULONG i = 0; i < n; ++i) {
-    CK_TOKEN_INFO info;
-    f->C_GetTokenInfo(slots[i], &info);
-    if (std::string(reinterpret_cast<char*>(info.label), 6) != "rotctl") continue;
-    CK_SESSION_HANDLE s;
-    f->C_OpenSession(slots[i], CKF_SERIAL_SESSION, nullptr, nullptr, &s);
-    std::string p = pin;
-    f->C_Login(s, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(p.data()), p.size());
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-    char label[] = "fabric-ca";
-    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, label, sizeof label - 1}};
-    f->C_FindObjectsInit(s, tmpl, 2);
-    CK_OBJECT_HANDLE keys[4];
-    CK_ULONG found = 0;
-    f->C_FindObjects(s, keys, 4, &found);
-    f->C_FindObjectsFinal(s);
-    facts.keys = static_cast<int>(found);
-    if (found == 1) {
-      CK_BBOOL sens = CK_FALSE, ext = CK_TRUE, never = CK_FALSE;
-      CK_ATTRIBUTE a[] = {{CKA_SENSITIVE, &sens, sizeof sens},
-                          {CKA_EXTRACTABLE, &ext, sizeof ext},
-                          {CKA_NEVER_EXTRACTABLE, &never, sizeof never}};
-      f->C_GetAttributeValue(s, keys[0], a, 3);
-      facts.sensitive = sens == CK_TRUE;
-      facts.extractable = ext == CK_TRUE;
-      facts.never_extractable = never == CK_TRUE;
-      CK_BYTE value[256];
-      CK_ATTRIBUTE v{CKA_VALUE, value, sizeof value};
-      facts.value_rv = f->C_GetAttributeValue(s, keys[0], &v, 1);
+  // Every file under `dir` and its content.
+  static std::map<std::string, std::string> Snapshot(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    std::error_code ec;
+    for (const auto& f : fs::recursive_directory_iterator(dir, ec)) {
+      if (f.is_regular_file()) out[f.path().string()] = ReadText(f.path());
     }
-    f->C_CloseSession(s);
+    return out;
   }
-  f->C_Finalize(nullptr);
-  dlclose(lib);
-  return facts;
-}
+  // Reveals `version` of Admin through rotctl into a new file and returns it.
+  std::string Reveal(int version) {
+    const fs::path file = dir_ / ("reveal-" + std::to_string(version));
+    fs::remove(file);
+    std::string out;
+    EXPECT_EQ(Rotctl({"secrets", "show", "Admin", "--version", std::to_string(version), "--to",
+                      file.string()},
+                     &out),
+              0)
+        << out;
+    std::string pw = ReadText(file);
+    fs::remove(file);
+    if (!pw.empty()) pw.pop_back();
+    EXPECT_EQ(pw.size(), 24u) << out;
+    return pw;
+  }
+  fs::path Secrets() const { return dir_ / "rotctl-state" / "secrets"; }
+};
 
 TEST_F(Pkcs11Test, TokenSignsAndTheCaKeyNeverLeavesIt) {
   AddAgent("leaf1");
@@ -190,7 +149,7 @@ TEST_F(Pkcs11Test, TokenSignsAndTheCaKeyNeverLeavesIt) {
   EXPECT_NE(Rotctl({"ca", "init"}, &out), 0);
   EXPECT_NE(out.find("never overwritten"), std::string::npos) << out;
   // The key is in the token, sensitive and never extractable; its value cannot be read out.
-  const KeyFacts facts = AskToken(kModule, kPin);
+  const KeyFacts facts = AskToken(kModule, kPin, CKO_PRIVATE_KEY, "fabric-ca");
   EXPECT_EQ(facts.keys, 1);
   EXPECT_TRUE(facts.sensitive);
   EXPECT_FALSE(facts.extractable);
@@ -219,6 +178,136 @@ TEST_F(Pkcs11Test, TokenSignsAndTheCaKeyNeverLeavesIt) {
   EXPECT_EQ(ca["subject"], entry[0]["issuer"]);
   json show = RotctlJson({"fabric", "show"}, 0);
   EXPECT_EQ(show["inSyncDeviceIds"], json::array({"leaf1", "leaf2"}));
+}
+
+TEST_F(Pkcs11Test, TokenSealsTheSecretStoreAndItsKeyNeverLeavesIt) {
+  AddAgent("leaf1");
+  AddAgent("leaf2");
+  WriteInventory(TokenKek("pin_file: pin"), /*parked=*/false);
+  std::string out;
+  // No key in the token yet: refused, naming the label and the command that makes it; nothing
+  // is generated, no file KEK is made instead.
+  EXPECT_EQ(Rotctl({"fabric", "rotate-passwords", "--wait"}, &out), 4) << out;
+  EXPECT_NE(out.find("no secret key labelled 'store-kek' in the token"), std::string::npos) << out;
+  EXPECT_NE(out.find("rotctl secrets init-kek"), std::string::npos) << out;
+  EXPECT_TRUE(Snapshot(Secrets()).empty());
+  EXPECT_FALSE(fs::exists(dir_ / "rotctl-state" / "secrets.kek"));
+  EXPECT_FALSE(fs::exists(dir_ / "rotctl-state" / "operations"));
+
+  json init = RotctlJson({"secrets", "init-kek"}, 0);
+  EXPECT_EQ(init["kek"], "pkcs11 token 'rotctl' key 'store-kek'") << init.dump();
+  EXPECT_EQ(init["created"], true);
+  // Again: the key is kept, never replaced.
+  EXPECT_EQ(RotctlJson({"secrets", "init-kek"}, 0)["created"], false);
+  // The key is an AES key in the token that it will not hand out: not as a value, not wrapped.
+  const KeyFacts facts = AskToken(kModule, kPin, CKO_SECRET_KEY, "store-kek");
+  EXPECT_EQ(facts.keys, 1);
+  EXPECT_TRUE(facts.sensitive);
+  EXPECT_FALSE(facts.extractable);
+  EXPECT_TRUE(facts.never_extractable);
+  EXPECT_EQ(facts.value_rv, static_cast<CK_RV>(CKR_ATTRIBUTE_SENSITIVE));
+  EXPECT_EQ(facts.wrap_rv, static_cast<CK_RV>(CKR_KEY_UNEXTRACTABLE));
+
+  // Two rotations sealed by the token; the devices are given hashes of what it opens.
+  std::vector<std::string> passwords;
+  for (int v = 1; v <= 2; ++v) {
+    json op = RotctlJson({"fabric", "rotate-passwords", "--wait"}, 0);
+    EXPECT_EQ(Outcomes(op),
+              (std::map<std::string, std::string>{{"leaf1", "Succeeded"}, {"leaf2", "Succeeded"}}))
+        << op.dump();
+    ASSERT_EQ(op["passwordVersions"]["Admin"], v) << op.dump();
+    passwords.push_back(Reveal(v));
+    EXPECT_EQ(ReadText(Secrets() / "Admin" / std::to_string(v)).substr(0, 4), "RSS2");
+  }
+  EXPECT_NE(passwords[0], passwords[1]);
+  EXPECT_FALSE(fs::exists(dir_ / "rotctl-state" / "secrets.kek"));
+  // No password in any file of the state directory or of the token.
+  for (const fs::path& d : {dir_ / "rotctl-state", dir_ / "tokens"}) {
+    for (const auto& [path, text] : Snapshot(d)) {
+      for (const auto& pw : passwords) EXPECT_EQ(text.find(pw), std::string::npos) << path;
+    }
+  }
+
+  // A wrong PIN, a PIN variable that is not set, a key label the token does not hold: each
+  // named, the PIN never echoed, and neither the store nor the operations change.
+  const auto secrets_before = Snapshot(Secrets());
+  const auto operations_before = Snapshot(dir_ / "rotctl-state" / "operations");
+  std::ofstream(dir_ / "pin", std::ios::trunc) << "0000\n";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"fabric", "rotate-passwords", "--wait"},
+           {"secrets", "show", "Admin", "--to", (dir_ / "shown").string()}}) {
+    EXPECT_EQ(Rotctl(args, &out), 1) << out;
+    EXPECT_NE(out.find("the PIN for PKCS#11 token 'rotctl' is wrong"), std::string::npos) << out;
+    EXPECT_EQ(out.find("0000"), std::string::npos) << out;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "shown"));
+  std::ofstream(dir_ / "pin", std::ios::trunc) << kPin << "\n";
+  WriteInventory(TokenKek("pin_env: ROTCTL_TEST_PIN"), false);
+  EXPECT_EQ(Rotctl({"fabric", "rotate-passwords", "--wait"}, &out), 4) << out;
+  EXPECT_NE(out.find("secrets.pin_env names ROTCTL_TEST_PIN, which is not set"), std::string::npos)
+      << out;
+  WriteInventory(TokenKek("pin_file: pin", "no-such-kek"), false);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"fabric", "rotate-passwords", "--wait"},
+           {"secrets", "show", "Admin", "--to", (dir_ / "shown").string()}}) {
+    EXPECT_EQ(Rotctl(args, &out), 4) << out;
+    EXPECT_NE(out.find("no secret key labelled 'no-such-kek' in the token"), std::string::npos)
+        << out;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "shown"));
+  // The store sealed by the token does not open with the default file KEK, and no file KEK is
+  // made for it.
+  WriteInventory("", false);
+  EXPECT_EQ(Rotctl({"secrets", "show", "Admin", "--to", (dir_ / "shown").string()}, &out), 4)
+      << out;
+  EXPECT_NE(out.find("version 2 of Admin is sealed by a key-encryption key in a PKCS#11 token"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Snapshot(Secrets()), secrets_before);
+  EXPECT_EQ(Snapshot(dir_ / "rotctl-state" / "operations"), operations_before);
+  EXPECT_FALSE(fs::exists(dir_ / "rotctl-state" / "secrets.kek"));
+  // And with the right settings everything still opens.
+  WriteInventory(TokenKek("pin_file: pin"), false);
+  EXPECT_EQ(Reveal(1), passwords[0]);
+  EXPECT_EQ(Reveal(2), passwords[1]);
+  // A version copied over another does not open: the token checks the associated data.
+  fs::copy_file(Secrets() / "Admin" / "1", Secrets() / "Admin" / "2",
+                fs::copy_options::overwrite_existing);
+  EXPECT_EQ(Rotctl({"secrets", "show", "Admin", "--to", (dir_ / "shown").string()}, &out), 4)
+      << out;
+  EXPECT_NE(out.find("version 2 of Admin: a sealed secret does not open"), std::string::npos)
+      << out;
+  EXPECT_FALSE(fs::exists(dir_ / "shown"));
+}
+
+// A store sealed under the file KEK keeps opening when secrets.kek becomes pkcs11: init-kek
+// seals every version under the token's key, a version sealed later by an older rotctl is moved
+// on first read, and the file KEK is then no longer needed.
+TEST_F(Pkcs11Test, FileSealedStoreMovesToTheToken) {
+  const fs::path state = dir_ / "rotctl-state";
+  ctl::SecretStore file_store(Secrets(), state / "secrets.kek");
+  ASSERT_EQ(*file_store.AddGenerated("Admin"), 1);
+  WriteInventory();  // only the parked device: no agent is needed
+  const std::string v1 = Reveal(1);
+  EXPECT_EQ(ReadText(Secrets() / "Admin" / "1").substr(0, 4), "RSS1");
+
+  WriteInventory(TokenKek("pin_file: pin"));
+  json init = RotctlJson({"secrets", "init-kek"}, 0);
+  EXPECT_EQ(init["created"], true) << init.dump();
+  EXPECT_EQ(init["resealedVersions"], 1) << init.dump();
+  EXPECT_EQ(ReadText(Secrets() / "Admin" / "1").substr(0, 4), "RSS2");
+  EXPECT_EQ(Reveal(1), v1);
+
+  ASSERT_EQ(*file_store.AddGenerated("Admin"), 2);
+  EXPECT_EQ(ReadText(Secrets() / "Admin" / "2").substr(0, 4), "RSS1");
+  const std::string v2 = Reveal(2);
+  EXPECT_EQ(ReadText(Secrets() / "Admin" / "2").substr(0, 4), "RSS2");
+  EXPECT_NE(v1, v2);
+  // Without the file KEK the whole store still opens through the token.
+  fs::remove(state / "secrets.kek");
+  EXPECT_EQ(Reveal(1), v1);
+  EXPECT_EQ(Reveal(2), v2);
+  EXPECT_EQ(RotctlJson({"secrets", "init-kek"}, 0)["resealedVersions"], 0);
 }
 
 TEST_F(PkiTest, SecretStoreHoldsNoPlaintextAndPurgesOnlyWhatNoDeviceHolds) {

@@ -38,7 +38,45 @@ TEST_F(PkiConfigTest, Defaults) {
   EXPECT_EQ(inv->pki.signer.type, "file");
   EXPECT_EQ(inv->pki.secrets.kek_file, dir_ / "rotctl-state" / "secrets.kek");
   EXPECT_EQ(inv->pki.secrets.keep_older, 2);
+  EXPECT_EQ(inv->pki.secrets.kek, "file");
   EXPECT_EQ(inv->pki.archive.keep_versions, 10);
+}
+
+TEST_F(PkiConfigTest, SecretsKekInAToken) {
+  auto inv = Load(
+      "secrets: {kek: pkcs11, module: /usr/lib/softhsm/libsofthsm2.so, token_label: t, "
+      "pin_file: pin}\n");
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_EQ(inv->pki.secrets.kek, "pkcs11");
+  EXPECT_EQ(inv->pki.secrets.key_label, "rotctl-secrets-kek");
+  EXPECT_EQ(inv->pki.secrets.pin_file, dir_ / "pin");
+  // The file KEK keeps its default: it opens versions sealed before the move to the token.
+  EXPECT_EQ(inv->pki.secrets.kek_file, dir_ / "rotctl-state" / "secrets.kek");
+  inv = Load("secrets: {kek: pkcs11, module: m.so, token_label: t, key_label: k, pin_env: P}\n");
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_EQ(inv->pki.secrets.key_label, "k");
+  EXPECT_EQ(inv->pki.secrets.pin_env, "P");
+
+  EXPECT_NE(Error("secrets: {kek: vault}\n").find("secrets.kek: must be file or pkcs11"),
+            std::string::npos);
+  EXPECT_NE(Error("secrets: {kek: pkcs11, token_label: t, pin_env: P}\n").find("secrets.module"),
+            std::string::npos);
+  EXPECT_NE(Error("secrets: {kek: pkcs11, module: m.so, pin_env: P}\n").find("secrets.token_label"),
+            std::string::npos);
+  EXPECT_NE(Error("secrets: {kek: pkcs11, module: m.so, token_label: t}\n")
+                .find("exactly one of pin_file and pin_env"),
+            std::string::npos);
+  EXPECT_NE(Error("secrets: {kek: pkcs11, module: m.so, token_label: t, pin_file: p, "
+                  "pin_env: P}\n")
+                .find("exactly one of pin_file and pin_env"),
+            std::string::npos);
+  EXPECT_NE(Error("secrets: {kek: pkcs11, module: m.so, token_label: t, key_label: '', "
+                  "pin_env: P}\n")
+                .find("secrets.key_label: must not be empty"),
+            std::string::npos);
+  EXPECT_NE(
+      Error("secrets: {module: m.so}\n").find("secrets.module: only applies to secrets.kek pkcs11"),
+      std::string::npos);
 }
 
 TEST_F(PkiConfigTest, SignersAndRelativePaths) {
