@@ -26,6 +26,8 @@ struct Report {
   }
 };
 
+// Throws `what` unless `ok`: a bench step that fails ends the scenario.
+void Must(bool ok, const std::string& what);
 // Milliseconds each call of `f` took.
 std::vector<double> Time(int n, const std::function<void(int)>& f);
 double Percentile(std::vector<double> v, double p);  // p in [0, 100]
@@ -45,7 +47,18 @@ double CpuSeconds(int pid);
 // Writes the identity AgentConfig names (id-cert.pem, id-key.pem, id-trust.pem) into `dir`.
 void WriteIdentity(const std::string& dir, const Pki& pki);
 // An agent config with certz profile gnsi served, credentialz account `account`, state in dir.
-std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port);
+// The password proof logs in to sshd on `ssh_port` only if it shows `ssh_host_public_key`.
+std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port,
+                        const std::string& ssh_host_public_key = "");
+
+// The floor a rotation is measured against, in milliseconds per run: the bytes of one rotation
+// (leaf, key, CA) written to `dir`/floor and fsynced, and one new TLS handshake with the agent on
+// `port`.
+struct Floor {
+  std::vector<double> write, handshake;
+  double p50() const { return Percentile(write, 50) + Percentile(handshake, 50); }
+};
+Floor MeasureFloor(const Pki& pki, const std::string& dir, int port, int runs);
 
 void SingleDevice(Report& r, const std::string& scratch, int runs);
 // One certz rotation in parts beside the floor; and trust bundles of `sizes` CAs.

@@ -1,7 +1,6 @@
 // certz at both ends: one rotation split into its parts (validate, stage, prove, commit, as the
 // agent logs them) beside the physical floor, and trust bundles of 1, 1,000 and 20,000 CAs
 // (upload-to-response, Finalize, mTLS handshake p50/p99 with the bundle installed, RSS).
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -12,7 +11,6 @@
 #include <filesystem>
 #include <regex>
 
-#include "agent/tls/probe.h"
 #include "bench/bench.h"
 #include "tests/support/agent_process.h"
 #include "tests/support/ca_bundle.h"
@@ -24,10 +22,6 @@ namespace fs = std::filesystem;
 using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): test support API
 
 namespace {
-
-void Must(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what);
-}
 
 double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -97,17 +91,7 @@ void CertzParts(Report& r, const std::string& scratch, int runs) {
   agent.Start();
   auto certz = pb::Certz::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));
 
-  const std::string bytes = pki.leaves[0].cert_pem + pki.leaves[0].key_pem + pki.ca.cert_pem;
-  const auto write = Time(runs, [&](int) {
-    const int fd = open((dir / "floor").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    Must(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()), "write");
-    fsync(fd);
-    close(fd);
-  });
-  const auto handshake = Time(runs, [&](int) {
-    Must(tls::ServedFingerprint("127.0.0.1", agent.port()).ok(), "handshake");
-  });
-  const double floor_p50 = Percentile(write, 50) + Percentile(handshake, 50);
+  const double floor_p50 = MeasureFloor(pki, dir.string(), agent.port(), runs).p50();
   r.Add("certz floor: write+fsync+TLS handshake p50", floor_p50, "ms");
 
   std::vector<double> total, validate, stage, prove, commit;

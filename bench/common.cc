@@ -1,13 +1,36 @@
 #include <crypt.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
+#include "agent/tls/probe.h"
 #include "bench/bench.h"
 
 namespace rotagent::bench {
+
+void Must(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error(what);
+}
+
+Floor MeasureFloor(const Pki& pki, const std::string& dir, int port, int runs) {
+  const std::string bytes = pki.leaves[0].cert_pem + pki.leaves[0].key_pem + pki.ca.cert_pem;
+  const std::string path = dir + "/floor";
+  Floor f;
+  f.write = Time(runs, [&](int) {
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    Must(fd >= 0 && ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()),
+         "write");
+    fsync(fd);
+    close(fd);
+  });
+  f.handshake =
+      Time(runs, [&](int) { Must(tls::ServedFingerprint("127.0.0.1", port).ok(), "handshake"); });
+  return f;
+}
 
 std::vector<double> Time(int n, const std::function<void(int)>& f) {
   std::vector<double> out;
@@ -77,8 +100,8 @@ void WriteIdentity(const std::string& dir, const Pki& pki) {
   std::ofstream(dir + "/id-trust.pem") << pki.ca.cert_pem;
 }
 
-std::string AgentConfig(const std::string& dir, int port, const std::string& account,
-                        int ssh_port) {
+std::string AgentConfig(const std::string& dir, int port, const std::string& account, int ssh_port,
+                        const std::string& ssh_host_public_key) {
   return "listen: 127.0.0.1:" + std::to_string(port) + "\nstate_dir: " + dir +
          "/state\nlog_level: warn\n"
          "identity: {cert: " +
@@ -94,7 +117,9 @@ std::string AgentConfig(const std::string& dir, int port, const std::string& acc
          "  gnsi.credentialz.v1.Credentialz: [\"CN=admin\"]\n"
          "  gnmi.gNMI: [\"CN=admin\"]\n"
          "platform:\n  ssh: {address: 127.0.0.1:" +
-         std::to_string(ssh_port) + "}\n";
+         std::to_string(ssh_port) +
+         (ssh_host_public_key.empty() ? "" : ", host_public_keys: [" + ssh_host_public_key + "]") +
+         "}\n";
 }
 
 }  // namespace rotagent::bench

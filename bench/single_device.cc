@@ -1,13 +1,10 @@
 // One agent over loopback TLS: certz rotations with an uploaded key and with on-device keys,
 // password rotations (hash sent, and plaintext hashed on the box and proven by an SSH login),
 // against the physical floor of the same bytes written and fsynced plus one TLS handshake.
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 
-#include "agent/tls/probe.h"
 #include "bench/bench.h"
 #include "tests/support/agent_process.h"
 #include "tests/support/certz_client.h"
@@ -19,10 +16,6 @@ namespace fs = std::filesystem;
 using namespace rotagent::testing;  // NOLINT(google-build-using-namespace): test support API
 
 namespace {
-
-void Must(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what);
-}
 
 std::string Stats(Report& r, const std::string& name, const std::vector<double>& ms) {
   r.Add(name + " p50", Percentile(ms, 50), "ms");
@@ -39,26 +32,17 @@ void SingleDevice(Report& r, const std::string& scratch, int runs) {
   WriteIdentity(dir.string(), pki);
   SshdProcess sshd(dir / "sshd");
   sshd.Start();
-  AgentProcess agent(dir / "agent",
-                     AgentConfig(dir.string(), FreePort(), "benchuser", sshd.port()));
+  AgentProcess agent(dir / "agent", AgentConfig(dir.string(), FreePort(), "benchuser", sshd.port(),
+                                                sshd.host_public_key().string()));
   agent.Start();
   auto certz = pb::Certz::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));
   auto credz = cz::Credentialz::NewStub(NewChannel(agent.port(), pki.ca.cert_pem, pki.admin));
 
   // Floor: the bytes of one rotation written and fsynced, and one new TLS handshake.
-  const std::string bytes = pki.leaves[0].cert_pem + pki.leaves[0].key_pem + pki.ca.cert_pem;
-  const auto write = Time(runs, [&](int) {
-    const int fd = open((dir / "floor").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    Must(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()), "write");
-    fsync(fd);
-    close(fd);
-  });
-  const auto handshake = Time(runs, [&](int) {
-    Must(tls::ServedFingerprint("127.0.0.1", agent.port()).ok(), "handshake");
-  });
-  r.Add("floor: write+fsync p50", Percentile(write, 50), "ms");
-  r.Add("floor: TLS handshake p50", Percentile(handshake, 50), "ms");
-  const double floor_p50 = Percentile(write, 50) + Percentile(handshake, 50);
+  const Floor floor = MeasureFloor(pki, dir.string(), agent.port(), runs);
+  r.Add("floor: write+fsync p50", Percentile(floor.write, 50), "ms");
+  r.Add("floor: TLS handshake p50", Percentile(floor.handshake, 50), "ms");
+  const double floor_p50 = floor.p50();
   r.Add("floor: write+fsync+TLS handshake p50", floor_p50, "ms");
 
   int version = 0;
@@ -115,18 +99,20 @@ void SingleDevice(Report& r, const std::string& scratch, int runs) {
   const std::string hash = Sha512Hash("Bench+hash1");
   const auto hashed = Time(runs, [&](int) {
     auto s = OpenAccountStream(*credz);
-    Must(s->Exchange(HashedPassword("benchuser",
+    if (!s->Exchange(HashedPassword("benchuser",
                                     cz::PasswordRequest::CryptoHash::HASH_TYPE_CRYPT_SHA_2_512,
-                                    hash, "b" + std::to_string(++version))),
-         "password");
+                                    hash, "b" + std::to_string(++version)))) {
+      Must(false, "password: " + s->Finish().error_message());
+    }
     Must(s->Send(FinalizeAccounts()) && s->Finish().ok(), "finalize");
   });
   Stats(r, "password rotation, hash sent", hashed);
   const auto plain = Time(std::max(4, runs / 4), [&](int i) {
     auto s = OpenAccountStream(*credz);
-    Must(s->Exchange(PlaintextPassword("benchuser", "Bench+plain" + std::to_string(i),
-                                       "b" + std::to_string(++version))),
-         "password");
+    if (!s->Exchange(PlaintextPassword("benchuser", "Bench+plain" + std::to_string(i),
+                                       "b" + std::to_string(++version)))) {
+      Must(false, "password: " + s->Finish().error_message());
+    }
     Must(s->Send(FinalizeAccounts()) && s->Finish().ok(), "finalize");
   });
   Stats(r, "password rotation, plaintext hashed on box + SSH proof", plain);

@@ -55,6 +55,10 @@ inline std::string BioString(BIO* bio) {
 // The most recent OpenSSL error as text, clearing the queue.
 std::string LastError();
 
+// SHA-256 (raw bytes) of two texts, framed by their sizes so that ("ab", "c") and ("a", "bc")
+// differ: a cache key for a pair such as a trust bundle and its CRLs.
+std::string PairDigest(std::string_view first, std::string_view second);
+
 }  // namespace rotagent::ossl
 
 namespace rotagent {

@@ -26,19 +26,6 @@ X509_LOOKUP_METHOD* IndexMethod(X509_LOOKUP_get_by_subject_fn fn) {
   return method;
 }
 
-std::string Key(const std::string& trust_pem, const std::string& crl_pem) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  const std::string sizes = std::to_string(trust_pem.size()) + ":" + std::to_string(crl_pem.size());
-  EVP_DigestUpdate(ctx.get(), sizes.data(), sizes.size());
-  EVP_DigestUpdate(ctx.get(), trust_pem.data(), trust_pem.size());
-  EVP_DigestUpdate(ctx.get(), crl_pem.data(), crl_pem.size());
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  return {reinterpret_cast<const char*>(md), len};
-}
-
 // Stores in use, by the digest of their PEM text. Weak: a store lives only while a verifier,
 // a rotation or a verification holds it.
 std::mutex registry_mu;
@@ -111,7 +98,7 @@ std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> c
 
 Result<std::shared_ptr<const TrustStore>> TrustStore::ForPem(const std::string& trust_pem,
                                                              const std::string& crl_pem) {
-  const std::string key = Key(trust_pem, crl_pem);
+  const std::string key = ossl::PairDigest(trust_pem, crl_pem);
   {
     std::lock_guard lock(registry_mu);
     auto it = Registry().find(key);
@@ -139,7 +126,7 @@ Result<std::shared_ptr<const TrustStore>> TrustStore::ForPem(const std::string& 
 
 void TrustStore::Publish(const std::string& trust_pem, const std::string& crl_pem,
                          const std::shared_ptr<const TrustStore>& store) {
-  const std::string key = Key(trust_pem, crl_pem);
+  const std::string key = ossl::PairDigest(trust_pem, crl_pem);
   std::lock_guard lock(registry_mu);
   auto& r = Registry();
   for (auto it = r.begin(); it != r.end();) {  // forget stores nobody holds any more

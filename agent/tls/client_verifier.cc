@@ -39,20 +39,6 @@ int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
   return ok;
 }
 
-std::string ChainDigest(const std::string& leaf_pem, const std::string& chain_pem) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  const std::string sizes =
-      std::to_string(leaf_pem.size()) + ":" + std::to_string(chain_pem.size());
-  EVP_DigestUpdate(ctx.get(), sizes.data(), sizes.size());
-  EVP_DigestUpdate(ctx.get(), leaf_pem.data(), leaf_pem.size());
-  EVP_DigestUpdate(ctx.get(), chain_pem.data(), chain_pem.size());
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  return {reinterpret_cast<const char*>(md), len};
-}
-
 }  // namespace
 
 Status ClientVerifier::Update(const std::string& trust_pem, const std::string& crl_pem) {
@@ -85,7 +71,7 @@ bool ClientVerifier::ChecksCrls() const {
 Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& chain_pem) const {
   auto set = Current();
   if (!set) return {Code::kUnavailable, "no trust bundle loaded"};
-  const std::string key = ChainDigest(leaf_pem, chain_pem);
+  const std::string key = ossl::PairDigest(leaf_pem, chain_pem);
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(verdicts_mu_);
