@@ -279,11 +279,7 @@ TEST_F(TokenCaRotationTest, NewCaKeyIsMadeInTheTokenAndSignsEveryLeaf) {
   const std::string id = run["rotation"]["id"];
   const std::string label = "fabric-ca-" + id;
   const KeyFacts facts = AskToken(kModule, kPin, CKO_PRIVATE_KEY, label);
-  EXPECT_EQ(facts.keys, 1);
-  EXPECT_TRUE(facts.sensitive);
-  EXPECT_FALSE(facts.extractable);
-  EXPECT_TRUE(facts.never_extractable);
-  EXPECT_EQ(facts.value_rv, static_cast<CK_RV>(CKR_ATTRIBUTE_SENSITIVE));
+  ExpectKeptInToken(facts);
   const fs::path next = dir_ / "rotctl-ca" / "next";
   EXPECT_EQ(ReadText(next / "key-label"), label + "\n");
   EXPECT_FALSE(fs::exists(next / "ca-key.pem"));

@@ -150,11 +150,7 @@ TEST_F(Pkcs11Test, TokenSignsAndTheCaKeyNeverLeavesIt) {
   EXPECT_NE(out.find("never overwritten"), std::string::npos) << out;
   // The key is in the token, sensitive and never extractable; its value cannot be read out.
   const KeyFacts facts = AskToken(kModule, kPin, CKO_PRIVATE_KEY, "fabric-ca");
-  EXPECT_EQ(facts.keys, 1);
-  EXPECT_TRUE(facts.sensitive);
-  EXPECT_FALSE(facts.extractable);
-  EXPECT_TRUE(facts.never_extractable);
-  EXPECT_EQ(facts.value_rv, static_cast<CK_RV>(CKR_ATTRIBUTE_SENSITIVE));
+  ExpectKeptInToken(facts);
   // ca_dir holds the certificate only.
   for (const auto& f : fs::recursive_directory_iterator(dir_ / "rotctl-ca")) {
     EXPECT_EQ(ReadText(f.path()).find("PRIVATE KEY"), std::string::npos) << f.path();
@@ -201,11 +197,7 @@ TEST_F(Pkcs11Test, TokenSealsTheSecretStoreAndItsKeyNeverLeavesIt) {
   EXPECT_EQ(RotctlJson({"secrets", "init-kek"}, 0)["created"], false);
   // The key is an AES key in the token that it will not hand out: not as a value, not wrapped.
   const KeyFacts facts = AskToken(kModule, kPin, CKO_SECRET_KEY, "store-kek");
-  EXPECT_EQ(facts.keys, 1);
-  EXPECT_TRUE(facts.sensitive);
-  EXPECT_FALSE(facts.extractable);
-  EXPECT_TRUE(facts.never_extractable);
-  EXPECT_EQ(facts.value_rv, static_cast<CK_RV>(CKR_ATTRIBUTE_SENSITIVE));
+  ExpectKeptInToken(facts);
   EXPECT_EQ(facts.wrap_rv, static_cast<CK_RV>(CKR_KEY_UNEXTRACTABLE));
 
   // Two rotations sealed by the token; the devices are given hashes of what it opens.

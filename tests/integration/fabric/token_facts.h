@@ -4,6 +4,7 @@
 #pragma once
 
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 #include <p11-kit/pkcs11.h>
 
 #include <string>
@@ -80,6 +81,16 @@ inline KeyFacts AskToken(const char* module, const std::string& pin, CK_OBJECT_C
   f->C_Finalize(nullptr);
   dlclose(lib);
   return facts;
+}
+
+// Exactly one key carries the label, and the token keeps it: sensitive, never extractable, its
+// value refused.
+inline void ExpectKeptInToken(const KeyFacts& facts) {
+  EXPECT_EQ(facts.keys, 1);
+  EXPECT_TRUE(facts.sensitive);
+  EXPECT_FALSE(facts.extractable);
+  EXPECT_TRUE(facts.never_extractable);
+  EXPECT_EQ(facts.value_rv, static_cast<CK_RV>(CKR_ATTRIBUTE_SENSITIVE));
 }
 
 }  // namespace rotagent::testing

@@ -110,17 +110,7 @@ INSTANTIATE_TEST_SUITE_P(SessionFormats, EosTest, ::testing::Values("4.31", "4.3
 TEST_P(EosTest, MissingSshHostCapabilityIsUnimplementedAndReportedOverGnmi) {
   StartEosAgent();
   const std::string events = Events();
-  for (const grpc::Status& st : {HostParametersStatus(), PublicKeysStatus()}) {
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED) << st.error_message();
-    EXPECT_NE(st.error_message().find("platform 'eos' has no SSH host capability"),
-              std::string::npos)
-        << st.error_message();
-  }
-  auto leaves = GnmiLeaves("rotagent", "/rotation/agent/state/platform-capability");
-  const std::string base = "rotagent:/rotation/agent/state/platform-capability[name=";
-  EXPECT_EQ(leaves[base + "certificates]/supported"], "true");
-  EXPECT_EQ(leaves[base + "accounts]/supported"], "true");
-  EXPECT_EQ(leaves[base + "ssh-host]/supported"], "false");
+  ExpectNoSshHostCapability("eos");
   EXPECT_EQ(Events(), events);
   EXPECT_EQ(PendingSession(), "");
 }

@@ -111,6 +111,20 @@ grpc::Status PlatformTest::PublicKeysStatus() const {
   return stub->GetPublicKeys(&ctx, req, &resp);
 }
 
+void PlatformTest::ExpectNoSshHostCapability(const std::string& platform) const {
+  for (const grpc::Status& st : {HostParametersStatus(), PublicKeysStatus()}) {
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED) << st.error_message();
+    EXPECT_NE(st.error_message().find("platform '" + platform + "' has no SSH host capability"),
+              std::string::npos)
+        << st.error_message();
+  }
+  auto leaves = GnmiLeaves("rotagent", "/rotation/agent/state/platform-capability");
+  const std::string base = "rotagent:/rotation/agent/state/platform-capability[name=";
+  EXPECT_EQ(leaves[base + "certificates]/supported"], "true");
+  EXPECT_EQ(leaves[base + "accounts]/supported"], "true");
+  EXPECT_EQ(leaves[base + "ssh-host]/supported"], "false");
+}
+
 std::unique_ptr<RotateStream> PlatformTest::RotateGnsi(const Identity& leaf,
                                                        const std::string& version, bool finalize) {
   stubs_.push_back(Certz());  // the agent's port changes when it restarts

@@ -31,6 +31,9 @@ class PlatformTest : public ::testing::Test {
   // What the agent answers credentialz RotateHostParameters and GetPublicKeys with.
   grpc::Status HostParametersStatus() const;
   grpc::Status PublicKeysStatus() const;
+  // A platform without an SSH-host sink: both SSH server RPCs are UNIMPLEMENTED naming it, and
+  // gNMI reports certificates and accounts supported, ssh-host not.
+  void ExpectNoSshHostCapability(const std::string& platform) const;
   // Uploads `leaf` with the CA as trust bundle to profile gnsi and, if `finalize`, finalizes.
   // Returns the stream (still open when not finalized).
   std::unique_ptr<RotateStream> RotateGnsi(const Identity& leaf, const std::string& version,
