@@ -28,7 +28,7 @@ std::string Stats(Report& r, const std::string& name, const std::vector<double>&
 void SingleDevice(Report& r, const std::string& scratch, int runs) {
   const fs::path dir = fs::path(scratch) / "single";
   fs::create_directories(dir);
-  Pki pki = MakePki(2);
+  Pki pki = MakePki(runs);
   WriteIdentity(dir.string(), pki);
   SshdProcess sshd(dir / "sshd");
   sshd.Start();
@@ -50,7 +50,7 @@ void SingleDevice(Report& r, const std::string& scratch, int runs) {
   const auto upload = Time(runs, [&](int i) {
     const auto begin = std::chrono::steady_clock::now();
     RotateStream s(*certz);
-    const Identity& leaf = pki.leaves[i % 2];
+    const Identity& leaf = pki.leaves[i];  // a new certificate each time, as in a fleet
     Must(s.Exchange(Upload(
              "gnsi", {ChainEntity("b" + std::to_string(++version), 1700000000, {leaf.cert_pem},
                                   leaf.key_pem),

@@ -1,14 +1,18 @@
 #include "common/x509.h"
 
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <optional>
 #include <sstream>
+
+#include "common/cert_cache.h"
 
 namespace rotagent::x509 {
 namespace {
@@ -47,6 +51,26 @@ T* D2i(std::string_view der, const ASN1_ITEM* item, OSSL_LIB_CTX* libctx) {
       ASN1_item_d2i_ex(nullptr, &p, static_cast<long>(der.size()), item, libctx, nullptr));
 }
 
+bool HasPublicKey(X509* cert) {
+  ERR_set_mark();
+  const bool has = X509_get0_pubkey(cert) != nullptr;
+  ERR_pop_to_mark();
+  return has;
+}
+
+// One certificate from its DER. Parses that decode keys are shared through CertCache; deferred
+// ones are cheap and would only crowd it.
+ossl::X509Ptr ParseDer(std::string_view der, PublicKeys keys) {
+  if (keys == PublicKeys::kDecode) {
+    if (ossl::X509Ptr known = CertCache::Shared().Find(der)) return known;
+  }
+  ossl::X509Ptr cert(D2i<X509>(der, ASN1_ITEM_rptr(X509), LibCtx(keys)));
+  if (cert && keys == PublicKeys::kDecode && HasPublicKey(cert.get())) {
+    CertCache::Shared().Add(der, cert.get());
+  }
+  return cert;
+}
+
 // The DER of the next PEM block named `name` (blocks of other names are skipped, as
 // PEM_read_bio_X509 does); nullopt at the end or on an error, left on OpenSSL's error queue.
 std::optional<std::string> PemBytes(BIO* bio, const char* name) {
@@ -72,6 +96,70 @@ std::optional<std::string> ReadAll(BIO* bio) {
   return out;
 }
 
+// OpenSSL 3.0 prepares a decoder for every key type it knows unless told which one to expect
+// (about 800 us against 160 us for a P-256 key), so the type is read from the key's PKCS#8
+// structure first. Null for other types, which take the general path.
+const char* KeyTypeName(const ASN1_OBJECT* algorithm) {
+  switch (OBJ_obj2nid(algorithm)) {
+    case NID_X9_62_id_ecPublicKey:
+      return "EC";
+    case NID_rsaEncryption:
+      return "RSA";
+    case NID_rsassaPss:
+      return "RSA-PSS";
+    case NID_ED25519:
+      return "ED25519";
+    case NID_ED448:
+      return "ED448";
+    default:
+      return nullptr;
+  }
+}
+
+// A PKCS#8 PrivateKeyInfo decoded by the decoders of its own key type; null if that fails.
+ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len) {
+  const unsigned char* p = der;
+  PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(len));
+  if (info == nullptr) return nullptr;
+  const ASN1_OBJECT* algorithm = nullptr;
+  PKCS8_pkey_get0(&algorithm, nullptr, nullptr, nullptr, info);
+  const char* type = KeyTypeName(algorithm);
+  PKCS8_PRIV_KEY_INFO_free(info);  // clears the key bytes it copied
+  if (type == nullptr) return nullptr;
+  EVP_PKEY* key = nullptr;
+  OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&key, "DER", "PrivateKeyInfo", type,
+                                                         EVP_PKEY_KEYPAIR, nullptr, nullptr);
+  p = der;
+  size_t left = len;
+  if (dctx == nullptr || OSSL_DECODER_from_data(dctx, &p, &left) != 1) {
+    EVP_PKEY_free(key);
+    key = nullptr;
+  }
+  OSSL_DECODER_CTX_free(dctx);
+  return ossl::Pkey(key);
+}
+
+// Encrypted keys are refused: without this OpenSSL would ask for a pass phrase on the terminal.
+int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
+
+// The key of a PEM whose first block is an unencrypted PKCS#8 "PRIVATE KEY"; null otherwise.
+ossl::Pkey DecodePemPkcs8(std::string_view pem) {
+  auto bio = ossl::MemBio(pem);
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* der = nullptr;
+  long len = 0;  // NOLINT(google-runtime-int)
+  ossl::Pkey key;
+  if (PEM_read_bio(bio.get(), &name, &header, &der, &len) == 1 &&
+      std::string_view(name) == PEM_STRING_PKCS8INF && *header == '\0') {
+    key = DecodePkcs8(der, static_cast<size_t>(len));
+  }
+  OPENSSL_free(name);
+  OPENSSL_free(header);
+  OPENSSL_clear_free(der, static_cast<size_t>(std::max(len, 0L)));
+  return key;
+}
+
 int64_t AsnTimeToEpoch(const ASN1_TIME* t) {
   struct tm tm {};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
@@ -83,10 +171,9 @@ int64_t AsnTimeToEpoch(const ASN1_TIME* t) {
 Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Encoding enc,
                                                      const std::string& what, PublicKeys keys) {
   if (data.empty()) return ParseError(what, "is empty");
-  OSSL_LIB_CTX* libctx = LibCtx(keys);
   std::vector<ossl::X509Ptr> out;
   if (enc == Encoding::kDer) {
-    ossl::X509Ptr cert(D2i<X509>(data, ASN1_ITEM_rptr(X509), libctx));
+    ossl::X509Ptr cert = ParseDer(data, keys);
     if (!cert)
       return ParseError(what, "is not a DER X.509 certificate (" + ossl::LastError() + ")");
     out.push_back(std::move(cert));
@@ -97,7 +184,7 @@ Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Enco
   while (true) {
     auto der = PemBytes(bio.get(), PEM_STRING_X509);
     if (!der) break;
-    ossl::X509Ptr cert(D2i<X509>(*der, ASN1_ITEM_rptr(X509), libctx));
+    ossl::X509Ptr cert = ParseDer(*der, keys);
     if (!cert) break;
     out.push_back(std::move(cert));
   }
@@ -111,18 +198,17 @@ Result<std::vector<ossl::X509Ptr>> ParseCertificates(std::string_view data, Enco
 }
 
 ossl::X509Ptr WithPublicKey(X509* cert) {
-  if (X509_get0_pubkey(cert) != nullptr) {
+  if (HasPublicKey(cert)) {
     X509_up_ref(cert);
     return ossl::X509Ptr(cert);
   }
-  ERR_clear_error();
   unsigned char* der = nullptr;
   const int len = i2d_X509(cert, &der);
   if (len <= 0) return nullptr;
-  const unsigned char* p = der;
-  ossl::X509Ptr full(d2i_X509(nullptr, &p, len));
+  ossl::X509Ptr full =
+      ParseDer({reinterpret_cast<const char*>(der), static_cast<size_t>(len)}, PublicKeys::kDecode);
   OPENSSL_free(der);
-  if (full && X509_get0_pubkey(full.get()) == nullptr) full.reset();
+  if (full && !HasPublicKey(full.get())) full.reset();
   ERR_clear_error();
   return full;
 }
@@ -132,10 +218,14 @@ Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const st
   ossl::Pkey key;
   if (enc == Encoding::kDer || !LooksLikePem(data)) {
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-    key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
+    key = DecodePkcs8(p, data.size());
+    if (!key) key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
   } else {
-    auto bio = ossl::MemBio(data);
-    key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    key = DecodePemPkcs8(data);
+    if (!key) {
+      auto bio = ossl::MemBio(data);
+      key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+    }
   }
   ERR_clear_error();
   // Never echo key material or OpenSSL's detail about it.

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 
+#include "common/cert_cache.h"
 #include "tests/support/pki.h"
 
 namespace rotagent::x509 {
@@ -80,6 +81,93 @@ TEST(PublicKeysDeferred, Pkcs7BundleParsesWithoutKeysAndRefusesGarbageAlike) {
         Encoding::kPem, "bundle", keys);
     EXPECT_FALSE(truncated.ok());
   }
+}
+
+// A certificate parsed with its key is parsed once: later parses of the same bytes, PEM or DER,
+// and WithPublicKey of its deferred form share that parse.
+TEST(CertCache, SharesOneParseOfTheSameCertificate) {
+  const testing::Identity a = testing::MakeCa("cached CA");
+  auto first = ParseCertificates(a.cert_pem, Encoding::kPem, "cert");
+  auto again = ParseCertificates(a.cert_pem, Encoding::kPem, "cert");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ((*first)[0].get(), (*again)[0].get());
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(a.cert.get(), &der);
+  auto from_der = ParseCertificates({reinterpret_cast<char*>(der), static_cast<size_t>(len)},
+                                    Encoding::kDer, "cert");
+  OPENSSL_free(der);
+  ASSERT_TRUE(from_der.ok());
+  EXPECT_EQ((*from_der)[0].get(), (*first)[0].get());
+  auto deferred = ParseCertificates(a.cert_pem, Encoding::kPem, "cert", PublicKeys::kDeferred);
+  ASSERT_TRUE(deferred.ok());
+  EXPECT_NE((*deferred)[0].get(), (*first)[0].get());  // deferred parses stay out of the cache
+  EXPECT_EQ(WithPublicKey((*deferred)[0].get()).get(), (*first)[0].get());
+  // Another certificate is another parse.
+  const testing::Identity b = testing::MakeCa("other CA");
+  auto other = ParseCertificates(b.cert_pem, Encoding::kPem, "cert");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE((*other)[0].get(), (*first)[0].get());
+}
+
+// The key's type is read from its PKCS#8 structure to pick one decoder; every encoding the general
+// parse took still parses to the same key, and what it refused is still refused.
+TEST(ParsePrivateKey, EveryEncodingGivesTheSameKey) {
+  for (int type : {EVP_PKEY_EC, EVP_PKEY_RSA, EVP_PKEY_ED25519}) {
+    ossl::Pkey key(type == EVP_PKEY_EC    ? EVP_EC_gen("P-256")
+                   : type == EVP_PKEY_RSA ? EVP_RSA_gen(2048)
+                                          : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+    ASSERT_TRUE(key);
+    const std::string pkcs8 = KeyToPem(key.get());
+    ossl::Bio legacy(BIO_new(BIO_s_mem()));
+    PEM_write_bio_PrivateKey_traditional(legacy.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                         nullptr);
+    unsigned char* der = nullptr;
+    const int n = i2d_PrivateKey(key.get(), &der);
+    ASSERT_GT(n, 0);
+    const std::string traditional_der(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+    OPENSSL_clear_free(der, static_cast<size_t>(n));
+    ossl::Bio p8der(BIO_new(BIO_s_mem()));
+    i2d_PKCS8PrivateKey_bio(p8der.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    std::vector<std::pair<std::string, Encoding>> forms = {
+        {pkcs8, Encoding::kPem}, {ossl::BioString(p8der.get()), Encoding::kDer}};
+    if (type != EVP_PKEY_ED25519) {  // SEC1 and PKCS#1 have no Ed25519 form
+      forms.emplace_back(ossl::BioString(legacy.get()), Encoding::kPem);
+      forms.emplace_back(traditional_der, Encoding::kDer);
+    }
+    for (const auto& [text, enc] : forms) {
+      auto parsed = ParsePrivateKey(text, enc, "key");
+      ASSERT_TRUE(parsed.ok()) << OBJ_nid2sn(type) << ": " << parsed.status().message();
+      EXPECT_EQ(EVP_PKEY_eq(parsed->get(), key.get()), 1) << OBJ_nid2sn(type);
+    }
+    ossl::Bio encrypted(BIO_new(BIO_s_mem()));
+    PEM_write_bio_PKCS8PrivateKey(encrypted.get(), key.get(), EVP_aes_256_cbc(), nullptr, 0,
+                                  nullptr, const_cast<char*>("pass phrase"));
+    auto refused = ParsePrivateKey(ossl::BioString(encrypted.get()), Encoding::kPem, "key");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().message(), "key: is not a valid unencrypted private key");
+  }
+  EXPECT_FALSE(ParsePrivateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                               Encoding::kPem, "key")
+                   .ok());
+}
+
+TEST(CertCache, HoldsAtMostItsCapacityDroppingTheOldest) {
+  CertCache cache(2);
+  std::vector<testing::Identity> cas;
+  std::vector<std::string> ders;
+  for (int i = 0; i < 3; ++i) {
+    cas.push_back(testing::MakeCa("CA " + std::to_string(i)));
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(cas.back().cert.get(), &der);
+    ders.emplace_back(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+    OPENSSL_free(der);
+    cache.Add(ders.back(), cas.back().cert.get());
+  }
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_FALSE(cache.Find(ders[0]));
+  EXPECT_EQ(cache.Find(ders[1]).get(), cas[1].cert.get());
+  EXPECT_EQ(cache.Find(ders[2]).get(), cas[2].cert.get());
+  EXPECT_FALSE(cache.Find(ders[2].substr(1)));
 }
 
 }  // namespace
