@@ -1,9 +1,13 @@
 #include "agent/store/journal.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
@@ -27,7 +31,9 @@ Journal::Journal(fs::path dir) : dir_(std::move(dir)) {}
 
 Status Journal::Init() { return MakeDirs(dir_, 0700); }
 
-Status Journal::Write(const JournalEntry& e) {
+namespace {
+
+std::string EntryText(const JournalEntry& e) {
   json items = json::array();
   for (const auto& i : e.items) {
     items.push_back(
@@ -35,7 +41,29 @@ Status Journal::Write(const JournalEntry& e) {
   }
   json j = {
       {"name", e.name}, {"items", items}, {"committing", e.committing}, {"opened_ns", e.opened_ns}};
-  return WriteFileAtomic(dir_ / (e.name + ".json"), j.dump(), 0600);
+  return j.dump();
+}
+
+}  // namespace
+
+Status Journal::Write(const JournalEntry& e) {
+  return WriteFileAtomic(dir_ / (e.name + ".json"), EntryText(e), 0600);
+}
+
+Result<fs::path> Journal::Prepare(const JournalEntry& e) {
+  const fs::path tmp = AtomicTempPath(dir_ / (e.name + ".json"));
+  ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp, EntryText(e), 0600));
+  return tmp;
+}
+
+Status Journal::Publish(const fs::path& prepared, const JournalEntry& e) {
+  const fs::path path = dir_ / (e.name + ".json");
+  if (rename(prepared.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(prepared.c_str());
+    return Internal("cannot write the journal entry " + path.string() + ": " + std::strerror(err));
+  }
+  return Status::Ok();
 }
 
 Status Journal::Remove(const std::string& name) {

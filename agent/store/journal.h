@@ -36,6 +36,11 @@ class Journal {
   explicit Journal(std::filesystem::path dir);
   Status Init();
   Status Write(const JournalEntry& e);
+  // Write in two halves, for a caller that flushes several writes at once: Prepare leaves the
+  // entry's bytes beside its file and returns where, Publish renames them into place. Neither
+  // flushes: the caller's SyncFilesystem must follow each.
+  Result<std::filesystem::path> Prepare(const JournalEntry& e);
+  Status Publish(const std::filesystem::path& prepared, const JournalEntry& e);
   Status Remove(const std::string& name);
   // Remove without the directory fsync, once the caller has made everything the entry covers
   // durable (a lost removal only replays an idempotent roll-forward).

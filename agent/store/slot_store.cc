@@ -147,13 +147,21 @@ Status SlotStore::Remove(const std::string& id) {
 }
 
 Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
+  // Every file is written first and then all are flushed with one syncfs, which also makes the
+  // private directory's entries durable; then one rename and one fsync of `slots`.
+  auto u = WriteUnpublished(id, s);
+  if (!u.ok()) return u.status();
+  ROTAGENT_RETURN_IF_ERROR(SyncFilesystem(u->dir));
+  ROTAGENT_RETURN_IF_ERROR(Publish(*u));
+  ROTAGENT_RETURN_IF_ERROR(FsyncDir(ItemDir(id) / "slots"));
+  return u->name;
+}
+
+// The slot is built in a private directory and published with one rename. A crash leaves a .tmp-
+// directory that garbage collection removes.
+Result<SlotStore::Unpublished> SlotStore::WriteUnpublished(const std::string& id, const Slot& s) {
   const std::string slot = NewSlotName();
-  const fs::path slots = ItemDir(id) / "slots";
-  const fs::path tmp = slots / (kTmpPrefix + slot);
-  // The slot is built in a private directory and published with one rename. Every file is
-  // written first and then all are flushed with one syncfs, which also makes the directory's
-  // entries durable; then one rename and one fsync of `slots`. A crash leaves a .tmp- directory
-  // that garbage collection removes.
+  const fs::path tmp = ItemDir(id) / "slots" / (kTmpPrefix + slot);
   if (mkdir(tmp.c_str(), kDirMode) != 0 || chmod(tmp.c_str(), kDirMode) != 0) {
     return Internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
   }
@@ -164,13 +172,17 @@ Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
     ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / name, data, kFileMode));
   }
   ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / kMetaFile, meta.dump(), kFileMode));
-  ROTAGENT_RETURN_IF_ERROR(SyncFilesystem(tmp));
+  return Unpublished{id, slot, tmp};
+}
+
+Status SlotStore::Publish(const Unpublished& u) {
   std::error_code ec;
-  fs::rename(tmp, slots / slot, ec);
-  if (ec) return Internal("cannot publish slot of " + id_label_ + " '" + id + "': " + ec.message());
-  ROTAGENT_RETURN_IF_ERROR(FsyncDir(slots));
+  fs::rename(u.dir, ItemDir(u.id) / "slots" / u.name, ec);
+  if (ec) {
+    return Internal("cannot publish slot of " + id_label_ + " '" + u.id + "': " + ec.message());
+  }
   Failpoint("store.slot_written");
-  return slot;
+  return Status::Ok();
 }
 
 Result<Slot> SlotStore::ReadMeta(const std::string& id, const std::string& slot) const {

@@ -62,6 +62,15 @@ class SlotStore {
 
   // Writes `s` as a new slot (complete or absent, never partial) and returns its name.
   Result<std::string> Write(const std::string& id, const Slot& s);
+  // Write in two halves, for a caller that flushes several writes at once: WriteUnpublished
+  // leaves the files in a private directory and Publish gives it its name. Neither flushes: the
+  // caller's SyncFilesystem must follow each (a name must not reach the disk before its bytes).
+  struct Unpublished {
+    std::string id, name;
+    std::filesystem::path dir;
+  };
+  Result<Unpublished> WriteUnpublished(const std::string& id, const Slot& s);
+  Status Publish(const Unpublished& u);
   Result<Slot> Read(const std::string& id, const std::string& slot) const;
   // One file of a slot (nullopt if the slot has none); the others are not read.
   Result<std::optional<std::string>> ReadOne(const std::string& id, const std::string& slot,

@@ -1,6 +1,7 @@
 #include "agent/txn/transaction.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -60,6 +61,24 @@ store::JournalItem* Transaction::Find(const std::string& domain, const std::stri
 
 Status Transaction::WriteJournal() { return journal_.Write(entry_); }
 
+// The slot and the entry naming it become durable with two flushes rather than one per file and
+// directory: both sets of bytes, then both names (a name must not reach the disk before its
+// bytes). Until the entry is there nothing refers to the slot, and start-up garbage collection
+// removes what a crash leaves half done.
+Status Transaction::WriteSlotAndJournal(store::SlotStore& store,
+                                        const store::SlotStore::Unpublished& slot) {
+  auto prepared = journal_.Prepare(entry_);
+  if (!prepared.ok()) return prepared.status();
+  Status s = SyncFilesystem(journal_.dir());
+  if (s.ok()) s = store.Publish(slot);
+  if (!s.ok()) {
+    unlink(prepared->c_str());
+    return s;
+  }
+  ROTAGENT_RETURN_IF_ERROR(journal_.Publish(*prepared, entry_));
+  return SyncFilesystem(journal_.dir());
+}
+
 std::optional<std::string> Transaction::Current(const std::string& domain,
                                                 const std::string& id) const {
   for (const auto& i : entry_.items) {
@@ -72,35 +91,35 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
                           const store::Slot& slot) {
   if (finished_) return FailedPrecondition("the transaction has already finished");
   const Domain& d = DomainOf(domain);
-  // The slot is written first: nothing refers to it until the journal does, and start-up garbage
-  // collection removes it if the agent dies before that.
-  auto name = d.store->Write(id, slot);
-  Status s = name.status();
+  auto written = d.store->WriteUnpublished(id, slot);
+  Status s = written.status();
   std::string previous;
   if (s.ok()) {
     store::JournalItem* item = Find(domain, id);
     const bool opened = item == nullptr;
+    const std::string replaced = opened ? "" : item->candidate;
     if (opened) {
       entry_.items.push_back(
-          {domain, id, d.store->Get(id, Pointer::kCommitted).value_or(""), *name});
+          {domain, id, d.store->Get(id, Pointer::kCommitted).value_or(""), written->name});
       item = &entry_.items.back();
     } else {
-      item->candidate = *name;
+      item->candidate = written->name;
     }
     // Journaled before anything a reader or the box sees changes: a crash from here on is rolled
     // back at start. On failure the rollback below restores each item to its `previous`; an item
     // this call opened has nothing to restore.
-    s = WriteJournal();
+    s = WriteSlotAndJournal(*d.store, *written);
     if (!s.ok() && opened) entry_.items.pop_back();
+    if (!s.ok() && !opened) item->candidate = replaced;
     if (s.ok()) previous = item->previous;
   }
   if (s.ok()) Failpoint("txn.journal_opened");
   // Not flushed on its own: until the commit's SyncFilesystem the journal entry covers it (a
   // restart rolls live back, or forward, from the entry).
-  if (s.ok()) s = d.store->SetPending(id, Pointer::kLive, *name);
+  if (s.ok()) s = d.store->SetPending(id, Pointer::kLive, written->name);
   Failpoint("txn.live_switched");
   if (s.ok()) NotifyStaged(d, domain, id, slot, previous);
-  if (s.ok()) s = d.applier->Stage(id, *name);
+  if (s.ok()) s = d.applier->Stage(id, written->name);
   Failpoint("txn.staged");
   if (!s.ok()) {
     spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id, s.message());

@@ -36,6 +36,7 @@ class Transaction {
   const Domain& DomainOf(const std::string& name) const;
   store::JournalItem* Find(const std::string& domain, const std::string& id);
   Status WriteJournal();
+  Status WriteSlotAndJournal(store::SlotStore& store, const store::SlotStore::Unpublished& slot);
 
   store::Journal& journal_;
   const Domains& domains_;
