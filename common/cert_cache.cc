@@ -16,7 +16,7 @@ ossl::X509Ptr CertCache::Find(std::string_view der) const {
 }
 
 void CertCache::Add(std::string_view der, X509* cert) {
-  if (capacity_ == 0) return;
+  if (capacity_ == 0 || der.size() > kMaxDerBytes) return;
   std::lock_guard lock(mu_);
   auto [it, added] = by_der_.try_emplace(std::string(der));
   if (!added) return;

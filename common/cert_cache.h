@@ -23,8 +23,10 @@ class CertCache {
   // Another reference to the certificate parsed from exactly `der`, or null.
   ossl::X509Ptr Find(std::string_view der) const;
   // Remembers `cert` (which must hold its public key) as the parse of `der`; the oldest entry
-  // goes once `capacity` are held.
+  // goes once `capacity` are held. A DER over kMaxDerBytes is not kept: any TLS client can have
+  // its certificate parsed, and real ones are 0.5-2 KB, so this bounds what strangers can pin.
   void Add(std::string_view der, X509* cert);
+  static constexpr size_t kMaxDerBytes = 8 * 1024;
   size_t size() const;
 
   // The process's cache, used by ParseCertificates and WithPublicKey.

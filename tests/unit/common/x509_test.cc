@@ -168,6 +168,11 @@ TEST(CertCache, HoldsAtMostItsCapacityDroppingTheOldest) {
   EXPECT_EQ(cache.Find(ders[1]).get(), cas[1].cert.get());
   EXPECT_EQ(cache.Find(ders[2]).get(), cas[2].cert.get());
   EXPECT_FALSE(cache.Find(ders[2].substr(1)));
+  // A certificate larger than any real one is parsed but never kept.
+  const std::string huge(CertCache::kMaxDerBytes + 1, 'x');
+  cache.Add(huge, cas[0].cert.get());
+  EXPECT_FALSE(cache.Find(huge));
+  EXPECT_EQ(cache.size(), 2u);
 }
 
 }  // namespace
