@@ -124,6 +124,7 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
   if (!s.ok()) {
     spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id, s.message());
     Rollback(s.message());
+    d.store->CollectGarbage(id);  // a slot no journal entry came to name
     return s.WithContext("staging failed and was rolled back");
   }
   return Status::Ok();

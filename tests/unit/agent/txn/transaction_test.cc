@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace rotagent::txn {
 namespace {
@@ -112,6 +113,20 @@ TEST_F(TransactionTest, AFailedStageRollsBackWhatWasStagedBefore) {
   EXPECT_TRUE(t.finished());
   EXPECT_EQ(box_.held["a"], "");
   EXPECT_TRUE(journal_->List().empty());
+}
+
+// A journal entry that cannot be written stops the stage before anything refers to the new slot:
+// nothing changes, and the slot's files do not stay behind.
+TEST_F(TransactionTest, AJournalThatCannotBeWrittenChangesNothingAndLeavesNoSlot) {
+  fs::remove_all(dir_ / "journal");
+  std::ofstream(dir_ / "journal") << "not a directory";
+  Transaction t(*journal_, domains_, "svc");
+  Status s = t.Stage("d", "a", Version("a1"));
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_TRUE(t.finished());
+  EXPECT_FALSE(store_->Get("a", store::Pointer::kLive));
+  EXPECT_EQ(box_.held.count("a"), 0u);
+  EXPECT_TRUE(fs::is_empty(dir_ / "items/a/slots"));
 }
 
 TEST_F(TransactionTest, RecoveryRollsBackOpenEntriesAndForwardDecidedOnes) {
