@@ -26,7 +26,7 @@ class CertCache {
   // goes once `capacity` are held. A DER over kMaxDerBytes is not kept: any TLS client can have
   // its certificate parsed, and real ones are 0.5-2 KB, so this bounds what strangers can pin.
   void Add(std::string_view der, X509* cert);
-  static constexpr size_t kMaxDerBytes = 8 * 1024;
+  static constexpr size_t kMaxDerBytes = size_t{8} * 1024;
   size_t size() const;
 
   // The process's cache, used by ParseCertificates and WithPublicKey.
