@@ -5,9 +5,11 @@
 // this process's /etc copy (login_sandbox_main.cc). No password or hash reaches the agent's log.
 #include <crypt.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "tests/integration/platforms/login_account.h"
 #include "tests/integration/platforms/platform_fixture.h"
@@ -83,6 +85,17 @@ class OpengearLoginTest : public PlatformTest {
     return std::distance(std::sregex_iterator(log.begin(), log.end(), line),
                          std::sregex_iterator());
   }
+  // sshd may log a login after its client has seen it succeed: the count once it reaches `n`
+  // (polled, 10 s at most).
+  size_t AcceptedOnceAtLeast(size_t n) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    size_t seen = Accepted();
+    while (seen < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      seen = Accepted();
+    }
+    return seen;
+  }
   grpc::Status Rotate(const char* password, const std::string& version) {
     auto stub = Credentialz();
     auto s = OpenAccountStream(*stub);
@@ -105,7 +118,7 @@ TEST_F(OpengearLoginTest, ANewPasswordIsProvenByARealLoginAndCommits) {
             0);
   EXPECT_EQ(users.find("$6$"), std::string::npos) << users;
   ASSERT_TRUE(Login(kLoginInitialPassword));
-  const size_t before = Accepted();
+  const size_t before = AcceptedOnceAtLeast(1);
   auto stub = Credentialz();
   auto s = OpenAccountStream(*stub);
   ASSERT_TRUE(s->Exchange(PlaintextPassword(kLoginAccount, kFirst, "og-1")));
