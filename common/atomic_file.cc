@@ -77,11 +77,7 @@ Status WriteNewFileUnsynced(const fs::path& path, std::string_view data, mode_t 
 Status WriteFileReplacing(const fs::path& path, std::string_view data, mode_t mode) {
   const fs::path tmp = AtomicTempPath(path);
   ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp, data, mode));
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Internal(ErrnoText("cannot rename into", path));
-  }
-  return Status::Ok();
+  return RenameIntoPlaceUnsynced(tmp, path);
 }
 
 Status SyncFilesystem(const fs::path& path) {
@@ -104,11 +100,18 @@ bool IsAtomicTemp(const fs::path& name, const std::string& base) {
          n.find_first_not_of("0123456789.", prefix.size()) == std::string::npos;
 }
 
-Status RenameIntoPlace(const fs::path& tmp, const fs::path& path) {
+Status RenameIntoPlaceUnsynced(const fs::path& tmp, const fs::path& path) {
   if (rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
     unlink(tmp.c_str());
+    errno = err;
     return Internal(ErrnoText("cannot rename into", path));
   }
+  return Status::Ok();
+}
+
+Status RenameIntoPlace(const fs::path& tmp, const fs::path& path) {
+  ROTAGENT_RETURN_IF_ERROR(RenameIntoPlaceUnsynced(tmp, path));
   return FsyncDir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
 }
 

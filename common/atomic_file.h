@@ -25,6 +25,8 @@ bool IsAtomicTemp(const std::filesystem::path& name, const std::string& base);
 // Renames a finished temporary over `path` and fsyncs the directory (the second half of
 // WriteFileAtomic, for callers that act between the two).
 Status RenameIntoPlace(const std::filesystem::path& tmp, const std::filesystem::path& path);
+// The rename alone (the temporary is removed if it fails), for callers that flush later.
+Status RenameIntoPlaceUnsynced(const std::filesystem::path& tmp, const std::filesystem::path& path);
 // Removes the temporaries a crash left under `dir` (recursively, symlinks not followed); only for
 // a tree the agent owns alone. Returns how many were removed.
 Result<int> RemoveStaleTemps(const std::filesystem::path& dir);

@@ -1,13 +1,9 @@
 #include "agent/store/journal.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
@@ -57,13 +53,7 @@ Result<fs::path> Journal::Prepare(const JournalEntry& e) {
 }
 
 Status Journal::Publish(const fs::path& prepared, const JournalEntry& e) {
-  const fs::path path = dir_ / (e.name + ".json");
-  if (rename(prepared.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    unlink(prepared.c_str());
-    return Internal("cannot write the journal entry " + path.string() + ": " + std::strerror(err));
-  }
-  return Status::Ok();
+  return RenameIntoPlaceUnsynced(prepared, dir_ / (e.name + ".json"));
 }
 
 Status Journal::Remove(const std::string& name) {
