@@ -163,8 +163,9 @@ Status Daemon::Start() {
   tree_ = std::make_unique<state::Tree>();
   admin_ = std::make_unique<state::AdminState>(config_.state_dir / "admin-state",
                                                config_.state.admin_state);
+  // A rotation's RPC does not wait for the state tree; gNMI readers settle it first.
   ledger_ = std::make_unique<state::SyncLedger>(config_.state_dir / "sync-status.json", [this] {
-    if (reporter_) reporter_->Refresh();
+    if (reporter_) reporter_->RefreshSoon();
   });
   ledger_->Load();
   RegisterKinds();
@@ -215,7 +216,10 @@ Status Daemon::Start() {
            [this](const std::string& p) { return BindListener(p); },
            [this] { return identity_->Bound(); }}},
       [this] { return Authorizer(); });
-  gnmi_service_->SetBeforeRead([this] { authz_->counters().Flush(); });
+  gnmi_service_->SetBeforeRead([this] {
+    authz_->counters().Flush();
+    reporter_->Settle();
+  });
 
   certz_service_ = std::make_unique<certz::CertzService>(
       *engine_, [this] { return Authorizer(); },

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <system_error>
+
 namespace rotagent {
 
 RotationGate::Hold& RotationGate::Hold::operator=(Hold&& other) noexcept {
@@ -19,6 +21,29 @@ void RotationGate::Hold::Closing() {
     gate_->closing_ = true;
   }
   gate_->cv_.notify_all();
+}
+
+void RotationGate::Hold::ReleaseAfter(std::function<void()> work) {
+  if (gate_ == nullptr) {
+    work();
+    return;
+  }
+  Closing();
+  RotationGate* gate = gate_;
+  // The previous work released the gate this holder now has: its thread is ending, if not gone.
+  if (gate->after_.joinable()) gate->after_.join();
+  try {
+    // The thread gets its own copy of `work`: if it cannot start, `work` runs here instead.
+    gate->after_ = std::thread([gate, work] {
+      work();
+      Hold(gate).Release();
+    });
+    gate_ = nullptr;  // the thread releases it
+  } catch (const std::system_error& e) {
+    spdlog::warn("no thread for a rotation's clean-up ({}); running it inline", e.what());
+    work();
+    Release();
+  }
 }
 
 void RotationGate::Hold::Release() {
@@ -42,7 +67,7 @@ Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const
     // An open holder gets a moment to show that its stream has in fact ended.
     cv_.wait_until(lock, start + kEndGrace, ending);
     if (held_ && ending()) {
-      spdlog::info("a rotation arrived while the previous one rolls back; waiting for it");
+      spdlog::info("a rotation arrived while the previous one finishes; waiting for it");
       cv_.wait_until(lock, start + kRollbackWait, [this] { return !held_; });
       if (held_) {
         return Status(busy_code, busy + "; it ended but its rollback is still running after " +
@@ -56,6 +81,10 @@ Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const
   closing_ = false;
   open_ = std::move(open);
   return Hold(this);
+}
+
+RotationGate::~RotationGate() {
+  if (after_.joinable()) after_.join();
 }
 
 RotationGate::Hold RotationGate::EnterWaiting() {

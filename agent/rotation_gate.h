@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "common/status.h"
 
@@ -31,6 +32,9 @@ class RotationGate {
     ~Hold() { Release(); }
     // The holder's stream has ended; what remains is its rollback, which newcomers wait for.
     void Closing();
+    // Runs `work` on the gate's own thread and releases the gate after it: what is left of a
+    // finished rotation that its client need not wait for. Newcomers wait as for a rollback.
+    void ReleaseAfter(std::function<void()> work);
 
    private:
     friend class RotationGate;
@@ -47,12 +51,18 @@ class RotationGate {
   // Waits without bound (start-up work that must not fail because a rotation runs).
   Hold EnterWaiting();
 
+  RotationGate() = default;
+  RotationGate(const RotationGate&) = delete;
+  RotationGate& operator=(const RotationGate&) = delete;
+  ~RotationGate();
+
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;
   bool closing_ = false;
   std::function<bool()> open_;
+  std::thread after_;  // the last ReleaseAfter's work; started and joined by gate holders only
 };
 
 }  // namespace rotagent

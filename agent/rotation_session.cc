@@ -10,6 +10,15 @@ RotationSession::RotationSession(RotationGate::Hold hold, store::Journal& journa
                                  const txn::Domains& domains, SessionNames names)
     : hold_(std::move(hold)), txn_(journal, domains, names.service), names_(std::move(names)) {}
 
+RotationSession::~RotationSession() {
+  // A committed rotation's old slots are removed after its client has the answer.
+  if (txn_.committed()) {
+    hold_.ReleaseAfter(txn_.GarbageCollector());
+  } else {
+    hold_.Closing();
+  }
+}
+
 Status RotationSession::CheckOpen() const {
   if (txn_.finished()) return FailedPrecondition("the rotation has already finished");
   return Status::Ok();

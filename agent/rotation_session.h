@@ -25,8 +25,9 @@ class RotationSession {
  public:
   RotationSession(RotationGate::Hold hold, store::Journal& journal, const txn::Domains& domains,
                   SessionNames names);
-  // The stream has ended: what is left is the rollback, which a next Rotate waits for.
-  ~RotationSession() { hold_.Closing(); }
+  // The stream has ended: what is left is the rollback, or a commit's clean-up, which a next
+  // Rotate waits for.
+  ~RotationSession();
   RotationSession(const RotationSession&) = delete;
   RotationSession& operator=(const RotationSession&) = delete;
 

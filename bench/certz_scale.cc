@@ -113,8 +113,8 @@ void CertzParts(Report& r, const std::string& scratch, int runs) {
   }
   r.Add("certz rotation (uploaded ECDSA key) p50", Percentile(total, 50), "ms");
   r.Add("  validate p50", Percentile(validate, 50), "ms");
-  r.Add("  stage (slot, journal, live) p50", Percentile(stage, 50), "ms");
-  r.Add("  prove (swap + served handshake) p50", Percentile(prove, 50), "ms");
+  r.Add("  stage (flushes; the proof overlaps) p50", Percentile(stage, 50), "ms");
+  r.Add("  prove (swap + handshake, in stage) p50", Percentile(prove, 50), "ms");
   r.Add("  commit p50", Percentile(commit, 50), "ms");
   const double ratio = Percentile(total, 50) / floor_p50;
   r.Add("certz rotation p50 / floor p50 (parts run)", ratio, "x", "<= 3", ratio <= 3);

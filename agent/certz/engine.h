@@ -3,6 +3,7 @@
 // through the platform and waits until new handshakes see it. Protobuf stays in the service.
 #pragma once
 
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -98,12 +99,19 @@ class Engine : public txn::Applier {
 
   // txn::Applier for the profiles domain.
   Status Stage(const std::string& profile, const std::string& slot) override;
+  // Swaps the listener to the candidate and proves it, on another thread while the transaction
+  // flushes: the listener's identity lives in memory only, so a crash cannot leave it half done.
+  std::future<Status> Preview(const std::string& profile, const std::string& slot,
+                              const store::Slot& candidate) override;
+  void Withdraw(const std::string& profile) override;
   Status Commit(const std::string& profile, const std::string& slot) override;
   Status Restore(const std::string& profile, const std::string& slot) override;
 
  private:
   friend class Rotation;
   EngineSettings Settings() const;
+  // Preview's work, on its own thread: the swap and its proof.
+  Status ServeAhead(const std::string& profile, ProfileMaterial candidate);
   std::optional<platform::CertInstall> InstallOf(const std::string& profile,
                                                  const std::string& slot) const;
 
@@ -115,7 +123,10 @@ class Engine : public txn::Applier {
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
   SessionGate sessions_{"another certz Rotate is in progress"};  // also held by profile changes
-  double last_prove_ms_ = 0;  // the last Stage's served proof; written under sessions_'s gate
+  // Written under sessions_'s gate: the last served proof's time, and the slot the listener
+  // serves ahead of the store ("profile/slot"; empty when none).
+  double last_prove_ms_ = 0;
+  std::string previewed_;
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();
   };

@@ -46,6 +46,11 @@ Status ProfileStore::CheckProfileId(const std::string& id) {
   return store::SlotStore({}, kIdLabel).CheckId(id);
 }
 
+ProfileMaterial ProfileStore::FromSlot(const store::Slot& s) {
+  store::Slot copy = s;
+  return certz::FromSlot(copy);
+}
+
 store::Slot ProfileStore::ToSlot(const ProfileMaterial& m) {
   store::Slot s;
   for (const auto& f : kFiles) {

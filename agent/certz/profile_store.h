@@ -29,6 +29,8 @@ class ProfileStore {
 
   // The slot form of `m`; the slot cleanses its copy of the key when it is destroyed.
   static store::Slot ToSlot(const ProfileMaterial& m);
+  // The material a slot holds (a copy).
+  static ProfileMaterial FromSlot(const store::Slot& s);
   Result<std::string> WriteSlot(const std::string& id, const ProfileMaterial& m);
   Result<ProfileMaterial> ReadSlot(const std::string& id, const std::string& slot) const;
   // Versions and timestamps only; no material (and so no key) is read.

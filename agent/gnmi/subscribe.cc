@@ -136,6 +136,7 @@ grpc::Status GnmiService::Subscribe(
         if (!req.has_poll()) {
           return {grpc::StatusCode::INVALID_ARGUMENT, "a POLL subscription takes only poll"};
         }
+        if (before_read_) before_read_();  // a poll reads now, like a Get
         if (!Send(stream, Notifications(Current(tree_, subs), {}, enc)) || !SendSync(stream)) {
           return {grpc::StatusCode::CANCELLED, "client went away"};
         }

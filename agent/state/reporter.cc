@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/x509.h"
@@ -48,7 +49,45 @@ class Reporter::Refreshing final : public ReportContext {
 };
 
 Reporter::Reporter(Sources sources, ReportSettings settings, Tree& tree)
-    : src_(std::move(sources)), settings_(std::move(settings)), tree_(tree) {}
+    : src_(std::move(sources)),
+      settings_(std::move(settings)),
+      tree_(tree),
+      worker_([this] { Run(); }) {}
+
+Reporter::~Reporter() {
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  worker_.join();
+}
+
+void Reporter::RefreshSoon() {
+  {
+    std::lock_guard lock(wake_mu_);
+    ++asked_;
+  }
+  wake_.notify_one();
+}
+
+void Reporter::Settle() {
+  const uint64_t want = asked_.load();
+  if (covered_.load() >= want) return;
+  std::lock_guard lock(mu_);
+  if (covered_.load() < want) RefreshLocked();  // unless the thread got there meanwhile
+}
+
+void Reporter::Run() {
+  std::unique_lock lock(wake_mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || covered_.load() < asked_.load(); });
+    if (stopping_) return;
+    lock.unlock();
+    Settle();
+    lock.lock();
+  }
+}
 
 void Reporter::Update(ReportSettings settings, std::map<std::string, std::string> account_roles) {
   std::lock_guard lock(mu_);
@@ -89,6 +128,12 @@ const SlotFacts& Reporter::FactsOf(const store::SlotStore& store, const std::str
 
 void Reporter::Refresh() {
   std::lock_guard lock(mu_);
+  RefreshLocked();
+}
+
+void Reporter::RefreshLocked() {
+  // Read first: what was asked before this point is reflected once the tree is replaced.
+  const uint64_t asked = asked_.load();
   Refreshing r(*this);
   std::vector<Credential> creds;
   for (const auto& kind : *src_.kinds) CollectKind(kind, r, creds);
@@ -97,6 +142,7 @@ void Reporter::Refresh() {
   facts_ = std::move(used_facts_);  // forget slots no longer committed
   used_facts_.clear();
   tree_.Replace(std::move(r.leaves));
+  covered_.store(std::max(covered_.load(), asked));
 }
 
 // A kind's items: their OpenConfig leaves, and a credential per entity that is committed or has

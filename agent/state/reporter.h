@@ -5,13 +5,20 @@
 //               /system/ssh-server/state/...)
 //   rotagent:   /rotation/credentials/credential[name=<domain>/<id>/<entity>]/state/...,
 //               /rotation/agent/{config,state}/...
-// Refresh() recomputes every leaf; the tree publishes only what changed.
+// Refresh() recomputes every leaf; the tree publishes only what changed. A rotation does not wait
+// for it: RefreshSoon() hands the work to the reporter's thread, and Settle() (before every gNMI
+// read) finishes what was asked first, so a reader never sees the state from before a change
+// whose RPC has returned.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/state/admin_state.h"
@@ -33,7 +40,14 @@ struct Sources {
 class Reporter {
  public:
   Reporter(Sources sources, ReportSettings settings, Tree& tree);
+  Reporter(const Reporter&) = delete;
+  Reporter& operator=(const Reporter&) = delete;
+  ~Reporter();
   void Refresh();
+  // Refreshes on the reporter's thread, soon; returns at once.
+  void RefreshSoon();
+  // Returns once every refresh asked for before the call is in the tree.
+  void Settle();
   void Update(ReportSettings settings, std::map<std::string, std::string> account_roles);
 
  private:
@@ -50,6 +64,8 @@ class Reporter {
   void ReportCredential(const Credential& c, Refreshing& r);
   void ReportExpiry(const Credential& c, const std::string& base, Refreshing& r);
   void ReportAgent(Refreshing& r);
+  void RefreshLocked();  // under mu_
+  void Run();            // the reporter's thread
   const SlotFacts& FactsOf(const store::SlotStore& store, const std::string& id,
                            const std::string& slot, bool certificates);
 
@@ -60,6 +76,13 @@ class Reporter {
   std::map<std::string, std::string> expiry_logged_;  // credential -> last expiry status logged
   std::map<std::string, SlotFacts> facts_;            // slot directory -> facts
   std::map<std::string, SlotFacts> used_facts_;       // those the current refresh reads
+
+  std::atomic<uint64_t> asked_{0};    // RefreshSoon calls so far
+  std::atomic<uint64_t> covered_{0};  // of those, the ones the tree reflects
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // under wake_mu_
+  std::thread worker_;     // last: it starts once the rest is built
 };
 
 }  // namespace rotagent::state

@@ -1,6 +1,7 @@
 // The record of open transactions, written before anything on the box changes. At start an
-// entry that is not `committing` means the stream died: its items are rolled back; a
-// `committing` entry is rolled forward, because the commit decision was already taken.
+// entry whose commit decision was not taken means the stream died: its items are rolled back. The
+// decision is a `committing` entry, or, for an entry of one item (written without that record),
+// the item's committed pointer naming its candidate: such entries are rolled forward.
 #pragma once
 
 #include <cstdint>

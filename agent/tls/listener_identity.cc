@@ -55,14 +55,12 @@ Status ListenerIdentity::ProfileChanged(const std::string& profile) {
 }
 
 Status ListenerIdentity::Refresh(bool probe) {
-  std::string profile, want, host;
-  int port = 0;
-  uint64_t generation = 0;
+  std::optional<Proof> proof;
   {
-    // Held for the read and the swap only: the probe below is network I/O, and the reporter,
-    // the drift checker and gNMI Set all read Bound().
+    // Held for the read and the swap only: the probe is network I/O, and the reporter, the drift
+    // checker and gNMI Set all read Bound().
     std::lock_guard lock(mu_);
-    profile = bound_;
+    std::string profile = bound_;
     auto slot = store_.Get(profile, certz::Pointer::kLive);
     std::optional<certz::ProfileMaterial> m;
     if (slot) {
@@ -77,35 +75,63 @@ Status ListenerIdentity::Refresh(bool probe) {
       if (!r.ok()) return r.status();
       m = std::move(*r);
     }
-    ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m->trust_pem, m->crl_pem));
-    served_.Swap(m->chain_pem, std::move(m->key_pem), m->trust_pem);
-    generation = ++generation_;
-    if (!probe || stopping_) return Status::Ok();
-    auto leaf = x509::ParseCertificates(m->chain_pem, x509::Encoding::kPem, "served chain");
-    if (!leaf.ok()) return leaf.status();
-    want = x509::Fingerprint(leaf->front().get());
-    host = probe_host_;
-    port = probe_port_;
+    auto swapped = SwapLocked(profile, *m, probe);
+    if (!swapped.ok()) return swapped.status();
+    proof = std::move(*swapped);
   }
-  Failpoint("listener.served_switched");
+  return proof ? Prove(*proof) : Status::Ok();
+}
 
+Result<std::function<Status()>> ListenerIdentity::ServeCandidate(const std::string& profile,
+                                                                 certz::ProfileMaterial candidate) {
+  std::optional<Proof> proof;
+  {
+    std::lock_guard lock(mu_);
+    // A candidate without a certificate leaves the listener on its fallback; Stage refreshes.
+    if (profile != bound_ || !candidate.has_certificate()) return std::function<Status()>();
+    auto swapped = SwapLocked(profile, candidate, true);
+    if (!swapped.ok()) return swapped.status();
+    proof = std::move(*swapped);
+  }
+  // Swapped: a function even when there is nothing to probe (shutting down), so that a failed
+  // stage puts the listener back.
+  return std::function<Status()>(
+      [this, p = std::move(proof)] { return p ? Prove(*p) : Status::Ok(); });
+}
+
+Result<std::optional<ListenerIdentity::Proof>> ListenerIdentity::SwapLocked(
+    const std::string& profile, certz::ProfileMaterial& m, bool probe) {
+  auto key = x509::ParsePrivateKey(m.key_pem.reveal(), x509::Encoding::kPem, "served key");
+  if (!key.ok()) return key.status();
+  ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m.trust_pem, m.crl_pem));
+  ROTAGENT_RETURN_IF_ERROR(served_.Swap(m.chain_pem, std::move(*key), m.trust_pem));
+  const uint64_t generation = ++generation_;
+  if (!probe || stopping_ || probe_port_ == 0) return std::optional<Proof>();
+  auto leaf = x509::ParseCertificates(m.chain_pem, x509::Encoding::kPem, "served chain");
+  if (!leaf.ok()) return leaf.status();
+  return std::optional<Proof>(
+      Proof{profile, x509::Fingerprint(leaf->front().get()), probe_host_, probe_port_, generation});
+}
+
+Status ListenerIdentity::Prove(const Proof& p) {
+  Failpoint("listener.served_switched");
   auto deadline = std::chrono::steady_clock::now() + kProbeDeadline;
   std::string seen;
   while (std::chrono::steady_clock::now() < deadline) {
     {
       std::lock_guard lock(mu_);
-      if (generation_ != generation || stopping_)
+      if (generation_ != p.generation || stopping_)
         return Status::Ok();  // a later swap proves itself
     }
-    auto got = ServedFingerprint(host, port, kProbeAttempt);
-    if (got.ok() && *got == want) {
-      spdlog::debug("listener now serves profile '{}' ({})", profile, want);
+    auto got = ServedFingerprint(p.host, p.port, kProbeAttempt);
+    if (got.ok() && *got == p.want) {
+      spdlog::debug("listener now serves profile '{}' ({})", p.profile, p.want);
       return Status::Ok();
     }
     if (got.ok()) seen = *got;
     std::this_thread::sleep_for(5ms);  // the listener is busy or restarting its accept loop
   }
-  return {Code::kUnavailable, "listener did not start serving profile '" + profile +
+  return {Code::kUnavailable, "listener did not start serving profile '" + p.profile +
                                   "' within 10s (still serving " + seen + ")"};
 }
 

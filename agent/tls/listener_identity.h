@@ -5,8 +5,10 @@
 
 #include <grpcpp/security/server_credentials.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "agent/certz/profile_store.h"
@@ -28,6 +30,8 @@ class ListenerIdentity final : public certz::TlsServing {
   void SetProbeTarget(std::string host, int port);
 
   Status ProfileChanged(const std::string& profile) override;
+  Result<std::function<Status()>> ServeCandidate(const std::string& profile,
+                                                 certz::ProfileMaterial candidate) override;
   // The profile the listener is bound to.
   std::string Bound() const;
   // The listener is shutting down: swap identities but stop proving them with handshakes.
@@ -36,9 +40,19 @@ class ListenerIdentity final : public certz::TlsServing {
   ClientVerifier& verifier() { return *verifier_; }
 
  private:
+  // What proving a swap takes: the leaf new handshakes must show, where, and which swap it was.
+  struct Proof {
+    std::string profile, want, host;
+    int port = 0;
+    uint64_t generation = 0;
+  };
   // Swaps in the bound profile's live slot under mu_, then (with `probe`) proves it with new
   // handshakes, holding no lock.
   Status Refresh(bool probe);
+  // Under mu_: serves `m` as `profile`; the proof to run, if `probe` and the listener runs.
+  Result<std::optional<Proof>> SwapLocked(const std::string& profile, certz::ProfileMaterial& m,
+                                          bool probe);
+  Status Prove(const Proof& p);
 
   certz::ProfileStore& store_;
   std::shared_ptr<ClientVerifier> verifier_;

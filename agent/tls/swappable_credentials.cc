@@ -6,11 +6,13 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "agent/tls/key_engine.h"
+
 namespace rotagent::tls {
 
 struct SwappableIdentity::Material {
   std::string chain_pem;
-  Secret key_pem;
+  RegisteredKey key;
   std::string ca_names_pem;
 };
 
@@ -98,13 +100,16 @@ SwappableIdentity::SwappableIdentity(std::shared_ptr<ClientVerifier> verifier)
 
 SwappableIdentity::~SwappableIdentity() = default;
 
-void SwappableIdentity::Swap(const std::string& chain_pem, Secret key_pem,
-                             const std::string& trust_pem) {
+Status SwappableIdentity::Swap(const std::string& chain_pem, ossl::Pkey key,
+                               const std::string& trust_pem) {
+  auto registered = RegisteredKey::Register(std::move(key));
+  if (!registered.ok()) return registered.status();
   auto next = std::make_shared<const Material>(
-      Material{chain_pem, std::move(key_pem), FirstCertificates(trust_pem, kCaNamesSent)});
+      Material{chain_pem, std::move(*registered), FirstCertificates(trust_pem, kCaNamesSent)});
   std::lock_guard lock(mu_);
   current_ = std::move(next);
   ++generation_;
+  return Status::Ok();
 }
 
 std::shared_ptr<grpc::ServerCredentials> SwappableIdentity::Credentials() {
@@ -122,11 +127,12 @@ grpc_ssl_certificate_config_reload_status SwappableIdentity::Fetch(
   const auto& m = p->owner->current_;
   if (!m) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
   if (p->served == p->owner->generation_) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
-  grpc_ssl_pem_key_cert_pair pair{m->key_pem.reveal().c_str(), m->chain_pem.c_str()};
+  grpc_ssl_pem_key_cert_pair pair{m->key.reference().c_str(), m->chain_pem.c_str()};
   // gRPC copies the strings and takes ownership of the config. The anchors only name CAs in the
   // CertificateRequest: the port verifies no chain itself.
   *out = grpc_ssl_server_certificate_config_create(m->ca_names_pem.c_str(), &pair, 1);
   p->served = p->owner->generation_;
+  p->fetched = m;
   return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW;
 }
 

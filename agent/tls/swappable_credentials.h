@@ -22,7 +22,8 @@
 #include <string>
 
 #include "agent/tls/client_verifier.h"
-#include "common/secret.h"
+#include "common/ossl.h"
+#include "common/status.h"
 
 namespace rotagent::tls {
 
@@ -37,9 +38,10 @@ class SwappableIdentity {
   // How many trust anchors the CertificateRequest names (the first of the bundle).
   static constexpr size_t kCaNamesSent = 16;
 
-  // New handshakes serve `chain_pem` with `key_pem`; the CertificateRequest names the first
-  // kCaNamesSent anchors of `trust_pem`. Clients are verified by the ClientVerifier.
-  void Swap(const std::string& chain_pem, Secret key_pem, const std::string& trust_pem);
+  // New handshakes serve `chain_pem` with `key`; the CertificateRequest names the first
+  // kCaNamesSent anchors of `trust_pem`. Clients are verified by the ClientVerifier. The key goes
+  // to gRPC parsed (key_engine.h), never as PEM.
+  Status Swap(const std::string& chain_pem, ossl::Pkey key, const std::string& trust_pem);
 
   // Credentials for one listening port. Swap() must have been called once. The credentials
   // reach back into this object: it must outlive the server.
@@ -50,6 +52,8 @@ class SwappableIdentity {
   struct Port {
     SwappableIdentity* owner;
     uint64_t served = 0;  // generation this port's handshakes use
+    // What the port last fetched: its key stays loadable while gRPC builds the context from it.
+    std::shared_ptr<const Material> fetched;
   };
   static grpc_ssl_certificate_config_reload_status Fetch(void* port,
                                                          grpc_ssl_server_certificate_config** out);

@@ -2,6 +2,7 @@
 // The transaction calls it after the store's live pointer names the slot.
 #pragma once
 
+#include <future>
 #include <map>
 #include <string>
 
@@ -15,6 +16,16 @@ class Applier {
   virtual ~Applier() = default;
   // Makes the candidate what new users of the item see; returns only once they do.
   virtual Status Stage(const std::string& id, const std::string& slot) = 0;
+  // May start showing the candidate where nothing outlives the process (the agent's own TLS
+  // listener) while the transaction makes the stage durable; the future says once it is seen.
+  // Stage follows only if it succeeded; if the stage fails first, Withdraw undoes it.
+  virtual std::future<Status> Preview(const std::string& /*id*/, const std::string& /*slot*/,
+                                      const store::Slot& /*candidate*/) {
+    std::promise<Status> nothing;
+    nothing.set_value(Status::Ok());
+    return nothing.get_future();
+  }
+  virtual void Withdraw(const std::string& /*id*/) {}
   virtual Status Commit(const std::string& id, const std::string& slot) = 0;
   // Makes the box hold `slot` again; an empty slot means the item held nothing before.
   virtual Status Restore(const std::string& id, const std::string& slot) = 0;

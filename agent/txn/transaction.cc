@@ -94,6 +94,8 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
   auto written = d.store->WriteUnpublished(id, slot);
   Status s = written.status();
   std::string previous;
+  std::future<Status> preview;
+  if (s.ok()) preview = d.applier->Preview(id, written->name, slot);
   if (s.ok()) {
     store::JournalItem* item = Find(domain, id);
     const bool opened = item == nullptr;
@@ -105,10 +107,13 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
     } else {
       item->candidate = written->name;
     }
-    // Journaled before anything a reader or the box sees changes: a crash from here on is rolled
-    // back at start. On failure the rollback below restores each item to its `previous`; an item
-    // this call opened has nothing to restore.
+    // Journaled before anything the box or the store's readers see changes (only the preview,
+    // which a restart forgets, runs meanwhile): a crash from here on is rolled back at start. On
+    // failure the rollback below restores each item to its `previous`; an item this call opened
+    // has nothing to restore, and Withdraw takes its preview back.
     s = WriteSlotAndJournal(*d.store, *written);
+    Status seen = preview.get();
+    if (s.ok()) s = seen;
     if (!s.ok() && opened) entry_.items.pop_back();
     if (!s.ok() && !opened) item->candidate = replaced;
     if (s.ok()) previous = item->previous;
@@ -124,6 +129,7 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
   if (!s.ok()) {
     spdlog::warn("{} '{}': staging failed, rolling back: {}", d.store->id_label(), id, s.message());
     Rollback(s.message());
+    if (written.ok()) d.applier->Withdraw(id);
     d.store->CollectGarbage(id);  // a slot no journal entry came to name
     return s.WithContext("staging failed and was rolled back");
   }
@@ -140,14 +146,27 @@ Status Transaction::Commit() {
       return s.WithContext("commit on the box failed and the rotation was rolled back");
     }
   }
-  // The commit point: from here a crash rolls forward.
-  entry_.committing = true;
-  ROTAGENT_RETURN_IF_ERROR(WriteJournal());
-  Failpoint("txn.commit_decided");
-  finished_ = true;
-  for (const auto& i : entry_.items) {
-    ROTAGENT_RETURN_IF_ERROR(
-        DomainOf(i.domain).store->SetPending(i.id, Pointer::kCommitted, i.candidate));
+  // The commit point: from here a crash rolls forward. One item's is the atomic replacement of
+  // its committed pointer, which recovery reads (CommitDecided); several items need a
+  // committing record first, so that all of them or none roll forward.
+  if (entry_.items.size() == 1) {
+    const store::JournalItem& i = entry_.items.front();
+    Status s = DomainOf(i.domain).store->SetPending(i.id, Pointer::kCommitted, i.candidate);
+    if (!s.ok()) {
+      Rollback(s.message());
+      return s.WithContext("the commit could not be recorded and the rotation was rolled back");
+    }
+    Failpoint("txn.commit_decided");
+    finished_ = committed_ = true;
+  } else {
+    entry_.committing = true;
+    ROTAGENT_RETURN_IF_ERROR(WriteJournal());
+    Failpoint("txn.commit_decided");
+    finished_ = committed_ = true;
+    for (const auto& i : entry_.items) {
+      ROTAGENT_RETURN_IF_ERROR(
+          DomainOf(i.domain).store->SetPending(i.id, Pointer::kCommitted, i.candidate));
+    }
   }
   Failpoint("txn.committed");
   for (const auto& i : entry_.items) {
@@ -156,12 +175,20 @@ Status Transaction::Commit() {
   // One flush makes the pointers, the live switches and the observers' records durable together
   // (state_dir is one filesystem); only then may the entry go. Its removal needs no flush of its
   // own: an entry that comes back after a power cut is rolled forward again, which is idempotent,
-  // and the next journal write persists the removal.
+  // and the next journal write persists the removal. The slots no pointer names any more are
+  // left to GarbageCollector(), which the caller runs once its client has the answer.
   Status closed = SyncFilesystem(journal_.dir());
   if (closed.ok()) closed = journal_.Close(entry_.name);
   Failpoint("txn.journal_closed");
-  for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
   return closed;
+}
+
+std::function<void()> Transaction::GarbageCollector() const {
+  std::vector<std::pair<store::SlotStore*, std::string>> items;
+  for (const auto& i : entry_.items) items.emplace_back(DomainOf(i.domain).store, i.id);
+  return [items = std::move(items)] {
+    for (const auto& [store, id] : items) store->CollectGarbage(id);
+  };
 }
 
 void Transaction::Rollback(const std::string& reason) {
@@ -188,8 +215,25 @@ void Transaction::Rollback(const std::string& reason) {
   for (const auto& i : entry_.items) DomainOf(i.domain).store->CollectGarbage(i.id);
 }
 
+namespace {
+
+// Whether the entry's commit point was passed: its committing record was written, or (one item)
+// its committed pointer already names the candidate. Candidates are fresh slots, so a pointer
+// names one only once Commit moved it.
+bool CommitDecided(const store::JournalEntry& e, const Domains& domains) {
+  if (e.committing) return true;
+  if (e.items.size() != 1 || e.items.front().candidate.empty()) return false;
+  const store::JournalItem& i = e.items.front();
+  auto d = domains.find(i.domain);
+  return d != domains.end() && d->second.store->Exists(i.id) &&
+         d->second.store->Get(i.id, Pointer::kCommitted) == i.candidate;
+}
+
+}  // namespace
+
 Status Recover(store::Journal& journal, const Domains& domains) {
-  for (const store::JournalEntry& e : journal.List()) {
+  for (store::JournalEntry e : journal.List()) {
+    e.committing = CommitDecided(e, domains);
     spdlog::warn("{}: transaction interrupted by a restart; rolling {}", e.name,
                  e.committing ? "forward" : "back");
     for (auto it = e.items.rbegin(); it != e.items.rend(); ++it) {

@@ -3,6 +3,7 @@
 // transaction rolls it back, so a dropped stream can never leave a candidate behind.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,12 +26,18 @@ class Transaction {
   // Stages `slot` as the item's candidate. On failure everything this transaction staged is
   // rolled back and the transaction is finished.
   Status Stage(const std::string& domain, const std::string& id, const store::Slot& slot);
+  // Commits every staged item together. Their old slots stay until GarbageCollector() runs.
   Status Commit();
+  // Removes the slots of this transaction's items that no pointer names; the caller runs it
+  // once its client has the answer (the session holds its gate meanwhile).
+  std::function<void()> GarbageCollector() const;
   // `reason` is reported as the credential's last error.
   void Rollback(const std::string& reason = "rolled back");
 
   bool staged() const { return !entry_.items.empty(); }
   bool finished() const { return finished_; }
+  // Past its commit point (a restart rolls it forward).
+  bool committed() const { return committed_; }
 
  private:
   const Domain& DomainOf(const std::string& name) const;
@@ -42,6 +49,7 @@ class Transaction {
   const Domains& domains_;
   store::JournalEntry entry_;
   bool finished_ = false;
+  bool committed_ = false;
 };
 
 // Finishes whatever a crash left open and makes every item's box state match its store.

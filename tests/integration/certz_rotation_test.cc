@@ -149,6 +149,28 @@ TEST_F(CertzTest, HalfCloseWithoutFinalizeRollsBack) {
   EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), server_a_.cert_pem);
 }
 
+// The listener starts serving a candidate while its stage is being made durable. When the stage
+// then fails (here: the journal cannot be written), the listener goes back to what is live.
+TEST_F(CertzTest, AStageThatCannotBeJournaledLeavesTheListenerOnTheLiveCertificate) {
+  StartAgent();
+  RotateGnsi(server_a_, {trust_pem_}, "v1");
+  const auto journal = dir_ / "state/journal";
+  std::filesystem::rename(journal, dir_ / "journal.away");
+  std::ofstream(journal) << "not a directory";
+  {
+    auto stub = Admin();
+    RotateStream s(*stub);
+    EXPECT_FALSE(s.Exchange(UploadLeaf("gnsi", "v2", next_)));
+    EXPECT_EQ(s.Finish().error_code(), grpc::StatusCode::INTERNAL);
+  }
+  EXPECT_EQ(Served(), Fingerprint(server_a_.cert_pem));
+  EXPECT_EQ(Committed("gnsi")->chain.version, "v1");
+  std::filesystem::remove(journal);
+  std::filesystem::rename(dir_ / "journal.away", journal);
+  RotateGnsi(next_, {trust_pem_}, "v2");
+  EXPECT_EQ(Served(), Fingerprint(next_.cert_pem));
+}
+
 TEST_F(CertzTest, CancelledStreamRollsBack) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");

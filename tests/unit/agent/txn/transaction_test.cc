@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 namespace rotagent::txn {
 namespace {
@@ -26,9 +27,37 @@ class FakeBox : public Applier {
     held[id] = slot;
     return Status::Ok();
   }
-  std::map<std::string, std::string> held;
+  // The preview: what it showed, whether it fails, and what was withdrawn.
+  std::future<Status> Preview(const std::string& id, const std::string& slot,
+                              const store::Slot& /*candidate*/) override {
+    previewed[id] = slot;
+    std::promise<Status> p;
+    p.set_value(fail_preview ? Unavailable("not seen") : Status::Ok());
+    return p.get_future();
+  }
+  void Withdraw(const std::string& id) override { withdrawn.push_back(id); }
+  std::map<std::string, std::string> held, previewed;
+  std::vector<std::string> withdrawn;
   int commits = 0;
   bool fail_stage = false;
+  bool fail_preview = false;
+};
+
+// Records what the transaction tells observers.
+class RecordingObserver : public Observer {
+ public:
+  void Staged(const std::string& /*domain*/, const std::string& id,
+              const std::map<std::string, store::EntityMeta>& /*changed*/) override {
+    events.push_back("staged " + id);
+  }
+  void Committed(const std::string& /*domain*/, const std::string& id) override {
+    events.push_back("committed " + id);
+  }
+  void RolledBack(const std::string& /*domain*/, const std::string& id,
+                  const std::string& /*reason*/) override {
+    events.push_back("rolled back " + id);
+  }
+  std::vector<std::string> events;
 };
 
 // A box whose restore fails while `fail_restore` is set.
@@ -180,6 +209,56 @@ TEST_F(TransactionTest, AFailedRollbacksEntrySurvivesALaterCommitAndRecoveryKeep
   EXPECT_EQ(Committed("a"), "a2");
   EXPECT_EQ(box_.held["a"], a2);
   EXPECT_TRUE(journal_->List().empty());
+}
+
+// The preview runs while the stage flushes; the box is staged only once it was seen, and a preview
+// that was not seen is withdrawn with nothing left changed.
+TEST_F(TransactionTest, APreviewPrecedesTheStageAndAFailedOneIsWithdrawn) {
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    EXPECT_EQ(box_.previewed["a"], *store_->Get("a", store::Pointer::kLive));
+    EXPECT_EQ(box_.held["a"], box_.previewed["a"]);
+    ASSERT_TRUE(t.Commit().ok());
+  }
+  EXPECT_TRUE(box_.withdrawn.empty());
+  const std::string a1 = *store_->Get("a", store::Pointer::kCommitted);
+  box_.fail_preview = true;
+  Transaction t(*journal_, domains_, "svc");
+  Status s = t.Stage("d", "a", Version("a2"));
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_TRUE(t.finished());
+  EXPECT_EQ(box_.withdrawn, std::vector<std::string>{"a"});
+  EXPECT_EQ(box_.held["a"], a1);
+  EXPECT_EQ(*store_->Get("a", store::Pointer::kLive), a1);
+  EXPECT_TRUE(journal_->List().empty());
+}
+
+// One item commits by moving its committed pointer, with no committing record: a crash right
+// after that move (an entry still open, the pointer naming its candidate) is rolled forward, and
+// the observers hear of a commit, not of a rollback.
+TEST_F(TransactionTest, OneItemCommitsByItsPointerAndACrashAfterItRollsForward) {
+  RecordingObserver seen;
+  domains_["d"].observer = &seen;
+  const std::string a1 = *store_->Write("a", Version("a1"));
+  ASSERT_TRUE(store_->Set("a", store::Pointer::kLive, a1).ok());
+  ASSERT_TRUE(store_->Set("a", store::Pointer::kCommitted, a1).ok());
+  ASSERT_TRUE(journal_->Write({"moved", {{"d", "a", "", a1}}, false}).ok());
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_EQ(Committed("a"), "a1");
+  EXPECT_EQ(box_.held["a"], a1);
+  EXPECT_EQ(seen.events, (std::vector<std::string>{"staged a", "committed a"}));
+  EXPECT_TRUE(journal_->List().empty());
+
+  // Before the move, the same entry rolls back.
+  const std::string a2 = *store_->Write("a", Version("a2"));
+  ASSERT_TRUE(store_->Set("a", store::Pointer::kLive, a2).ok());
+  ASSERT_TRUE(journal_->Write({"open", {{"d", "a", a1, a2}}, false}).ok());
+  seen.events.clear();
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_EQ(Committed("a"), "a1");
+  EXPECT_EQ(box_.held["a"], a1);
+  EXPECT_EQ(seen.events, (std::vector<std::string>{"staged a", "rolled back a"}));
 }
 
 }  // namespace
