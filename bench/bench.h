@@ -42,6 +42,8 @@ Pki MakePki(int leaves);
 std::string Sha512Hash(const std::string& password);
 // Resident set size and CPU seconds (user+system) of a process, from /proc.
 double RssMiB(int pid);
+// RSS once it has held still for 200 ms (at most 3 s): after the agent's post-commit clean-up.
+double SettledRssMiB(int pid);
 long Threads(int pid);  // from /proc/PID/status
 double CpuSeconds(int pid);
 // Writes the identity AgentConfig names (id-cert.pem, id-key.pem, id-trust.pem) into `dir`.

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "agent/tls/probe.h"
 #include "bench/bench.h"
@@ -70,6 +72,19 @@ double ProcStatus(int pid, const std::string& field) {
 }  // namespace
 
 double RssMiB(int pid) { return ProcStatus(pid, "VmRSS") / 1024.0; }
+
+double SettledRssMiB(int pid) {
+  // A committed rotation returns its freed heap after answering; read once RSS holds still.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  double last = RssMiB(pid);
+  for (int same = 0; same < 4 && std::chrono::steady_clock::now() < give_up;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const double now = RssMiB(pid);
+    same = now == last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
 
 long Threads(int pid) { return static_cast<long>(ProcStatus(pid, "Threads")); }
 
