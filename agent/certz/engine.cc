@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <system_error>
 
 #include "agent/certz/audit_versions.h"
 #include "common/failpoint.h"
@@ -68,8 +69,16 @@ std::future<Status> Engine::Preview(const std::string& profile, const std::strin
   // Set before the swap, so that one that fails half way is withdrawn too; read only once the
   // future is ready.
   previewed_ = profile + "/" + slot;
-  return std::async(std::launch::async, &Engine::ServeAhead, this, profile,
-                    ProfileStore::FromSlot(candidate));
+  try {
+    return std::async(std::launch::async, &Engine::ServeAhead, this, profile,
+                      ProfileStore::FromSlot(candidate));
+  } catch (const std::system_error& e) {  // no thread to be had: prove it here, after all
+    spdlog::warn("profile '{}': no thread for the proof ({}); proving it inline", profile,
+                 e.what());
+    std::promise<Status> done;
+    done.set_value(ServeAhead(profile, ProfileStore::FromSlot(candidate)));
+    return done.get_future();
+  }
 }
 
 Status Engine::ServeAhead(const std::string& profile, ProfileMaterial candidate) {
