@@ -12,12 +12,12 @@ RotationSession::RotationSession(RotationGate::Hold hold, store::Journal& journa
     : hold_(std::move(hold)), txn_(journal, domains, names.service), names_(std::move(names)) {}
 
 RotationSession::~RotationSession() {
-  // A committed rotation's old slots go once its client has the answer, and so does the heap the
-  // replaced material held: glibc keeps freed memory (a replaced 20,000-CA trust store is about
-  // 100 MiB) unless asked to return it.
+  // A committed rotation's journal entry and old slots go once its client has the answer, and so
+  // does the heap the replaced material held: glibc keeps freed memory (a replaced 20,000-CA
+  // trust store is about 100 MiB) unless asked to return it.
   if (txn_.committed()) {
-    hold_.ReleaseAfter([collect = txn_.GarbageCollector()] {
-      collect();
+    hold_.ReleaseAfter([close = txn_.Closer()] {
+      close();
       malloc_trim(0);
     });
   } else {

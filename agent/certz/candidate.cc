@@ -108,6 +108,7 @@ Result<std::vector<ossl::X509Ptr>> ParseBlobs(const std::vector<Blob>& blobs, si
 struct Parsed {
   std::optional<std::vector<ossl::X509Ptr>> chain, trust;
   std::optional<std::vector<ossl::X509Crl>> crls;
+  ossl::Pkey key;  // the uploaded chain's
 };
 
 // Which entity types this upload changes.
@@ -264,8 +265,9 @@ Status TakeChain(const EntityUpload& e, const CandidateContext& ctx, const std::
   ROTAGENT_RETURN_IF_ERROR(CheckKeyMatches(chain->front().get(), key->get(), what));
   for (const auto& c : *chain) ROTAGENT_RETURN_IF_ERROR(CheckValidity(c.get(), ctx.now, what));
   next.chain_pem = x509::CertsToPem(*chain);
-  next.key_pem = Secret(x509::KeyToPem(key->get()));  // the replaced key is cleansed
+  next.key_pem = Secret();  // the replaced key is cleansed; BuildCandidate writes the new one
   p.chain = std::move(*chain);
+  p.key = std::move(*key);
   return Status::Ok();
 }
 
@@ -415,6 +417,10 @@ Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,
   Parsed parsed;
   Status s = ApplyIdentities(uploads, ctx, next, changed);
   if (s.ok()) s = TakeMaterial(uploads, ctx, next, parsed);
+  if (s.ok() && parsed.key) {
+    if (ctx.chain_checked) ctx.chain_checked(next, parsed.key.get());
+    next.key_pem = Secret(x509::KeyToPem(parsed.key.get()));
+  }
   if (s.ok()) s = CheckWhole(next, parsed, changed, ctx);
   if (!s.ok()) return s;
   return next;

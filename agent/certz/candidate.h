@@ -25,6 +25,12 @@ struct CandidateContext {
   // Receives the trust store built to validate the candidate (published for the listener and
   // the lockout check, so the bundle is parsed and indexed once per rotation); may be null.
   std::shared_ptr<const TrustStore>* trust_out = nullptr;
+  // Told of the uploaded chain and its parsed key once each checked out on its own (the key
+  // matches the leaf and the policy, every certificate is in its validity), before the candidate
+  // is checked as a whole: the listener starts serving them meanwhile (`next` holds the chain
+  // and trust bundle; its key PEM is written after). Not called for an upload without a chain;
+  // may be empty.
+  std::function<void(const ProfileMaterial& next, EVP_PKEY* key)> chain_checked;
 };
 
 Result<ProfileMaterial> BuildCandidate(const std::vector<EntityUpload>& uploads,

@@ -7,6 +7,7 @@
 
 #include "agent/certz/audit_versions.h"
 #include "common/failpoint.h"
+#include "common/x509.h"
 
 namespace rotagent::certz {
 namespace {
@@ -32,6 +33,12 @@ void StampRotation(const ProfileMaterial& before, ProfileMaterial& after, int64_
       if (a->present()) a->rotated_at = now;
     }
   }
+}
+
+std::future<Status> Ready(Status s) {
+  std::promise<Status> done;
+  done.set_value(std::move(s));
+  return done.get_future();
 }
 
 }  // namespace
@@ -64,34 +71,66 @@ std::optional<platform::CertInstall> Engine::InstallOf(const std::string& profil
   return c;
 }
 
-std::future<Status> Engine::Preview(const std::string& profile, const std::string& slot,
-                                    const store::Slot& candidate) {
-  // Set before the swap, so that one that fails half way is withdrawn too; read only once the
-  // future is ready.
-  previewed_ = profile + "/" + slot;
+void Engine::ServeAhead(const std::string& profile, const std::string& chain_pem, ossl::Pkey key,
+                        const std::string& trust_pem) {
+  DropAhead();
+  const auto start = Clock::now();
+  auto prove = serving_.ServeCandidate(profile, chain_pem, std::move(key), trust_pem);
+  // A failed swap may have happened half way: it counts as swapped, so that it is put back.
+  Ahead& ahead = ahead_.emplace(Ahead{profile, !prove.ok() || *prove, {}});
+  if (!prove.ok() || !*prove) {
+    ahead.proof = Ready(prove.status());
+    return;
+  }
+  auto run = [this, start, proof = std::move(*prove)] {
+    Status s = proof();
+    last_prove_ms_ = MsSince(start);
+    return s;
+  };
   try {
-    return std::async(std::launch::async, &Engine::ServeAhead, this, profile,
-                      ProfileStore::FromSlot(candidate));
+    ahead.proof = std::async(std::launch::async, run);
   } catch (const std::system_error& e) {  // no thread to be had: prove it here, after all
     spdlog::warn("profile '{}': no thread for the proof ({}); proving it inline", profile,
                  e.what());
-    std::promise<Status> done;
-    done.set_value(ServeAhead(profile, ProfileStore::FromSlot(candidate)));
-    return done.get_future();
+    ahead.proof = Ready(run());
   }
 }
 
-Status Engine::ServeAhead(const std::string& profile, ProfileMaterial candidate) {
-  const auto start = Clock::now();
-  auto prove = serving_.ServeCandidate(profile, std::move(candidate));
-  if (!prove.ok()) return prove.status();
-  if (!*prove) {  // no listener serves the profile: Stage has nothing to skip
-    previewed_.clear();
-    return Status::Ok();
+void Engine::DropAhead() {
+  if (!ahead_) return;
+  Ahead ahead = std::move(*ahead_);
+  ahead_.reset();
+  // Put back first: a proof still running sees the later swap and ends.
+  if (ahead.swapped) {
+    if (Status s = serving_.ProfileChanged(ahead.profile); !s.ok()) {
+      spdlog::warn("profile '{}': listener not put back after a refused candidate: {}",
+                   ahead.profile, s.message());
+    }
   }
-  Status s = (*prove)();
-  last_prove_ms_ = MsSince(start);
-  return s;
+  ahead.proof.wait();
+}
+
+std::future<Status> Engine::Preview(const std::string& profile, const std::string& slot,
+                                    const store::Slot& candidate) {
+  const ProfileMaterial m = ProfileStore::FromSlot(candidate);
+  if (!ahead_ || ahead_->profile != profile) {  // the upload brought no chain of its own
+    DropAhead();
+    // A candidate without a certificate leaves the listener on its fallback; Stage refreshes.
+    if (!m.has_certificate()) return Ready(Status::Ok());
+    auto key = x509::ParsePrivateKey(m.key_pem.reveal(), x509::Encoding::kPem, "candidate key");
+    if (!key.ok()) return Ready(key.status());
+    ServeAhead(profile, m.chain_pem, std::move(*key), m.trust_pem);
+  }
+  Ahead ahead = std::move(*ahead_);
+  ahead_.reset();
+  if (!ahead.swapped) return std::move(ahead.proof);  // no listener serves it: Stage skips none
+  // Set before the trust changes, so that a failure from here on is withdrawn too.
+  previewed_ = profile + "/" + slot;
+  // Clients are verified against the candidate's trust only now that all of it checked out.
+  Status trusted = serving_.TrustCandidate(profile, m.trust_pem, m.crl_pem);
+  if (trusted.ok()) return std::move(ahead.proof);
+  ahead.proof.wait();
+  return Ready(trusted);
 }
 
 void Engine::Withdraw(const std::string& profile) {
@@ -232,6 +271,10 @@ Result<store::Slot> Rotation::Candidate(const std::vector<EntityUpload>& entitie
   ctx.key_policy = settings.key_policy;
   ctx.limits = settings.limits;
   ctx.trust_out = &trust_;
+  ctx.chain_checked = [this](const ProfileMaterial& m, EVP_PKEY* key) {
+    EVP_PKEY_up_ref(key);
+    engine_.ServeAhead(profile_, m.chain_pem, ossl::Pkey(key), m.trust_pem);
+  };
   ctx.lookup = [&store, &txn](const std::string& id) -> std::optional<ProfileMaterial> {
     if (!store.Exists(id)) return std::nullopt;
     auto slot = txn.Current(kProfilesDomain, id);
@@ -250,12 +293,16 @@ Result<store::Slot> Rotation::Candidate(const std::vector<EntityUpload>& entitie
 Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_overwrite) {
   ROTAGENT_RETURN_IF_ERROR(session_.CheckOpen());
   const auto start = Clock::now();
+  engine_.last_prove_ms_ = 0;
   auto slot = Candidate(entities, force_overwrite);
-  if (!slot.ok()) return slot.status();
+  if (!slot.ok()) {
+    engine_.DropAhead();
+    return slot.status();
+  }
   const double validate_ms = MsSince(start);
   const auto staging = Clock::now();
-  engine_.last_prove_ms_ = 0;
   Status s = session_.txn().Stage(kProfilesDomain, profile_, *slot);
+  engine_.DropAhead();  // served ahead, but the stage failed before its preview adopted it
   if (s.ok()) {
     // Where a rotation's time goes, for operators and rotbench. The proof runs while the stage
     // flushes, so the stage's time includes it.

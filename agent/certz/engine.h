@@ -110,8 +110,13 @@ class Engine : public txn::Applier {
  private:
   friend class Rotation;
   EngineSettings Settings() const;
-  // Preview's work, on its own thread: the swap and its proof.
-  Status ServeAhead(const std::string& profile, ProfileMaterial candidate);
+  // Serves `chain_pem` and `key` as `profile` ahead of the stage (TlsServing::ServeCandidate)
+  // and starts its proof on another thread, so that both overlap the rest of the validation and
+  // the stage's flushes. The stage's Preview adopts it; DropAhead undoes one it did not.
+  void ServeAhead(const std::string& profile, const std::string& chain_pem, ossl::Pkey key,
+                  const std::string& trust_pem);
+  // Puts the listener back if it serves a candidate no Preview adopted, then waits for its proof.
+  void DropAhead();
   std::optional<platform::CertInstall> InstallOf(const std::string& profile,
                                                  const std::string& slot) const;
 
@@ -127,6 +132,12 @@ class Engine : public txn::Applier {
   // serves ahead of the store ("profile/slot"; empty when none).
   double last_prove_ms_ = 0;
   std::string previewed_;
+  struct Ahead {
+    std::string profile;
+    bool swapped = false;  // the listener may serve it: putting it back is needed
+    std::future<Status> proof;
+  };
+  std::optional<Ahead> ahead_;
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();
   };

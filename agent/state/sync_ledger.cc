@@ -95,10 +95,13 @@ void SyncLedger::Committed(const std::string& domain, const std::string& id) {
     for (SyncRecord* r : Synchronizing(records_, domain, id)) {
       *r = SyncRecord{SyncStatus::kInSync, "", r->attempted_version, false};
     }
-    // Flushed by the transaction together with its commit (one durable write for both).
-    Save(false);
   }
   Changed();
+}
+
+void SyncLedger::Persist() {
+  std::lock_guard lock(mu_);
+  Save(false);
 }
 
 void SyncLedger::RolledBack(const std::string& domain, const std::string& id,

@@ -35,6 +35,7 @@ class SyncLedger : public txn::Observer {
   void Committed(const std::string& domain, const std::string& id) override;
   void RolledBack(const std::string& domain, const std::string& id,
                   const std::string& reason) override;
+  void Persist() override;
 
   // The drift check's verdict on one entity ("domain/id/entity"); empty `reason` clears drift.
   void SetDrift(const std::string& key, const std::string& reason);

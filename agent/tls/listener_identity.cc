@@ -75,7 +75,10 @@ Status ListenerIdentity::Refresh(bool probe) {
       if (!r.ok()) return r.status();
       m = std::move(*r);
     }
-    auto swapped = SwapLocked(profile, *m, probe);
+    auto key = x509::ParsePrivateKey(m->key_pem.reveal(), x509::Encoding::kPem, "served key");
+    if (!key.ok()) return key.status();
+    ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m->trust_pem, m->crl_pem));
+    auto swapped = ServeLocked(profile, m->chain_pem, std::move(*key), m->trust_pem, probe);
     if (!swapped.ok()) return swapped.status();
     proof = std::move(*swapped);
   }
@@ -83,31 +86,37 @@ Status ListenerIdentity::Refresh(bool probe) {
 }
 
 Result<std::function<Status()>> ListenerIdentity::ServeCandidate(const std::string& profile,
-                                                                 certz::ProfileMaterial candidate) {
+                                                                 const std::string& chain_pem,
+                                                                 ossl::Pkey key,
+                                                                 const std::string& trust_pem) {
   std::optional<Proof> proof;
   {
     std::lock_guard lock(mu_);
-    // A candidate without a certificate leaves the listener on its fallback; Stage refreshes.
-    if (profile != bound_ || !candidate.has_certificate()) return std::function<Status()>();
-    auto swapped = SwapLocked(profile, candidate, true);
+    if (profile != bound_) return std::function<Status()>();
+    auto swapped = ServeLocked(profile, chain_pem, std::move(key), trust_pem, true);
     if (!swapped.ok()) return swapped.status();
     proof = std::move(*swapped);
   }
-  // Swapped: a function even when there is nothing to probe (shutting down), so that a failed
-  // stage puts the listener back.
+  // Swapped: a function even when there is nothing to probe (shutting down), so that the caller
+  // knows to put the listener back if the candidate goes no further.
   return std::function<Status()>(
       [this, p = std::move(proof)] { return p ? Prove(*p) : Status::Ok(); });
 }
 
-Result<std::optional<ListenerIdentity::Proof>> ListenerIdentity::SwapLocked(
-    const std::string& profile, certz::ProfileMaterial& m, bool probe) {
-  auto key = x509::ParsePrivateKey(m.key_pem.reveal(), x509::Encoding::kPem, "served key");
-  if (!key.ok()) return key.status();
-  ROTAGENT_RETURN_IF_ERROR(verifier_->Update(m.trust_pem, m.crl_pem));
-  ROTAGENT_RETURN_IF_ERROR(served_.Swap(m.chain_pem, std::move(*key), m.trust_pem));
+Status ListenerIdentity::TrustCandidate(const std::string& profile, const std::string& trust_pem,
+                                        const std::string& crl_pem) {
+  std::lock_guard lock(mu_);
+  if (profile != bound_) return Status::Ok();
+  return verifier_->Update(trust_pem, crl_pem);
+}
+
+Result<std::optional<ListenerIdentity::Proof>> ListenerIdentity::ServeLocked(
+    const std::string& profile, const std::string& chain_pem, ossl::Pkey key,
+    const std::string& trust_pem, bool probe) {
+  ROTAGENT_RETURN_IF_ERROR(served_.Swap(chain_pem, std::move(key), trust_pem));
   const uint64_t generation = ++generation_;
   if (!probe || stopping_ || probe_port_ == 0) return std::optional<Proof>();
-  auto leaf = x509::ParseCertificates(m.chain_pem, x509::Encoding::kPem, "served chain");
+  auto leaf = x509::ParseCertificates(chain_pem, x509::Encoding::kPem, "served chain");
   if (!leaf.ok()) return leaf.status();
   return std::optional<Proof>(
       Proof{profile, x509::Fingerprint(leaf->front().get()), probe_host_, probe_port_, generation});

@@ -31,7 +31,10 @@ class ListenerIdentity final : public certz::TlsServing {
 
   Status ProfileChanged(const std::string& profile) override;
   Result<std::function<Status()>> ServeCandidate(const std::string& profile,
-                                                 certz::ProfileMaterial candidate) override;
+                                                 const std::string& chain_pem, ossl::Pkey key,
+                                                 const std::string& trust_pem) override;
+  Status TrustCandidate(const std::string& profile, const std::string& trust_pem,
+                        const std::string& crl_pem) override;
   // The profile the listener is bound to.
   std::string Bound() const;
   // The listener is shutting down: swap identities but stop proving them with handshakes.
@@ -49,9 +52,11 @@ class ListenerIdentity final : public certz::TlsServing {
   // Swaps in the bound profile's live slot under mu_, then (with `probe`) proves it with new
   // handshakes, holding no lock.
   Status Refresh(bool probe);
-  // Under mu_: serves `m` as `profile`; the proof to run, if `probe` and the listener runs.
-  Result<std::optional<Proof>> SwapLocked(const std::string& profile, certz::ProfileMaterial& m,
-                                          bool probe);
+  // Under mu_: serves `chain_pem` with `key` as `profile` (clients are verified as before); the
+  // proof to run, if `probe` and the listener runs.
+  Result<std::optional<Proof>> ServeLocked(const std::string& profile, const std::string& chain_pem,
+                                           ossl::Pkey key, const std::string& trust_pem,
+                                           bool probe);
   Status Prove(const Proof& p);
 
   certz::ProfileStore& store_;

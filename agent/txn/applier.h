@@ -39,10 +39,13 @@ class Observer {
   // from the journal before Committed or RolledBack, so it need not be made durable.
   virtual void Staged(const std::string& domain, const std::string& id,
                       const std::map<std::string, store::EntityMeta>& changed) = 0;
-  // What it records need not be flushed: the transaction makes it durable with the commit.
+  // What it records need not be written yet: Persist follows once the commit is durable.
   virtual void Committed(const std::string& domain, const std::string& id) = 0;
   virtual void RolledBack(const std::string& domain, const std::string& id,
                           const std::string& reason) = 0;
+  // Writes what Committed recorded, unflushed: the transaction flushes it before its journal
+  // entry goes, after the client has its answer.
+  virtual void Persist() {}
 };
 
 struct Domain {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "agent/audit/trail.h"
@@ -48,6 +49,7 @@ Transaction::Transaction(store::Journal& journal, const Domains& domains, const 
 
 Transaction::~Transaction() {
   if (!finished_) Rollback("the stream ended before Finalize");
+  if (committed_ && !closer_taken_) Closer()();
 }
 
 const Domain& Transaction::DomainOf(const std::string& name) const { return domains_.at(name); }
@@ -172,21 +174,37 @@ Status Transaction::Commit() {
   for (const auto& i : entry_.items) {
     if (Observer* o = DomainOf(i.domain).observer) o->Committed(i.domain, i.id);
   }
-  // One flush makes the pointers, the live switches and the observers' records durable together
-  // (state_dir is one filesystem); only then may the entry go. Its removal needs no flush of its
-  // own: an entry that comes back after a power cut is rolled forward again, which is idempotent,
-  // and the next journal write persists the removal. The slots no pointer names any more are
-  // left to GarbageCollector(), which the caller runs once its client has the answer.
-  Status closed = SyncFilesystem(journal_.dir());
-  if (closed.ok()) closed = journal_.Close(entry_.name);
-  Failpoint("txn.journal_closed");
-  return closed;
+  // One flush makes the pointers and the live switches durable together (state_dir is one
+  // filesystem): the client may have its answer. The entry stays until Closer() runs; a restart
+  // before then rolls it forward again, which is idempotent.
+  return SyncFilesystem(journal_.dir());
 }
 
-std::function<void()> Transaction::GarbageCollector() const {
+std::function<void()> Transaction::Closer() {
+  closer_taken_ = true;
+  std::vector<Observer*> observers;
   std::vector<std::pair<store::SlotStore*, std::string>> items;
-  for (const auto& i : entry_.items) items.emplace_back(DomainOf(i.domain).store, i.id);
-  return [items = std::move(items)] {
+  for (const auto& i : entry_.items) {
+    const Domain& d = DomainOf(i.domain);
+    if (d.observer != nullptr &&
+        std::find(observers.begin(), observers.end(), d.observer) == observers.end()) {
+      observers.push_back(d.observer);
+    }
+    items.emplace_back(d.store, i.id);
+  }
+  return [journal = &journal_, name = entry_.name, observers = std::move(observers),
+          items = std::move(items)] {
+    Failpoint("txn.closing");
+    // The observers' records are durable before the entry goes. Its removal needs no flush of
+    // its own: an entry that comes back after a power cut is rolled forward again, and the next
+    // journal write persists the removal.
+    for (Observer* o : observers) o->Persist();
+    Status closed = SyncFilesystem(journal->dir());
+    if (closed.ok()) closed = journal->Close(name);
+    if (!closed.ok())
+      spdlog::error("{}: committed, but its entry stays until the next start: {}", name,
+                    closed.message());
+    Failpoint("txn.journal_closed");
     for (const auto& [store, id] : items) store->CollectGarbage(id);
   };
 }
@@ -265,7 +283,11 @@ Status Recover(store::Journal& journal, const Domains& domains) {
                      .cause = audit::kCauseRestart,
                      .message = "transaction " + e.name + " interrupted by a restart"});
     }
-    // The observers' records are written unflushed (see Commit): durable before the entry goes.
+    // The observers' records are written unflushed: durable before the entry goes.
+    for (const store::JournalItem& i : e.items) {
+      auto d = domains.find(i.domain);
+      if (d != domains.end() && d->second.observer != nullptr) d->second.observer->Persist();
+    }
     ROTAGENT_RETURN_IF_ERROR(SyncFilesystem(journal.dir()));
     ROTAGENT_RETURN_IF_ERROR(journal.Remove(e.name));
   }

@@ -26,11 +26,13 @@ class Transaction {
   // Stages `slot` as the item's candidate. On failure everything this transaction staged is
   // rolled back and the transaction is finished.
   Status Stage(const std::string& domain, const std::string& id, const store::Slot& slot);
-  // Commits every staged item together. Their old slots stay until GarbageCollector() runs.
+  // Commits every staged item together, durably. Its journal entry and the items' old slots stay
+  // until Closer()'s work runs.
   Status Commit();
-  // Removes the slots of this transaction's items that no pointer names; the caller runs it
-  // once its client has the answer (the session holds its gate meanwhile).
-  std::function<void()> GarbageCollector() const;
+  // After a commit: makes the observers' records durable, closes the journal entry and removes
+  // the slots no pointer names. The caller runs it once its client has the answer (the session
+  // holds its gate meanwhile); if no caller took it, the destructor runs it.
+  std::function<void()> Closer();
   // `reason` is reported as the credential's last error.
   void Rollback(const std::string& reason = "rolled back");
 
@@ -50,6 +52,7 @@ class Transaction {
   store::JournalEntry entry_;
   bool finished_ = false;
   bool committed_ = false;
+  bool closer_taken_ = false;
 };
 
 // Finishes whatever a crash left open and makes every item's box state match its store.

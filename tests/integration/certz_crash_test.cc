@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "agent/certz/validate.h"
 #include "common/x509.h"
@@ -47,6 +48,13 @@ TEST_P(CertzCrashTest, KillAtStepLeavesOldOrNew) {
   auto key = x509::ParsePrivateKey(committed->key_pem.reveal(), x509::Encoding::kPem, "key");
   ASSERT_TRUE(cert.ok() && key.ok());
   EXPECT_TRUE(certz::CheckKeyMatches(cert->front().get(), key->get(), "committed").ok());
+  // So does the recorded synchronization state: a rotation killed after its answer (while
+  // closing its journal entry) still reports the version it committed.
+  if (served == new_fp) {
+    const auto ledger = nlohmann::json::parse(ReadText(dir_ / "state/sync-status.json"));
+    EXPECT_EQ(ledger["profiles/gnsi/chain"]["status"], "InSync") << ledger.dump();
+    EXPECT_EQ(ledger["profiles/gnsi/chain"]["attempted_version"], "v2") << ledger.dump();
+  }
   // The files installed for other services agree too.
   EXPECT_EQ(ReadText(dir_ / "installed/cert.pem"), committed->chain_pem);
   EXPECT_EQ(ReadText(dir_ / "installed/key.pem"), committed->key_pem.reveal());
@@ -69,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, CertzCrashTest,
                                            "txn.live_switched", "linux.cert_installed",
                                            "certz.platform_staged", "listener.served_switched",
                                            "txn.staged", "txn.platform_committed",
-                                           "txn.commit_decided", "txn.committed",
+                                           "txn.commit_decided", "txn.committed", "txn.closing",
                                            "txn.journal_closed"),
                          FailpointName());
 

@@ -8,6 +8,7 @@
 
 #include "tests/integration/certz_fixture.h"
 #include "tests/support/certz_client.h"
+#include "tests/support/dir_watch.h"
 
 namespace rotagent::testing {
 namespace {
@@ -41,7 +42,8 @@ TEST_F(JournalEntryTest, AFailedRollbackKeepsItsEntryThroughALaterTransaction) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
   const fs::path journal = dir_ / "state/journal";
-  ASSERT_TRUE(fs::is_empty(journal));
+  // A committed rotation closes its entry once its client has the answer.
+  ASSERT_TRUE(WaitInDirectory(journal, [&] { return fs::is_empty(journal); }));
 
   // First transaction: staged, then abandoned; its rollback hook fails.
   EXPECT_EQ(StageNext()->Finish().error_code(), grpc::StatusCode::ABORTED);
@@ -52,7 +54,7 @@ TEST_F(JournalEntryTest, AFailedRollbackKeepsItsEntryThroughALaterTransaction) {
 
   // Second transaction, committed: the first one's entry is still there, byte for byte.
   RotateGnsi(next_, {trust_pem_}, "v3");
-  EXPECT_EQ(JournalFiles(journal), open);
+  EXPECT_TRUE(WaitInDirectory(journal, [&] { return JournalFiles(journal) == open; }));
 
   // The next start resolves the open entry and keeps what the second transaction committed.
   agent_->Stop();

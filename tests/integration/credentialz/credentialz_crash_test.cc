@@ -53,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, CredentialzCrashTest,
                                            "txn.live_switched", "linux.shadow_before_rename",
                                            "linux.shadow_written", "txn.staged",
                                            "txn.platform_committed", "txn.commit_decided",
-                                           "txn.committed", "txn.journal_closed"),
+                                           "txn.committed", "txn.closing", "txn.journal_closed"),
                          FailpointName());
 
 }  // namespace

@@ -15,14 +15,29 @@ namespace {
 namespace fs = std::filesystem;
 using testing::FakePlatform;
 
-// The listener side: records which profiles it was told changed.
+// The listener side: records what it was told. With `serving`, a listener serves every profile
+// and takes candidates ahead of the stage.
 class RecordingServing : public TlsServing {
  public:
   Status ProfileChanged(const std::string& profile) override {
-    changed.push_back(profile);
+    calls.push_back("changed " + profile);
     return Status::Ok();
   }
-  std::vector<std::string> changed;
+  Result<std::function<Status()>> ServeCandidate(const std::string& profile,
+                                                 const std::string& /*chain_pem*/,
+                                                 ossl::Pkey /*key*/,
+                                                 const std::string& /*trust_pem*/) override {
+    if (!serving) return std::function<Status()>();
+    calls.push_back("serve " + profile);
+    return std::function<Status()>([] { return Status::Ok(); });
+  }
+  Status TrustCandidate(const std::string& profile, const std::string& /*trust_pem*/,
+                        const std::string& /*crl_pem*/) override {
+    if (serving) calls.push_back("trust " + profile);
+    return Status::Ok();
+  }
+  bool serving = false;
+  std::vector<std::string> calls;
 };
 
 class CertzEngineTest : public ::testing::Test {
@@ -114,6 +129,43 @@ TEST_F(CertzEngineTest, AbandonedRotationPutsThePreviousVersionBack) {
   EXPECT_TRUE(Called("RollbackCert gnsi"));
   EXPECT_EQ(box_.installed["gnsi"], "v1");
   EXPECT_EQ(store_->Committed("gnsi")->chain.version, "v1");
+}
+
+// The listener serves an uploaded chain as soon as it and its key check out, while the rest of
+// the validation runs; clients are verified against the new trust bundle only once the whole
+// candidate checked out.
+TEST_F(CertzEngineTest, TheListenerServesTheChainAheadAndTrustsItsBundleOnceAllChecksOut) {
+  serving_.serving = true;
+  auto rotation = engine_->Begin("gnsi");
+  ASSERT_TRUE(rotation.ok());
+  ASSERT_TRUE((*rotation)->Upload(Upload("v1"), false).ok());
+  EXPECT_EQ(serving_.calls, (std::vector<std::string>{"serve gnsi", "trust gnsi"}));
+  ASSERT_TRUE((*rotation)->Finalize().ok());
+}
+
+// A candidate refused after its chain was served ahead (its chain does not verify, or it would
+// lock the caller out) puts the listener back, and its trust bundle never verifies a client.
+TEST_F(CertzEngineTest, ARefusedCandidatePutsTheListenerBackAndNeverTrustsItsBundle) {
+  serving_.serving = true;
+  auto untrusted = Upload("v1");
+  const auto other_ca = ::rotagent::testing::MakeCa("Other CA");
+  const auto leaf = ::rotagent::testing::MakeServer(other_ca);
+  untrusted[0].certs = {Blob{leaf.cert_pem, x509::Encoding::kPem}};
+  untrusted[0].key = KeyBlob{Secret(std::string(leaf.key_pem)), x509::Encoding::kPem};
+  auto rotation = engine_->Begin("gnsi");
+  ASSERT_TRUE(rotation.ok());
+  Status up = (*rotation)->Upload(untrusted, false);
+  EXPECT_EQ(up.code(), Code::kInvalidArgument) << up.message();
+  EXPECT_EQ(serving_.calls, (std::vector<std::string>{"serve gnsi", "changed gnsi"}));
+
+  serving_.calls.clear();
+  engine_->SetLockoutCheck([](const Caller&, const std::string&, const ProfileMaterial*) {
+    return FailedPrecondition("would lock the caller out");
+  });
+  up = (*rotation)->Upload(Upload("v1"), false);
+  EXPECT_EQ(up.code(), Code::kFailedPrecondition) << up.message();
+  EXPECT_EQ(serving_.calls, (std::vector<std::string>{"serve gnsi", "changed gnsi"}));
+  EXPECT_FALSE(store_->Committed("gnsi").has_value());
 }
 
 }  // namespace

@@ -111,6 +111,9 @@ TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
   EXPECT_EQ(Committed("a"), "a1");
   EXPECT_EQ(Committed("b"), "b1");
   EXPECT_EQ(box_.commits, 2);
+  // The entry goes once the closer has run (after the client's answer).
+  EXPECT_EQ(journal_->List().size(), 1u);
+  t.Closer()();
   EXPECT_TRUE(journal_->List().empty());
 }
 
