@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <system_error>
 
 #include "agent/certz/audit_versions.h"
 #include "common/failpoint.h"
@@ -82,18 +81,11 @@ void Engine::ServeAhead(const std::string& profile, const std::string& chain_pem
     ahead.proof = Ready(prove.status());
     return;
   }
-  auto run = [this, start, proof = std::move(*prove)] {
+  ahead.proof = prover_.Submit([this, start, proof = std::move(*prove)] {
     Status s = proof();
     last_prove_ms_ = MsSince(start);
     return s;
-  };
-  try {
-    ahead.proof = std::async(std::launch::async, run);
-  } catch (const std::system_error& e) {  // no thread to be had: prove it here, after all
-    spdlog::warn("profile '{}': no thread for the proof ({}); proving it inline", profile,
-                 e.what());
-    ahead.proof = Ready(run());
-  }
+  });
 }
 
 void Engine::DropAhead() {

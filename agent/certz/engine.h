@@ -18,6 +18,7 @@
 #include "agent/rotation_gate.h"
 #include "agent/rotation_session.h"
 #include "agent/txn/transaction.h"
+#include "common/worker.h"
 #include "platform/platform.h"
 
 namespace rotagent::certz {
@@ -138,6 +139,7 @@ class Engine : public txn::Applier {
     std::future<Status> proof;
   };
   std::optional<Ahead> ahead_;
+  Worker prover_;  // runs the proofs; last, so that it stops first
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();
   };

@@ -141,6 +141,7 @@ Status SlotStore::Remove(const std::string& id) {
   std::error_code ec;
   fs::rename(ItemDir(id), doomed, ec);
   if (ec) return Internal("cannot remove " + id_label_ + " '" + id + "': " + ec.message());
+  Forget(id, [](const std::string&) { return true; });
   ROTAGENT_RETURN_IF_ERROR(FsyncDir(root_));
   fs::remove_all(doomed, ec);
   return Status::Ok();
@@ -172,6 +173,7 @@ Result<SlotStore::Unpublished> SlotStore::WriteUnpublished(const std::string& id
     ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / name, data, kFileMode));
   }
   ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / kMetaFile, meta.dump(), kFileMode));
+  Remember(id, slot, s);  // the name is new: nothing reads it before it is published
   return Unpublished{id, slot, tmp};
 }
 
@@ -185,7 +187,32 @@ Status SlotStore::Publish(const Unpublished& u) {
   return Status::Ok();
 }
 
+void SlotStore::Remember(const std::string& id, const std::string& slot, const Slot& s) const {
+  std::lock_guard lock(meta_mu_);
+  metas_[id][slot] = s.meta;
+}
+
+void SlotStore::Forget(const std::string& id, const std::function<bool(const std::string&)>& gone) {
+  std::lock_guard lock(meta_mu_);
+  auto item = metas_.find(id);
+  if (item == metas_.end()) return;
+  std::erase_if(item->second, [&](const auto& entry) { return gone(entry.first); });
+  if (item->second.empty()) metas_.erase(item);
+}
+
 Result<Slot> SlotStore::ReadMeta(const std::string& id, const std::string& slot) const {
+  {
+    std::lock_guard lock(meta_mu_);
+    auto item = metas_.find(id);
+    if (item != metas_.end()) {
+      auto known = item->second.find(slot);
+      if (known != item->second.end()) {
+        Slot s;
+        s.meta = known->second;
+        return s;
+      }
+    }
+  }
   const fs::path dir = SlotDir(id, slot);
   auto text = ReadFile(dir / kMetaFile);
   if (!text.ok()) return text.status();
@@ -193,6 +220,7 @@ Result<Slot> SlotStore::ReadMeta(const std::string& id, const std::string& slot)
   if (!meta.is_object()) return Internal("corrupt metadata in " + dir.string());
   Slot s;
   for (const auto& [entity, m] : meta.items()) s.meta[entity] = MetaFrom(m);
+  Remember(id, slot, s);
   return s;
 }
 
@@ -235,6 +263,8 @@ Status SlotStore::SetPending(const std::string& id, Pointer p, const std::string
   return ReplaceSymlinkUnsynced(ItemDir(id) / PointerName(p), fs::path("slots") / slot);
 }
 
+Status SlotStore::FlushPointers(const std::string& id) { return FsyncDir(ItemDir(id)); }
+
 Status SlotStore::Clear(const std::string& id, Pointer p) {
   std::error_code ec;
   fs::remove(ItemDir(id) / PointerName(p), ec);
@@ -263,6 +293,7 @@ void SlotStore::CollectGarbage(const std::string& id) {
     if (name == committed || name == live) continue;
     fs::remove_all(e.path(), ec);
   }
+  Forget(id, [&](const std::string& slot) { return slot != committed && slot != live; });
   // Links left by an interrupted ReplaceSymlink.
   for (const auto& e : fs::directory_iterator(ItemDir(id), ec)) {
     if (e.path().filename().string().find(".rotagent-tmp.") != std::string::npos) {

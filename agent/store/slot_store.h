@@ -7,7 +7,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,7 +77,8 @@ class SlotStore {
   // One file of a slot (nullopt if the slot has none); the others are not read.
   Result<std::optional<std::string>> ReadOne(const std::string& id, const std::string& slot,
                                              const std::string& file) const;
-  // Entity identities only; no file (and so no secret) is read.
+  // Entity identities only; no file (and so no secret) is read. A slot never changes once
+  // written, so each is read from disk once (until garbage collection removes it).
   Result<Slot> ReadMeta(const std::string& id, const std::string& slot) const;
   std::filesystem::path SlotDir(const std::string& id, const std::string& slot) const;
 
@@ -84,6 +87,8 @@ class SlotStore {
   // Set without the directory fsync, for a switch an open journal entry already covers: it is
   // made durable by the transaction's SyncFilesystem before the entry goes.
   Status SetPending(const std::string& id, Pointer p, const std::string& slot);
+  // Makes the item's pending pointer switches durable.
+  Status FlushPointers(const std::string& id);
   Status Clear(const std::string& id, Pointer p);
   // Points `p` at `slot`, or removes it when `slot` is empty.
   Status Point(const std::string& id, Pointer p, const std::string& slot);
@@ -97,8 +102,13 @@ class SlotStore {
 
  private:
   std::filesystem::path ItemDir(const std::string& id) const;
+  void Remember(const std::string& id, const std::string& slot, const Slot& s) const;
+  void Forget(const std::string& id, const std::function<bool(const std::string&)>& gone);
   std::filesystem::path root_;
   std::string id_label_;
+  // Identities of the slots read or written, by id then slot (no file contents).
+  mutable std::mutex meta_mu_;
+  mutable std::map<std::string, std::map<std::string, std::map<std::string, EntityMeta>>> metas_;
 };
 
 }  // namespace rotagent::store

@@ -174,9 +174,14 @@ Status Transaction::Commit() {
   for (const auto& i : entry_.items) {
     if (Observer* o = DomainOf(i.domain).observer) o->Committed(i.domain, i.id);
   }
-  // One flush makes the pointers and the live switches durable together (state_dir is one
-  // filesystem): the client may have its answer. The entry stays until Closer() runs; a restart
-  // before then rolls it forward again, which is idempotent.
+  // Once the pointers and live switches are durable the client may have its answer: one item's
+  // are both in its own directory, several items' take one flush of the filesystem (state_dir
+  // is one). The entry stays until Closer() runs; a restart before then rolls it forward again,
+  // which is idempotent.
+  if (entry_.items.size() == 1) {
+    const store::JournalItem& i = entry_.items.front();
+    return DomainOf(i.domain).store->FlushPointers(i.id);
+  }
   return SyncFilesystem(journal_.dir());
 }
 
