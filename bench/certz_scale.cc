@@ -161,6 +161,7 @@ void BundleScale(Report& r, const std::string& scratch, const std::vector<size_t
         installed = SettledRssMiB(agent.pid());
         r.Add("bundle " + label + ": agent RSS installed", installed, "MiB");
         std::vector<double> ms;
+        ms.reserve(handshakes);
         for (int i = 0; i < handshakes; ++i) ms.push_back(client.Handshake(agent.port()));
         const double p50 = Percentile(ms, 50);
         if (n == 1) p50_one = p50;

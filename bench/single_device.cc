@@ -49,6 +49,7 @@ void SingleDevice(Report& r, const std::string& scratch, int runs) {
   // A new certificate each time, as in a fleet; the requests are built before the clock runs, as
   // a controller has them ready.
   std::vector<pb::RotateCertificateRequest> uploads;
+  uploads.reserve(runs);
   for (int i = 0; i < runs; ++i) {
     const Identity& leaf = pki.leaves[i];
     const std::string v = "b" + std::to_string(++version);
