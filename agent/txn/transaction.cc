@@ -171,6 +171,7 @@ Status Transaction::Commit() {
     }
   }
   Failpoint("txn.committed");
+  moved_ = true;
   for (const auto& i : entry_.items) {
     if (Observer* o = DomainOf(i.domain).observer) o->Committed(i.domain, i.id);
   }
@@ -197,18 +198,23 @@ std::function<void()> Transaction::Closer() {
     }
     items.emplace_back(d.store, i.id);
   }
-  return [journal = &journal_, name = entry_.name, observers = std::move(observers),
+  return [journal = &journal_, name = entry_.name, moved = moved_, observers = std::move(observers),
           items = std::move(items)] {
     Failpoint("txn.closing");
     // The observers' records are durable before the entry goes. Its removal needs no flush of
     // its own: an entry that comes back after a power cut is rolled forward again, and the next
-    // journal write persists the removal.
-    for (Observer* o : observers) o->Persist();
-    Status closed = SyncFilesystem(journal->dir());
+    // journal write persists the removal. A commit that did not move every pointer keeps its
+    // entry: the next start finishes it.
+    Status closed = moved ? Status::Ok() : Internal("not every pointer was moved");
+    if (closed.ok()) {
+      for (Observer* o : observers) o->Persist();
+      closed = SyncFilesystem(journal->dir());
+    }
     if (closed.ok()) closed = journal->Close(name);
-    if (!closed.ok())
+    if (!closed.ok()) {
       spdlog::error("{}: committed, but its entry stays until the next start: {}", name,
                     closed.message());
+    }
     Failpoint("txn.journal_closed");
     for (const auto& [store, id] : items) store->CollectGarbage(id);
   };

@@ -52,6 +52,7 @@ class Transaction {
   store::JournalEntry entry_;
   bool finished_ = false;
   bool committed_ = false;
+  bool moved_ = false;  // the commit moved every committed pointer
   bool closer_taken_ = false;
 };
 

@@ -117,6 +117,25 @@ TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
   EXPECT_TRUE(journal_->List().empty());
 }
 
+// A commit of several items that could not move every pointer past its committing record keeps
+// its journal entry, after the answer too, and the next start finishes it.
+TEST_F(TransactionTest, ACommitThatMovedNotEveryPointerKeepsItsEntryForTheNextStart) {
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    ASSERT_TRUE(t.Stage("d", "b", Version("b1")).ok());
+    fs::create_directories(dir_ / "items/b/committed/in-the-way");
+    EXPECT_FALSE(t.Commit().ok());
+    t.Closer()();
+  }
+  EXPECT_EQ(journal_->List().size(), 1u);
+  fs::remove_all(dir_ / "items/b/committed");
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_EQ(Committed("a"), "a1");
+  EXPECT_EQ(Committed("b"), "b1");
+  EXPECT_TRUE(journal_->List().empty());
+}
+
 TEST_F(TransactionTest, DestroyingAnOpenTransactionRestoresEveryItem) {
   {
     Transaction t(*journal_, domains_, "svc");
