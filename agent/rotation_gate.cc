@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <system_error>
-
 namespace rotagent {
 
 RotationGate::Hold& RotationGate::Hold::operator=(Hold&& other) noexcept {
@@ -29,21 +27,12 @@ void RotationGate::Hold::ReleaseAfter(std::function<void()> work) {
     return;
   }
   Closing();
-  RotationGate* gate = gate_;
-  // The previous work released the gate this holder now has: its thread is ending, if not gone.
-  if (gate->after_.joinable()) gate->after_.join();
-  try {
-    // The thread gets its own copy of `work`: if it cannot start, `work` runs here instead.
-    gate->after_ = std::thread([gate, work] {
-      work();
-      Hold(gate).Release();
-    });
-    gate_ = nullptr;  // the thread releases it
-  } catch (const std::system_error& e) {
-    spdlog::warn("no thread for a rotation's clean-up ({}); running it inline", e.what());
+  RotationGate* gate = std::exchange(gate_, nullptr);  // the gate's thread releases it
+  gate->after_.Submit([gate, work = std::move(work)] {
     work();
-    Release();
-  }
+    Hold(gate).Release();
+    return Status::Ok();
+  });
 }
 
 void RotationGate::Hold::Release() {
@@ -81,10 +70,6 @@ Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const
   closing_ = false;
   open_ = std::move(open);
   return Hold(this);
-}
-
-RotationGate::~RotationGate() {
-  if (after_.joinable()) after_.join();
 }
 
 RotationGate::Hold RotationGate::EnterWaiting() {

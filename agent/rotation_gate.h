@@ -8,9 +8,9 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/status.h"
+#include "common/worker.h"
 
 namespace rotagent {
 
@@ -54,7 +54,6 @@ class RotationGate {
   RotationGate() = default;
   RotationGate(const RotationGate&) = delete;
   RotationGate& operator=(const RotationGate&) = delete;
-  ~RotationGate();
 
  private:
   std::mutex mu_;
@@ -62,7 +61,7 @@ class RotationGate {
   bool held_ = false;
   bool closing_ = false;
   std::function<bool()> open_;
-  std::thread after_;  // the last ReleaseAfter's work; started and joined by gate holders only
+  Worker after_;  // runs ReleaseAfter's work; last, so that it finishes first
 };
 
 }  // namespace rotagent

@@ -11,6 +11,8 @@
 namespace rotagent::certz {
 namespace {
 
+using txn::Ready;
+
 using Clock = std::chrono::steady_clock;
 
 double MsSince(Clock::time_point start) {
@@ -32,12 +34,6 @@ void StampRotation(const ProfileMaterial& before, ProfileMaterial& after, int64_
       if (a->present()) a->rotated_at = now;
     }
   }
-}
-
-std::future<Status> Ready(Status s) {
-  std::promise<Status> done;
-  done.set_value(std::move(s));
-  return done.get_future();
 }
 
 }  // namespace

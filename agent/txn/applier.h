@@ -11,6 +11,13 @@
 
 namespace rotagent::txn {
 
+// A future that already holds `s`.
+inline std::future<Status> Ready(Status s) {
+  std::promise<Status> done;
+  done.set_value(std::move(s));
+  return done.get_future();
+}
+
 class Applier {
  public:
   virtual ~Applier() = default;
@@ -21,9 +28,7 @@ class Applier {
   // Stage follows only if it succeeded; if the stage fails first, Withdraw undoes it.
   virtual std::future<Status> Preview(const std::string& /*id*/, const std::string& /*slot*/,
                                       const store::Slot& /*candidate*/) {
-    std::promise<Status> nothing;
-    nothing.set_value(Status::Ok());
-    return nothing.get_future();
+    return Ready(Status::Ok());
   }
   virtual void Withdraw(const std::string& /*id*/) {}
   virtual Status Commit(const std::string& id, const std::string& slot) = 0;

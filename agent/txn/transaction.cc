@@ -38,6 +38,20 @@ void NotifyStaged(const Domain& d, const std::string& domain, const std::string&
   d.observer->Staged(domain, id, changed);
 }
 
+// The observers of the domains `items` touch, each once.
+std::vector<Observer*> ObserversOf(const std::vector<store::JournalItem>& items,
+                                   const Domains& domains) {
+  std::vector<Observer*> out;
+  for (const auto& i : items) {
+    auto d = domains.find(i.domain);
+    if (d == domains.end() || d->second.observer == nullptr) continue;
+    if (std::find(out.begin(), out.end(), d->second.observer) == out.end()) {
+      out.push_back(d->second.observer);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Transaction::Transaction(store::Journal& journal, const Domains& domains, const std::string& name)
@@ -188,18 +202,10 @@ Status Transaction::Commit() {
 
 std::function<void()> Transaction::Closer() {
   closer_taken_ = true;
-  std::vector<Observer*> observers;
   std::vector<std::pair<store::SlotStore*, std::string>> items;
-  for (const auto& i : entry_.items) {
-    const Domain& d = DomainOf(i.domain);
-    if (d.observer != nullptr &&
-        std::find(observers.begin(), observers.end(), d.observer) == observers.end()) {
-      observers.push_back(d.observer);
-    }
-    items.emplace_back(d.store, i.id);
-  }
-  return [journal = &journal_, name = entry_.name, moved = moved_, observers = std::move(observers),
-          items = std::move(items)] {
+  for (const auto& i : entry_.items) items.emplace_back(DomainOf(i.domain).store, i.id);
+  return [journal = &journal_, name = entry_.name, moved = moved_,
+          observers = ObserversOf(entry_.items, domains_), items = std::move(items)] {
     Failpoint("txn.closing");
     // The observers' records are durable before the entry goes. Its removal needs no flush of
     // its own: an entry that comes back after a power cut is rolled forward again, and the next
@@ -295,10 +301,7 @@ Status Recover(store::Journal& journal, const Domains& domains) {
                      .message = "transaction " + e.name + " interrupted by a restart"});
     }
     // The observers' records are written unflushed: durable before the entry goes.
-    for (const store::JournalItem& i : e.items) {
-      auto d = domains.find(i.domain);
-      if (d != domains.end() && d->second.observer != nullptr) d->second.observer->Persist();
-    }
+    for (Observer* o : ObserversOf(e.items, domains)) o->Persist();
     ROTAGENT_RETURN_IF_ERROR(SyncFilesystem(journal.dir()));
     ROTAGENT_RETURN_IF_ERROR(journal.Remove(e.name));
   }

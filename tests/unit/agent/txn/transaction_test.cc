@@ -31,9 +31,7 @@ class FakeBox : public Applier {
   std::future<Status> Preview(const std::string& id, const std::string& slot,
                               const store::Slot& /*candidate*/) override {
     previewed[id] = slot;
-    std::promise<Status> p;
-    p.set_value(fail_preview ? Unavailable("not seen") : Status::Ok());
-    return p.get_future();
+    return Ready(fail_preview ? Unavailable("not seen") : Status::Ok());
   }
   void Withdraw(const std::string& id) override { withdrawn.push_back(id); }
   std::map<std::string, std::string> held, previewed;
