@@ -77,7 +77,9 @@ void Engine::ServeAhead(const std::string& profile, const std::string& chain_pem
     ahead.proof = Ready(prove.status());
     return;
   }
-  ahead.proof = prover_.Submit([this, start, proof = std::move(*prove)] {
+  // Run by the stage's wait, on its own thread: the proof's handshake has started, and the
+  // listener answers it meanwhile.
+  ahead.proof = std::async(std::launch::deferred, [this, start, proof = std::move(*prove)] {
     Status s = proof();
     last_prove_ms_ = MsSince(start);
     return s;
@@ -88,14 +90,12 @@ void Engine::DropAhead() {
   if (!ahead_) return;
   Ahead ahead = std::move(*ahead_);
   ahead_.reset();
-  // Put back first: a proof still running sees the later swap and ends.
   if (ahead.swapped) {
     if (Status s = serving_.ProfileChanged(ahead.profile); !s.ok()) {
       spdlog::warn("profile '{}': listener not put back after a refused candidate: {}",
                    ahead.profile, s.message());
     }
   }
-  ahead.proof.wait();
 }
 
 std::future<Status> Engine::Preview(const std::string& profile, const std::string& slot,
@@ -117,7 +117,6 @@ std::future<Status> Engine::Preview(const std::string& profile, const std::strin
   // Clients are verified against the candidate's trust only now that all of it checked out.
   Status trusted = serving_.TrustCandidate(profile, m.trust_pem, m.crl_pem);
   if (trusted.ok()) return std::move(ahead.proof);
-  ahead.proof.wait();
   return Ready(trusted);
 }
 

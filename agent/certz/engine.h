@@ -18,7 +18,6 @@
 #include "agent/rotation_gate.h"
 #include "agent/rotation_session.h"
 #include "agent/txn/transaction.h"
-#include "common/worker.h"
 #include "platform/platform.h"
 
 namespace rotagent::certz {
@@ -100,8 +99,9 @@ class Engine : public txn::Applier {
 
   // txn::Applier for the profiles domain.
   Status Stage(const std::string& profile, const std::string& slot) override;
-  // Swaps the listener to the candidate and proves it, on another thread while the transaction
-  // flushes: the listener's identity lives in memory only, so a crash cannot leave it half done.
+  // Swaps the listener to the candidate and starts its proof, which the listener answers while
+  // the transaction flushes; the future reads the answer. The listener's identity lives in memory
+  // only, so a crash cannot leave it half done.
   std::future<Status> Preview(const std::string& profile, const std::string& slot,
                               const store::Slot& candidate) override;
   void Withdraw(const std::string& profile) override;
@@ -112,11 +112,12 @@ class Engine : public txn::Applier {
   friend class Rotation;
   EngineSettings Settings() const;
   // Serves `chain_pem` and `key` as `profile` ahead of the stage (TlsServing::ServeCandidate)
-  // and starts its proof on another thread, so that both overlap the rest of the validation and
-  // the stage's flushes. The stage's Preview adopts it; DropAhead undoes one it did not.
+  // and starts its proof's handshake, so that the listener's new context and answer overlap the
+  // rest of the validation and the stage's flushes. The stage's Preview adopts it (the proof
+  // reads the answer when the stage waits for it); DropAhead undoes one it did not.
   void ServeAhead(const std::string& profile, const std::string& chain_pem, ossl::Pkey key,
                   const std::string& trust_pem);
-  // Puts the listener back if it serves a candidate no Preview adopted, then waits for its proof.
+  // Puts the listener back if it serves a candidate no Preview adopted; its proof is dropped.
   void DropAhead();
   std::optional<platform::CertInstall> InstallOf(const std::string& profile,
                                                  const std::string& slot) const;
@@ -139,7 +140,6 @@ class Engine : public txn::Applier {
     std::future<Status> proof;
   };
   std::optional<Ahead> ahead_;
-  Worker prover_;  // runs the proofs; last, so that it stops first
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();
   };

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <thread>
 
-#include "agent/tls/probe.h"
 #include "common/failpoint.h"
 #include "common/x509.h"
 
@@ -99,8 +98,12 @@ Result<std::function<Status()>> ListenerIdentity::ServeCandidate(const std::stri
   }
   // Swapped: a function even when there is nothing to probe (shutting down), so that the caller
   // knows to put the listener back if the candidate goes no further.
+  if (!proof) return std::function<Status()>([] { return Status::Ok(); });
+  // Its first handshake starts now: the listener builds its new context and answers while the
+  // caller goes on, and the function only reads the answer.
+  proof->first = ServedProbe::Start(proof->host, proof->port, kProbeAttempt);
   return std::function<Status()>(
-      [this, p = std::move(proof)] { return p ? Prove(*p) : Status::Ok(); });
+      [this, p = std::make_shared<Proof>(std::move(*proof))] { return Prove(*p); });
 }
 
 Status ListenerIdentity::TrustCandidate(const std::string& profile, const std::string& trust_pem,
@@ -122,7 +125,7 @@ Result<std::optional<ListenerIdentity::Proof>> ListenerIdentity::ServeLocked(
       Proof{profile, x509::Fingerprint(leaf->front().get()), probe_host_, probe_port_, generation});
 }
 
-Status ListenerIdentity::Prove(const Proof& p) {
+Status ListenerIdentity::Prove(Proof& p) {
   Failpoint("listener.served_switched");
   auto deadline = std::chrono::steady_clock::now() + kProbeDeadline;
   std::string seen;
@@ -132,7 +135,8 @@ Status ListenerIdentity::Prove(const Proof& p) {
       if (generation_ != p.generation || stopping_)
         return Status::Ok();  // a later swap proves itself
     }
-    auto got = ServedFingerprint(p.host, p.port, kProbeAttempt);
+    auto got = p.first ? p.first->Finish() : ServedFingerprint(p.host, p.port, kProbeAttempt);
+    p.first.reset();
     if (got.ok() && *got == p.want) {
       spdlog::debug("listener now serves profile '{}' ({})", p.profile, p.want);
       return Status::Ok();

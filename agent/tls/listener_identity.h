@@ -14,6 +14,7 @@
 #include "agent/certz/profile_store.h"
 #include "agent/certz/tls_serving.h"
 #include "agent/tls/client_verifier.h"
+#include "agent/tls/probe.h"
 #include "agent/tls/swappable_credentials.h"
 
 namespace rotagent::tls {
@@ -43,11 +44,13 @@ class ListenerIdentity final : public certz::TlsServing {
   ClientVerifier& verifier() { return *verifier_; }
 
  private:
-  // What proving a swap takes: the leaf new handshakes must show, where, and which swap it was.
+  // What proving a swap takes: the leaf new handshakes must show, where, and which swap it was;
+  // and the first handshake, if it was started ahead.
   struct Proof {
     std::string profile, want, host;
     int port = 0;
     uint64_t generation = 0;
+    std::optional<ServedProbe> first;
   };
   // Swaps in the bound profile's live slot under mu_, then (with `probe`) proves it with new
   // handshakes, holding no lock.
@@ -57,7 +60,7 @@ class ListenerIdentity final : public certz::TlsServing {
   Result<std::optional<Proof>> ServeLocked(const std::string& profile, const std::string& chain_pem,
                                            ossl::Pkey key, const std::string& trust_pem,
                                            bool probe);
-  Status Prove(const Proof& p);
+  Status Prove(Proof& p);
 
   certz::ProfileStore& store_;
   std::shared_ptr<ClientVerifier> verifier_;

@@ -68,16 +68,19 @@ BoundSocket Bind(const addrinfo& a) {
   return s;
 }
 
-// Connects within `timeout`, then leaves the socket blocking with `timeout` on each read/write.
+// Connects within `timeout`; the socket stays non-blocking.
 bool ConnectWithin(int fd, const addrinfo& a, std::chrono::milliseconds timeout) {
-  if (connect(fd, a.ai_addr, a.ai_addrlen) != 0) {
-    if (errno != EINPROGRESS) return false;
-    pollfd p{fd, POLLOUT, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return false;
-  }
+  if (connect(fd, a.ai_addr, a.ai_addrlen) == 0) return true;
+  if (errno != EINPROGRESS) return false;
+  pollfd p{fd, POLLOUT, 0};
+  if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+  int err = 0;
+  socklen_t len = sizeof err;
+  return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+}
+
+// Makes the socket blocking, with `timeout` on each read and write.
+bool BlockWithin(int fd, std::chrono::milliseconds timeout) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
@@ -88,38 +91,86 @@ bool ConnectWithin(int fd, const addrinfo& a, std::chrono::milliseconds timeout)
 
 }  // namespace
 
-Result<std::string> ServedFingerprint(const std::string& host, int port,
-                                      std::chrono::milliseconds timeout) {
-  const std::string where = host + ":" + std::to_string(port);
+struct ServedProbe::Connection {
+  std::string where;
+  std::chrono::milliseconds timeout{};
+  int fd = -1;
+  std::unique_ptr<net::ExemptProbePort> exempt;  // held until the socket is closed
+  ossl::Ssl ssl;
+  std::string fingerprint;  // CaptureLeaf writes it
+  bool answered = false;    // the handshake already ended in Start
+  bool resolved = false;
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    ssl.reset();
+    if (fd >= 0) close(fd);
+  }
+};
+
+ServedProbe::ServedProbe(std::unique_ptr<Connection> c) : c_(std::move(c)) {}
+ServedProbe::ServedProbe(ServedProbe&&) noexcept = default;
+ServedProbe& ServedProbe::operator=(ServedProbe&&) noexcept = default;
+ServedProbe::~ServedProbe() = default;
+
+ServedProbe ServedProbe::Start(const std::string& host, int port,
+                               std::chrono::milliseconds timeout) {
+  auto c = std::make_unique<Connection>();
+  c->where = host + ":" + std::to_string(port);
+  c->timeout = timeout;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
-    return Status(Code::kUnavailable, "probe: cannot resolve " + where);
+    return ServedProbe(std::move(c));
   }
+  c->resolved = true;
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> hold(res, freeaddrinfo);
-  std::string fingerprint;
-  bool connected = false;
-  for (addrinfo* a = res; a != nullptr && !connected; a = a->ai_next) {
+  for (addrinfo* a = res; a != nullptr && c->fd < 0; a = a->ai_next) {
     BoundSocket s = Bind(*a);
     if (s.fd < 0) continue;
-    net::ExemptProbePort exempt(s.port);
-    if (ConnectWithin(s.fd, *a, timeout)) {
-      connected = true;
-      ossl::Ssl ssl(SSL_new(ProbeContext()));
-      SSL_set_app_data(ssl.get(), &fingerprint);
-      SSL_set_fd(ssl.get(), s.fd);
-      SSL_connect(ssl.get());  // fails by design once the leaf is captured
-      ERR_clear_error();
+    auto exempt = std::make_unique<net::ExemptProbePort>(s.port);
+    if (!ConnectWithin(s.fd, *a, timeout)) {
+      close(s.fd);
+      continue;
     }
-    close(s.fd);
+    c->fd = s.fd;
+    c->exempt = std::move(exempt);
   }
-  if (!connected) return Status(Code::kUnavailable, "probe: cannot connect to " + where);
-  if (fingerprint.empty()) {
-    return Status(Code::kUnavailable, "probe: no certificate served at " + where + " within " +
-                                          std::to_string(timeout.count()) + " ms");
+  if (c->fd < 0) return ServedProbe(std::move(c));
+  c->ssl.reset(SSL_new(ProbeContext()));
+  SSL_set_app_data(c->ssl.get(), &c->fingerprint);
+  SSL_set_fd(c->ssl.get(), c->fd);
+  // Non-blocking: writes the ClientHello and stops where the answer is to be read.
+  const int r = SSL_connect(c->ssl.get());
+  const int e = SSL_get_error(c->ssl.get(), r);
+  c->answered = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+  ERR_clear_error();
+  return ServedProbe(std::move(c));
+}
+
+Result<std::string> ServedProbe::Finish() {
+  Connection& c = *c_;
+  if (c.fd < 0) {
+    return Status(Code::kUnavailable, std::string("probe: cannot ") +
+                                          (c.resolved ? "connect to " : "resolve ") + c.where);
   }
-  return fingerprint;
+  if (!c.answered && BlockWithin(c.fd, c.timeout)) {
+    SSL_connect(c.ssl.get());  // fails by design once the leaf is captured
+    ERR_clear_error();
+  }
+  if (c.fingerprint.empty()) {
+    return Status(Code::kUnavailable, "probe: no certificate served at " + c.where + " within " +
+                                          std::to_string(c.timeout.count()) + " ms");
+  }
+  return c.fingerprint;
+}
+
+Result<std::string> ServedFingerprint(const std::string& host, int port,
+                                      std::chrono::milliseconds timeout) {
+  return ServedProbe::Start(host, port, timeout).Finish();
 }
 
 }  // namespace rotagent::tls

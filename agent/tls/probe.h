@@ -3,15 +3,36 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
 
 namespace rotagent::tls {
 
-// SHA-256 fingerprint (Fingerprint() format) of the certificate served at host:port. The connect
-// and each read or write of the handshake give up after `timeout`. The probe connects from a port
-// the connection gate admits beyond its cap, so a full house cannot hide the listener's health.
+// One probe handshake in two halves. Start connects and sends the ClientHello, so that the
+// listener builds its context and answers while the caller goes on with other work; Finish
+// reads the answer. The probe connects from a port the connection gate admits beyond its cap,
+// so a full house cannot hide the listener's health.
+class ServedProbe {
+ public:
+  // Connects to host:port and sends the ClientHello; the connect and each later read or write
+  // give up after `timeout`. A failure is reported by Finish.
+  static ServedProbe Start(const std::string& host, int port, std::chrono::milliseconds timeout);
+  ServedProbe(ServedProbe&&) noexcept;
+  ServedProbe& operator=(ServedProbe&&) noexcept;
+  ~ServedProbe();
+
+  // SHA-256 fingerprint (Fingerprint() format) of the leaf the listener serves. Call once.
+  Result<std::string> Finish();
+
+ private:
+  struct Connection;
+  explicit ServedProbe(std::unique_ptr<Connection> c);
+  std::unique_ptr<Connection> c_;
+};
+
+// Both halves at once.
 Result<std::string> ServedFingerprint(const std::string& host, int port,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
