@@ -21,18 +21,42 @@ void RotationGate::Hold::Closing() {
   gate_->cv_.notify_all();
 }
 
-void RotationGate::Hold::ReleaseAfter(std::function<void()> work) {
+void RotationGate::Hold::ReleaseAfter(std::function<void()> work, std::function<void()> then) {
   if (gate_ == nullptr) {
     work();
+    if (then) then();
     return;
   }
-  Closing();
-  RotationGate* gate = std::exchange(gate_, nullptr);  // the gate's thread releases it
-  gate->after_.Submit([gate, work = std::move(work)] {
+  RotationGate* gate = std::exchange(gate_, nullptr);
+  {
+    std::lock_guard lock(gate->mu_);
+    ++gate->cleaning_;
+    gate->held_ = false;
+    gate->closing_ = false;
+    gate->open_ = nullptr;
+  }
+  gate->cv_.notify_all();
+  gate->after_.Submit([gate, work = std::move(work), then = std::move(then)] {
     work();
-    Hold(gate).Release();
+    {
+      std::lock_guard lock(gate->mu_);
+      --gate->cleaning_;
+    }
+    gate->cv_.notify_all();
+    if (then) then();
     return Status::Ok();
   });
+}
+
+Status RotationGate::Hold::Settled() const {
+  if (gate_ == nullptr) return Status::Ok();
+  std::unique_lock lock(gate_->mu_);
+  if (gate_->cv_.wait_for(lock, kRollbackWait, [g = gate_] { return g->cleaning_ == 0; })) {
+    return Status::Ok();
+  }
+  return Status(Code::kUnavailable, "the previous rotation's clean-up is still running after " +
+                                        std::to_string(kRollbackWait.count() / 1000) +
+                                        " s; retry later");
 }
 
 void RotationGate::Hold::Release() {
@@ -48,23 +72,26 @@ void RotationGate::Hold::Release() {
 }
 
 Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const std::string& busy,
-                                               Code busy_code) {
+                                               Code busy_code, Cleanup cleanup) {
   std::unique_lock lock(mu_);
-  if (held_) {
+  const auto free = [this, cleanup] {
+    return !held_ && (cleanup == Cleanup::kLater || cleaning_ == 0);
+  };
+  if (!free()) {
     const auto start = std::chrono::steady_clock::now();
     const auto ending = [this] { return !held_ || closing_ || (open_ && !open_()); };
     // An open holder gets a moment to show that its stream has in fact ended.
     cv_.wait_until(lock, start + kEndGrace, ending);
-    if (held_ && ending()) {
+    if (!free() && ending()) {
       spdlog::info("a rotation arrived while the previous one finishes; waiting for it");
-      cv_.wait_until(lock, start + kRollbackWait, [this] { return !held_; });
-      if (held_) {
+      cv_.wait_until(lock, start + kRollbackWait, free);
+      if (!free()) {
         return Status(busy_code, busy + "; it ended but its rollback is still running after " +
                                      std::to_string(kRollbackWait.count() / 1000) +
                                      " s, retry later");
       }
     }
-    if (held_) return Status(busy_code, busy);
+    if (!free()) return Status(busy_code, busy);
   }
   held_ = true;
   closing_ = false;
@@ -74,7 +101,7 @@ Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const
 
 RotationGate::Hold RotationGate::EnterWaiting() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return !held_; });
+  cv_.wait(lock, [this] { return !held_ && cleaning_ == 0; });
   held_ = true;
   closing_ = false;
   open_ = nullptr;

@@ -1,6 +1,10 @@
 // Admits one rotation at a time. A Rotate that finds the gate held by a stream that has already
 // ended (cancelled, half-closed, failed: only its rollback is left) waits for that rollback,
 // bounded, instead of failing; only a rotation whose stream is still open answers ABORTED.
+//
+// A committed rotation's clean-up (ReleaseAfter) runs after its client has the answer. Newcomers
+// that change the store at once wait for it; a rotation stream may enter meanwhile (kLater) and
+// validate its upload, and waits for it before its first change (Hold::Settled).
 #pragma once
 
 #include <chrono>
@@ -32,9 +36,13 @@ class RotationGate {
     ~Hold() { Release(); }
     // The holder's stream has ended; what remains is its rollback, which newcomers wait for.
     void Closing();
-    // Runs `work` on the gate's own thread and releases the gate after it: what is left of a
-    // finished rotation that its client need not wait for. Newcomers wait as for a rollback.
-    void ReleaseAfter(std::function<void()> work);
+    // Releases the gate and runs `work` on the gate's own thread: what is left of a finished
+    // rotation that its client need not wait for. Newcomers wait for it as for a rollback, except
+    // a kLater one, which waits in Settled. `then` runs after `work`, waited for by no one.
+    void ReleaseAfter(std::function<void()> work, std::function<void()> then = nullptr);
+    // Waits (bounded) until no earlier holder's clean-up runs; for a holder that entered kLater,
+    // before it changes anything.
+    Status Settled() const;
 
    private:
     friend class RotationGate;
@@ -43,12 +51,17 @@ class RotationGate {
     RotationGate* gate_ = nullptr;
   };
 
+  // Whether an entrant waits for an earlier holder's clean-up in Enter (kNow) or in
+  // Hold::Settled (kLater).
+  enum class Cleanup { kNow, kLater };
+
   // `open` says whether the caller's stream is still open (e.g. not cancelled); it is asked by
   // later callers while this one holds the gate. `busy_code` (ABORTED unless a service's protocol
   // says otherwise) with `busy` when an open rotation holds it.
   Result<Hold> Enter(std::function<bool()> open, const std::string& busy,
-                     Code busy_code = Code::kAborted);
-  // Waits without bound (start-up work that must not fail because a rotation runs).
+                     Code busy_code = Code::kAborted, Cleanup cleanup = Cleanup::kNow);
+  // Waits without bound, clean-up included (start-up work that must not fail because a rotation
+  // runs).
   Hold EnterWaiting();
 
   RotationGate() = default;
@@ -56,10 +69,11 @@ class RotationGate {
   RotationGate& operator=(const RotationGate&) = delete;
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
   bool held_ = false;
   bool closing_ = false;
+  int cleaning_ = 0;  // ReleaseAfter work not yet done
   std::function<bool()> open_;
   Worker after_;  // runs ReleaseAfter's work; last, so that it finishes first
 };

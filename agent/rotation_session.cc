@@ -9,17 +9,16 @@ namespace rotagent {
 
 RotationSession::RotationSession(RotationGate::Hold hold, store::Journal& journal,
                                  const txn::Domains& domains, SessionNames names)
-    : hold_(std::move(hold)), txn_(journal, domains, names.service), names_(std::move(names)) {}
+    : hold_(std::move(hold)), txn_(journal, domains, names.service), names_(std::move(names)) {
+  txn_.WaitBeforeStaging([this] { return hold_.Settled(); });
+}
 
 RotationSession::~RotationSession() {
   // A committed rotation's journal entry and old slots go once its client has the answer, and so
   // does the heap the replaced material held: glibc keeps freed memory (a replaced 20,000-CA
   // trust store is about 100 MiB) unless asked to return it.
   if (txn_.committed()) {
-    hold_.ReleaseAfter([close = txn_.Closer()] {
-      close();
-      malloc_trim(0);
-    });
+    hold_.ReleaseAfter(txn_.Closer(), [] { malloc_trim(0); });
   } else {
     hold_.Closing();
   }
@@ -50,7 +49,8 @@ void RotationSession::Rollback(const std::string& reason) {
 
 Result<RotationGate::Hold> SessionGate::Admit(std::function<bool()> open) {
   ROTAGENT_RETURN_IF_ERROR(admit_());
-  return gate_.Enter(std::move(open), busy_, busy_code_);
+  // A rotation only validates until its first stage, which waits for the clean-up.
+  return gate_.Enter(std::move(open), busy_, busy_code_, RotationGate::Cleanup::kLater);
 }
 
 }  // namespace rotagent

@@ -106,6 +106,13 @@ std::optional<std::string> Transaction::Current(const std::string& domain,
 Status Transaction::Stage(const std::string& domain, const std::string& id,
                           const store::Slot& slot) {
   if (finished_) return FailedPrecondition("the transaction has already finished");
+  if (ready_) {
+    if (Status ready = ready_(); !ready.ok()) {
+      Rollback(ready.message());
+      return ready;
+    }
+    ready_ = nullptr;
+  }
   const Domain& d = DomainOf(domain);
   auto written = d.store->WriteUnpublished(id, slot);
   Status s = written.status();

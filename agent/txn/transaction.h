@@ -21,6 +21,9 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();
 
+  // Waited for before the first Stage changes anything: an earlier rotation's clean-up may still
+  // collect the store's old slots while this one validates.
+  void WaitBeforeStaging(std::function<Status()> ready) { ready_ = std::move(ready); }
   // The slot an item holds within this transaction: its candidate once staged, else committed.
   std::optional<std::string> Current(const std::string& domain, const std::string& id) const;
   // Stages `slot` as the item's candidate. On failure everything this transaction staged is
@@ -54,6 +57,7 @@ class Transaction {
   bool committed_ = false;
   bool moved_ = false;  // the commit moved every committed pointer
   bool closer_taken_ = false;
+  std::function<Status()> ready_;
 };
 
 // Finishes whatever a crash left open and makes every item's box state match its store.

@@ -178,6 +178,31 @@ TEST_F(TransactionTest, AJournalThatCannotBeWrittenChangesNothingAndLeavesNoSlot
   EXPECT_TRUE(fs::is_empty(dir_ / "items/a/slots"));
 }
 
+// The first stage waits for what it was told to (an earlier rotation's clean-up) before any
+// change, and only the first; a refusal changes nothing and finishes the transaction.
+TEST_F(TransactionTest, TheFirstStageWaitsForItsReadinessAndARefusalChangesNothing) {
+  {
+    Transaction t(*journal_, domains_, "svc");
+    int asked = 0;
+    t.WaitBeforeStaging([&asked, this] {
+      ++asked;
+      EXPECT_TRUE(fs::is_empty(dir_ / "items/a/slots")) << "a slot was written before readiness";
+      return Status::Ok();
+    });
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    ASSERT_TRUE(t.Stage("d", "b", Version("b1")).ok());
+    EXPECT_EQ(asked, 1);
+  }
+  Transaction t(*journal_, domains_, "svc");
+  t.WaitBeforeStaging([] { return Status(Code::kUnavailable, "still cleaning"); });
+  Status s = t.Stage("d", "a", Version("a2"));
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_TRUE(t.finished());
+  EXPECT_FALSE(store_->Get("a", store::Pointer::kLive));
+  EXPECT_TRUE(fs::is_empty(dir_ / "items/a/slots"));
+  EXPECT_TRUE(journal_->List().empty());
+}
+
 TEST_F(TransactionTest, RecoveryRollsBackOpenEntriesAndForwardDecidedOnes) {
   const std::string a1 = *store_->Write("a", Version("a1"));
   const std::string b1 = *store_->Write("b", Version("b1"));
