@@ -31,6 +31,16 @@ void BM_BuildCandidate(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildCandidate);
 
+// The uploaded key's parse, which a rotation waits for before the listener can swap.
+void BM_ParsePrivateKey(benchmark::State& state) {
+  const auto ca = testing::MakeCa("bench CA");
+  const auto leaf = testing::MakeServer(ca, "leaf");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(x509::ParsePrivateKey(leaf.key_pem, x509::Encoding::kPem, "key"));
+  }
+}
+BENCHMARK(BM_ParsePrivateKey);
+
 void BM_HashPasswordSha512(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(credentialz::HashPassword("Bench+pass1", "$6$"));
 }

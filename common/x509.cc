@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <ctime>
 #include <iomanip>
+#include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include "common/cert_cache.h"
 
@@ -117,6 +120,34 @@ const char* KeyTypeName(const ASN1_OBJECT* algorithm) {
 }
 
 // A PKCS#8 PrivateKeyInfo decoded by the decoders of its own key type; null if that fails.
+// A PKCS#8 decoder for one key type. OpenSSL 3.0 prepares a decoder context by walking every
+// provider's decoders, which costs several times the decoding itself, so each thread keeps one
+// per key type and reuses it; the context writes each key it decodes to `out`.
+struct KeyDecoder {
+  EVP_PKEY* out = nullptr;
+  OSSL_DECODER_CTX* ctx = nullptr;
+
+  KeyDecoder() = default;
+  KeyDecoder(const KeyDecoder&) = delete;
+  KeyDecoder& operator=(const KeyDecoder&) = delete;
+  ~KeyDecoder() {
+    OSSL_DECODER_CTX_free(ctx);
+    EVP_PKEY_free(out);
+  }
+
+  // `type` is one of KeyTypeName's names; a context that cannot be made stays null.
+  static KeyDecoder& For(const char* type) {
+    thread_local std::map<std::string, std::unique_ptr<KeyDecoder>, std::less<>> decoders;
+    auto& d = decoders[type];
+    if (!d) {
+      d = std::make_unique<KeyDecoder>();
+      d->ctx = OSSL_DECODER_CTX_new_for_pkey(&d->out, "DER", "PrivateKeyInfo", type,
+                                             EVP_PKEY_KEYPAIR, nullptr, nullptr);
+    }
+    return *d;
+  }
+};
+
 ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len) {
   const unsigned char* p = der;
   PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(len));
@@ -126,17 +157,13 @@ ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len) {
   const char* type = KeyTypeName(algorithm);
   PKCS8_PRIV_KEY_INFO_free(info);  // clears the key bytes it copied
   if (type == nullptr) return nullptr;
-  EVP_PKEY* key = nullptr;
-  OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&key, "DER", "PrivateKeyInfo", type,
-                                                         EVP_PKEY_KEYPAIR, nullptr, nullptr);
+  KeyDecoder& decoder = KeyDecoder::For(type);
+  if (decoder.ctx == nullptr) return nullptr;
   p = der;
   size_t left = len;
-  if (dctx == nullptr || OSSL_DECODER_from_data(dctx, &p, &left) != 1) {
-    EVP_PKEY_free(key);
-    key = nullptr;
-  }
-  OSSL_DECODER_CTX_free(dctx);
-  return ossl::Pkey(key);
+  const bool decoded = OSSL_DECODER_from_data(decoder.ctx, &p, &left) == 1;
+  ossl::Pkey key(std::exchange(decoder.out, nullptr));  // the cache keeps no key
+  return decoded ? std::move(key) : nullptr;
 }
 
 // Encrypted keys are refused: without this OpenSSL would ask for a pass phrase on the terminal.

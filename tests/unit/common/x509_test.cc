@@ -7,6 +7,9 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 
+#include <thread>
+#include <vector>
+
 #include "common/cert_cache.h"
 #include "tests/support/pki.h"
 
@@ -149,6 +152,37 @@ TEST(ParsePrivateKey, EveryEncodingGivesTheSameKey) {
   EXPECT_FALSE(ParsePrivateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
                                Encoding::kPem, "key")
                    .ok());
+}
+
+// Each thread reuses one decoder per key type: keys parsed one after another, with one the
+// decoder refuses between them, and on another thread, each come out as themselves.
+TEST(ParsePrivateKey, ReusedDecodersGiveEveryKeyItsOwn) {
+  std::vector<ossl::Pkey> keys;
+  for (const char* curve : {"P-256", "P-256", "P-384"}) keys.emplace_back(EVP_EC_gen(curve));
+  // A well-formed PKCS#8 EC structure whose key bytes are no EC key.
+  PKCS8_PRIV_KEY_INFO* info = PKCS8_PRIV_KEY_INFO_new();
+  auto* garbage = static_cast<unsigned char*>(OPENSSL_malloc(4));
+  for (int i = 0; i < 4; ++i) garbage[i] = static_cast<unsigned char>(4 - i);
+  ASSERT_EQ(PKCS8_pkey_set0(info, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0, V_ASN1_OBJECT,
+                            OBJ_nid2obj(NID_X9_62_prime256v1), garbage, 4),
+            1);
+  unsigned char* der = nullptr;
+  const int n = i2d_PKCS8_PRIV_KEY_INFO(info, &der);
+  PKCS8_PRIV_KEY_INFO_free(info);
+  ASSERT_GT(n, 0);
+  const std::string broken(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+
+  const auto same = [](const ossl::Pkey& key) {
+    auto parsed = ParsePrivateKey(KeyToPem(key.get()), Encoding::kPem, "key");
+    return parsed.ok() && EVP_PKEY_eq(parsed->get(), key.get()) == 1;
+  };
+  EXPECT_TRUE(same(keys[0]));
+  EXPECT_FALSE(ParsePrivateKey(broken, Encoding::kDer, "key").ok());
+  for (const auto& k : keys) EXPECT_TRUE(same(k));
+  bool other_thread = false;
+  std::thread([&] { other_thread = same(keys[1]) && same(keys[2]); }).join();
+  EXPECT_TRUE(other_thread);
 }
 
 TEST(CertCache, HoldsAtMostItsCapacityDroppingTheOldest) {
