@@ -100,9 +100,9 @@ void Engine::DropAhead() {
 
 std::future<Status> Engine::Preview(const std::string& profile, const std::string& slot,
                                     const store::Slot& candidate) {
-  const ProfileMaterial m = ProfileStore::FromSlot(candidate);
   if (!ahead_ || ahead_->profile != profile) {  // the upload brought no chain of its own
     DropAhead();
+    const ProfileMaterial m = ProfileStore::FromSlot(candidate);
     // A candidate without a certificate leaves the listener on its fallback; Stage refreshes.
     if (!m.has_certificate()) return Ready(Status::Ok());
     auto key = x509::ParsePrivateKey(m.key_pem.reveal(), x509::Encoding::kPem, "candidate key");
@@ -115,7 +115,8 @@ std::future<Status> Engine::Preview(const std::string& profile, const std::strin
   // Set before the trust changes, so that a failure from here on is withdrawn too.
   previewed_ = profile + "/" + slot;
   // Clients are verified against the candidate's trust only now that all of it checked out.
-  Status trusted = serving_.TrustCandidate(profile, m.trust_pem, m.crl_pem);
+  Status trusted = serving_.TrustCandidate(profile, ProfileStore::TrustPem(candidate),
+                                           ProfileStore::CrlPem(candidate));
   if (trusted.ok()) return std::move(ahead.proof);
   return Ready(trusted);
 }

@@ -7,13 +7,15 @@ constexpr const char* kIdLabel = "ssl_profile_id";
 
 // File and entity names inside a profile slot; the key, a Secret, has its own file.
 constexpr const char* kKeyFile = "key.pem";
+constexpr const char* kTrustFile = "trust.pem";
+constexpr const char* kCrlFile = "crl.pem";
 struct Field {
   const char* file;
   std::string ProfileMaterial::*data;
 };
 constexpr Field kFiles[] = {{"chain.pem", &ProfileMaterial::chain_pem},
-                            {"trust.pem", &ProfileMaterial::trust_pem},
-                            {"crl.pem", &ProfileMaterial::crl_pem},
+                            {kTrustFile, &ProfileMaterial::trust_pem},
+                            {kCrlFile, &ProfileMaterial::crl_pem},
                             {"policy.bin", &ProfileMaterial::policy}};
 struct Entity {
   const char* name;
@@ -50,6 +52,19 @@ ProfileMaterial ProfileStore::FromSlot(const store::Slot& s) {
   store::Slot copy = s;
   return certz::FromSlot(copy);
 }
+
+namespace {
+// A file of `s` in place; empty when it has none.
+const std::string& FileOf(const store::Slot& s, const char* name) {
+  static const std::string kNone;
+  const std::string* f = s.File(name);
+  return f != nullptr ? *f : kNone;
+}
+}  // namespace
+
+const std::string& ProfileStore::TrustPem(const store::Slot& s) { return FileOf(s, kTrustFile); }
+
+const std::string& ProfileStore::CrlPem(const store::Slot& s) { return FileOf(s, kCrlFile); }
 
 store::Slot ProfileStore::ToSlot(const ProfileMaterial& m) {
   store::Slot s;

@@ -31,6 +31,9 @@ class ProfileStore {
   static store::Slot ToSlot(const ProfileMaterial& m);
   // The material a slot holds (a copy).
   static ProfileMaterial FromSlot(const store::Slot& s);
+  // A slot's trust bundle and CRL bundle as PEM, read in place (empty when it holds none).
+  static const std::string& TrustPem(const store::Slot& s);
+  static const std::string& CrlPem(const store::Slot& s);
   Result<std::string> WriteSlot(const std::string& id, const ProfileMaterial& m);
   Result<ProfileMaterial> ReadSlot(const std::string& id, const std::string& slot) const;
   // Versions and timestamps only; no material (and so no key) is read.
