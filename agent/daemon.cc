@@ -99,6 +99,16 @@ Daemon::Daemon(Config config, std::string config_path)
 Daemon::~Daemon() {
   StopChecker();
   if (server_) server_->Shutdown();
+  server_.reset();
+  // The engines go first: each drains its gate's clean-up, which writes the sync ledger (an
+  // observer declared after them, so otherwise destroyed before that work has run).
+  gnmi_service_.reset();
+  authz_service_.reset();
+  credz_service_.reset();
+  certz_service_.reset();
+  authz_.reset();
+  credz_.reset();
+  engine_.reset();
 }
 
 void Daemon::StopChecker() {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/scope_exit.h"
+
 namespace rotagent {
 
 RotationGate::Hold& RotationGate::Hold::operator=(Hold&& other) noexcept {
@@ -37,12 +39,17 @@ void RotationGate::Hold::ReleaseAfter(std::function<void()> work, std::function<
   }
   gate->cv_.notify_all();
   gate->after_.Submit([gate, work = std::move(work), then = std::move(then)] {
-    work();
     {
-      std::lock_guard lock(gate->mu_);
-      --gate->cleaning_;
+      // Counted down even if `work` throws, or every later stage would wait for it in vain.
+      const ScopeExit cleaned([gate] {
+        {
+          std::lock_guard lock(gate->mu_);
+          --gate->cleaning_;
+        }
+        gate->cv_.notify_all();
+      });
+      work();
     }
-    gate->cv_.notify_all();
     if (then) then();
     return Status::Ok();
   });
@@ -74,10 +81,15 @@ void RotationGate::Hold::Release() {
 Result<RotationGate::Hold> RotationGate::Enter(std::function<bool()> open, const std::string& busy,
                                                Code busy_code, Cleanup cleanup) {
   std::unique_lock lock(mu_);
+  // A rotation may enter during a clean-up, but not ahead of a caller that waits for one to end
+  // (it would never find the gate free while rotations follow each other).
   const auto free = [this, cleanup] {
-    return !held_ && (cleanup == Cleanup::kLater || cleaning_ == 0);
+    return !held_ && (cleaning_ == 0 || (cleanup == Cleanup::kLater && waiting_now_ == 0));
   };
   if (!free()) {
+    const bool now = cleanup == Cleanup::kNow;
+    if (now) ++waiting_now_;
+    const ScopeExit counted([this, now] { waiting_now_ -= now ? 1 : 0; });
     const auto start = std::chrono::steady_clock::now();
     const auto ending = [this] { return !held_ || closing_ || (open_ && !open_()); };
     // An open holder gets a moment to show that its stream has in fact ended.

@@ -41,7 +41,7 @@ class RotationGate {
     // a kLater one, which waits in Settled. `then` runs after `work`, waited for by no one.
     void ReleaseAfter(std::function<void()> work, std::function<void()> then = nullptr);
     // Waits (bounded) until no earlier holder's clean-up runs; for a holder that entered kLater,
-    // before it changes anything.
+    // before it changes the store.
     Status Settled() const;
 
    private:
@@ -73,7 +73,8 @@ class RotationGate {
   mutable std::condition_variable cv_;
   bool held_ = false;
   bool closing_ = false;
-  int cleaning_ = 0;  // ReleaseAfter work not yet done
+  int cleaning_ = 0;     // ReleaseAfter work not yet done
+  int waiting_now_ = 0;  // Cleanup::kNow callers waiting in Enter
   std::function<bool()> open_;
   Worker after_;  // runs ReleaseAfter's work; last, so that it finishes first
 };

@@ -139,8 +139,8 @@ struct KeyDecoder {
   static KeyDecoder& For(const char* type) {
     thread_local std::map<std::string, std::unique_ptr<KeyDecoder>, std::less<>> decoders;
     auto& d = decoders[type];
-    if (!d) {
-      d = std::make_unique<KeyDecoder>();
+    if (!d) d = std::make_unique<KeyDecoder>();
+    if (d->ctx == nullptr) {  // made on first use, and again after a failure to make it
       d->ctx = OSSL_DECODER_CTX_new_for_pkey(&d->out, "DER", "PrivateKeyInfo", type,
                                              EVP_PKEY_KEYPAIR, nullptr, nullptr);
     }

@@ -292,8 +292,9 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
   Status s = session_.txn().Stage(kProfilesDomain, profile_, *slot);
   engine_.DropAhead();  // served ahead, but the stage failed before its preview adopted it
   if (s.ok()) {
-    // Where a rotation's time goes, for operators and rotbench. The proof runs while the stage
-    // flushes, so the stage's time includes it.
+    // Where a rotation's time goes, for operators and rotbench. The listener answers the proof
+    // while the stage flushes, and the stage reads the answer after them: the stage's time
+    // includes the proof, and the proof's runs from the swap to that read.
     spdlog::info(
         "profile '{}': upload validated in {:.2f} ms, staged in {:.2f} ms, proven served "
         "in {:.2f} ms",

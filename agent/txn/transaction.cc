@@ -131,12 +131,12 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
       item->candidate = written->name;
     }
     // Journaled before anything the box or the store's readers see changes (only the preview,
-    // which a restart forgets, runs meanwhile): a crash from here on is rolled back at start. On
-    // failure the rollback below restores each item to its `previous`; an item this call opened
-    // has nothing to restore, and Withdraw takes its preview back.
+    // which a restart forgets, may show the candidate meanwhile): a crash from here on is rolled
+    // back at start. On failure the rollback below restores each item to its `previous`; an item
+    // this call opened has nothing to restore, and Withdraw takes its preview back. A failed
+    // write leaves the preview's proof unread.
     s = WriteSlotAndJournal(*d.store, *written);
-    Status seen = preview.get();
-    if (s.ok()) s = seen;
+    if (s.ok()) s = preview.get();
     if (!s.ok() && opened) entry_.items.pop_back();
     if (!s.ok() && !opened) item->candidate = replaced;
     if (s.ok()) previous = item->previous;
