@@ -118,11 +118,12 @@ Result<std::optional<ListenerIdentity::Proof>> ListenerIdentity::ServeLocked(
     const std::string& trust_pem, bool probe) {
   ROTAGENT_RETURN_IF_ERROR(served_.Swap(chain_pem, std::move(key), trust_pem));
   const uint64_t generation = ++generation_;
+  serving_.clear();
   if (!probe || stopping_ || probe_port_ == 0) return std::optional<Proof>();
   auto leaf = x509::ParseCertificates(chain_pem, x509::Encoding::kPem, "served chain");
   if (!leaf.ok()) return leaf.status();
-  return std::optional<Proof>(
-      Proof{profile, x509::Fingerprint(leaf->front().get()), probe_host_, probe_port_, generation});
+  serving_ = x509::Fingerprint(leaf->front().get());
+  return std::optional<Proof>(Proof{profile, serving_, probe_host_, probe_port_, generation});
 }
 
 Status ListenerIdentity::Prove(Proof& p) {
@@ -132,8 +133,15 @@ Status ListenerIdentity::Prove(Proof& p) {
   while (std::chrono::steady_clock::now() < deadline) {
     {
       std::lock_guard lock(mu_);
-      if (generation_ != p.generation || stopping_)
-        return Status::Ok();  // a later swap proves itself
+      if (stopping_) return Status::Ok();
+      // A later swap proves itself. One that serves another leaf of the same profile (it was
+      // bound again meanwhile, from the store) leaves this one unserved.
+      if (generation_ != p.generation) {
+        if (bound_ != p.profile || serving_ == p.want) return Status::Ok();
+        return {Code::kAborted, "the listener was bound to profile '" + p.profile +
+                                    "' again while its new certificate was being proven; "
+                                    "rotate again"};
+      }
     }
     auto got = p.first ? p.first->Finish() : ServedFingerprint(p.host, p.port, kProbeAttempt);
     p.first.reset();

@@ -71,6 +71,7 @@ class ListenerIdentity final : public certz::TlsServing {
   int probe_port_ = 0;
   bool stopping_ = false;
   uint64_t generation_ = 0;  // swaps so far; a probe outrun by a later swap stops
+  std::string serving_;      // the last swap's leaf fingerprint, if it was to be proven
 };
 
 }  // namespace rotagent::tls
