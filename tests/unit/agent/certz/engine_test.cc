@@ -3,12 +3,12 @@
 #include "agent/certz/engine.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "tests/support/fake_platform.h"
 #include "tests/support/pki.h"
+#include "tests/support/test_dir.h"
 
 namespace rotagent::certz {
 namespace {
@@ -43,10 +43,6 @@ class RecordingServing : public TlsServing {
 class CertzEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rotagent-certz-engine-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     store_ = std::make_unique<ProfileStore>(dir_);
     journal_ = std::make_unique<store::Journal>(dir_ / "journal");
     ASSERT_TRUE(store_->Init().ok() && journal_->Init().ok());
@@ -56,7 +52,6 @@ class CertzEngineTest : public ::testing::Test {
     domains_[kProfilesDomain] = {&store_->slots(), engine_.get()};
     ASSERT_TRUE(engine_->AddProfile("gnsi").ok());
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::vector<EntityUpload> Upload(const std::string& version) {
     const auto leaf = ::rotagent::testing::MakeServer(ca_);
@@ -76,7 +71,7 @@ class CertzEngineTest : public ::testing::Test {
     return std::find(box_.calls.begin(), box_.calls.end(), call) != box_.calls.end();
   }
 
-  fs::path dir_;
+  testing::TestDir dir_{"certz-engine"};
   ::rotagent::testing::Identity ca_ = ::rotagent::testing::MakeCa("Engine CA");
   FakePlatform box_;
   RecordingServing serving_;

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "agent/certz/upload.h"
+#include "tests/support/test_dir.h"
 
 namespace rotagent::certz {
 namespace {
@@ -26,14 +27,9 @@ static_assert(std::is_same_v<decltype(KeyBlob::data), Secret>);
 class ProfileStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rotagent-store-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     store_ = std::make_unique<ProfileStore>(dir_);
     ASSERT_TRUE(store_->Init().ok());
   }
-  void TearDown() override { fs::remove_all(dir_); }
   ProfileMaterial Sample(const std::string& version) {
     ProfileMaterial m;
     m.chain_pem = "chain-" + version;
@@ -42,7 +38,7 @@ class ProfileStoreTest : public ::testing::Test {
     m.chain = {version, 7, 100};
     return m;
   }
-  fs::path dir_;
+  testing::TestDir dir_{"store"};
   std::unique_ptr<ProfileStore> store_;
 };
 

@@ -3,12 +3,12 @@
 #include "agent/credentialz/engine.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "agent/credentialz/password.h"
 #include "tests/support/fake_platform.h"
+#include "tests/support/test_dir.h"
 
 namespace rotagent::credentialz {
 namespace {
@@ -21,10 +21,6 @@ constexpr const char* kNewPassword = "Tr0ub4dor&3-correct-horse";
 class CredentialzEngineTest : public ::testing::Test {
  protected:
   void Start(FakePlatform::Capabilities caps = {}) {
-    dir_ = fs::temp_directory_path() /
-           ("rotagent-credz-engine-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     box_ = std::make_unique<FakePlatform>(caps);
     box_->accounts["alice"].password_hash = kOldHash;
     box_->accounts["bob"].password_hash = kOldHash;
@@ -37,7 +33,6 @@ class CredentialzEngineTest : public ::testing::Test {
     domains_[kAccountsDomain] = {accounts_.get(), &engine_->account_applier()};
     domains_[kSshDomain] = {ssh_.get(), &engine_->ssh_applier()};
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   static std::vector<PasswordUpdate> Passwords(const std::vector<std::string>& names) {
     std::vector<PasswordUpdate> out;
@@ -54,7 +49,7 @@ class CredentialzEngineTest : public ::testing::Test {
     return std::find(box_->calls.begin(), box_->calls.end(), call) != box_->calls.end();
   }
 
-  fs::path dir_;
+  testing::TestDir dir_{"credz-engine"};
   std::unique_ptr<FakePlatform> box_;
   std::unique_ptr<store::SlotStore> accounts_, ssh_;
   std::unique_ptr<store::Journal> journal_;

@@ -3,9 +3,10 @@
 #include "agent/store/slot_store.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
+
+#include "tests/support/test_dir.h"
 
 namespace rotagent::store {
 namespace {
@@ -14,15 +15,10 @@ namespace fs = std::filesystem;
 class SlotStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rotagent-slot-store-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     store_ = std::make_unique<SlotStore>(dir_, "item");
     ASSERT_TRUE(store_->Init().ok());
     ASSERT_TRUE(store_->Create("a").ok());
   }
-  void TearDown() override { fs::remove_all(dir_); }
   static Slot Version(const std::string& v) {
     Slot s;
     s.files["f"] = v;
@@ -30,7 +26,7 @@ class SlotStoreTest : public ::testing::Test {
     return s;
   }
 
-  fs::path dir_;
+  testing::TestDir dir_{"slot-store"};
   std::unique_ptr<SlotStore> store_;
 };
 

@@ -5,12 +5,12 @@
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "common/x509.h"
 #include "tests/support/pki.h"
+#include "tests/support/test_dir.h"
 
 namespace rotagent::tls {
 namespace {
@@ -28,10 +28,6 @@ certz::ProfileMaterial Material(const testing::Identity& ca, const testing::Iden
 class ListenerIdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rotagent-listener-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     store_ = std::make_unique<certz::ProfileStore>(dir_);
     ASSERT_TRUE(store_->Init().ok());
     for (const char* profile : {"system_default_profile", "gnsi"}) {
@@ -50,10 +46,7 @@ class ListenerIdentityTest : public ::testing::Test {
     ASSERT_NE(port_, 0);
     identity_->SetProbeTarget("127.0.0.1", port_);
   }
-  void TearDown() override {
-    server_->Shutdown();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { server_->Shutdown(); }
   // Serves a new leaf of `gnsi` ahead of the store; the proof to run.
   std::function<Status()> ServeNewLeaf() {
     const testing::Identity leaf = testing::MakeServer(ca_);
@@ -66,7 +59,7 @@ class ListenerIdentityTest : public ::testing::Test {
   }
 
   testing::Identity ca_ = testing::MakeCa("listener CA");
-  fs::path dir_;
+  testing::TestDir dir_{"listener"};
   std::unique_ptr<certz::ProfileStore> store_;
   std::unique_ptr<ListenerIdentity> identity_;
   grpc::CallbackGenericService service_;

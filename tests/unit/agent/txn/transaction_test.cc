@@ -1,11 +1,12 @@
 #include "agent/txn/transaction.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <future>
+
+#include "tests/support/test_dir.h"
 
 namespace rotagent::txn {
 namespace {
@@ -71,17 +72,12 @@ class FlakyRestoreBox : public FakeBox {
 class TransactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rotagent-txn-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     store_ = std::make_unique<store::SlotStore>(dir_ / "items", "item");
     journal_ = std::make_unique<store::Journal>(dir_ / "journal");
     ASSERT_TRUE(store_->Init().ok() && journal_->Init().ok());
     ASSERT_TRUE(store_->Create("a").ok() && store_->Create("b").ok());
     domains_["d"] = {store_.get(), &box_};
   }
-  void TearDown() override { fs::remove_all(dir_); }
   store::Slot Version(const std::string& v) {
     store::Slot s;
     s.files = {{"f", v}};
@@ -93,7 +89,7 @@ class TransactionTest : public ::testing::Test {
     return s ? *s->File("f") : "";
   }
 
-  fs::path dir_;
+  testing::TestDir dir_{"txn"};
   std::unique_ptr<store::SlotStore> store_;
   std::unique_ptr<store::Journal> journal_;
   FlakyRestoreBox box_;
