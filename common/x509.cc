@@ -119,7 +119,6 @@ const char* KeyTypeName(const ASN1_OBJECT* algorithm) {
   }
 }
 
-// A PKCS#8 PrivateKeyInfo decoded by the decoders of its own key type; null if that fails.
 // A PKCS#8 decoder for one key type. OpenSSL 3.0 prepares a decoder context by walking every
 // provider's decoders, which costs several times the decoding itself, so each thread keeps one
 // per key type and reuses it; the context writes each key it decodes to `out`.
@@ -135,7 +134,8 @@ struct KeyDecoder {
     EVP_PKEY_free(out);
   }
 
-  // `type` is one of KeyTypeName's names; a context that cannot be made stays null.
+  // `type` is one of KeyTypeName's names. A context that cannot be made is null, and tried again
+  // on the next call.
   static KeyDecoder& For(const char* type) {
     thread_local std::map<std::string, std::unique_ptr<KeyDecoder>, std::less<>> decoders;
     auto& d = decoders[type];
@@ -148,6 +148,7 @@ struct KeyDecoder {
   }
 };
 
+// A PKCS#8 PrivateKeyInfo decoded by the decoders of its own key type; null if that fails.
 ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len) {
   const unsigned char* p = der;
   PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(len));
