@@ -77,7 +77,7 @@ void Engine::ServeAhead(const std::string& profile, const std::string& chain_pem
     ahead.proof = Ready(prove.status());
     return;
   }
-  // Run by the stage's wait, on its own thread: the proof's handshake has started, and the
+  // Run by the stage's wait, on the stage's thread: the proof's handshake has started, and the
   // listener answers it meanwhile.
   ahead.proof = std::async(std::launch::deferred, [this, start, proof = std::move(*prove)] {
     Status s = proof();
