@@ -10,7 +10,7 @@ namespace rotagent {
 RotationSession::RotationSession(RotationGate::Hold hold, store::Journal& journal,
                                  const txn::Domains& domains, SessionNames names)
     : hold_(std::move(hold)), txn_(journal, domains, names.service), names_(std::move(names)) {
-  txn_.WaitBeforeStaging([this] { return hold_.Settled(); });
+  txn_.WaitBeforeChanges([this] { return hold_.Settled(); });
 }
 
 RotationSession::~RotationSession() {

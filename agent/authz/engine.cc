@@ -129,6 +129,7 @@ Status Rotation::Upload(const std::string& version, uint64_t created_on, const s
         ", locking out the client that rotates it; nothing was changed");
   }
   store::SlotStore& store = engine_.store_;
+  ROTAGENT_RETURN_IF_ERROR(session_.txn().Ready());
   if (!store.Exists(kPolicyId)) ROTAGENT_RETURN_IF_ERROR(store.Create(kPolicyId));
   store::Slot slot;
   slot.files[kPolicyFile] = policy;

@@ -198,9 +198,14 @@ Status Rotation::CheckAccount(const std::string& account, const store::EntityMet
 
 Result<store::Slot> Rotation::CurrentAccount(const std::string& account) {
   store::SlotStore& store = engine_.accounts_;
-  if (!store.Exists(account)) ROTAGENT_RETURN_IF_ERROR(store.Create(account));
+  // Either change below waits for an earlier rotation's clean-up (Transaction::Ready).
+  if (!store.Exists(account)) {
+    ROTAGENT_RETURN_IF_ERROR(txn_.Ready());
+    ROTAGENT_RETURN_IF_ERROR(store.Create(account));
+  }
   auto slot = txn_.Current(kAccountsDomain, account);
   if (!slot) {
+    ROTAGENT_RETURN_IF_ERROR(txn_.Ready());
     // First rotation of this account: record what the box holds now, so a rollback can put
     // exactly that back. Nothing on the box changes here.
     auto state = engine_.Sink().ReadAccount(account);
@@ -317,7 +322,10 @@ Status Rotation::SetPrincipals(const std::vector<PrincipalsUpdate>& updates, boo
 
 Result<store::Slot> Rotation::CurrentHost() {
   store::SlotStore& store = engine_.ssh_;
-  if (!store.Exists(kHostId)) ROTAGENT_RETURN_IF_ERROR(store.Create(kHostId));
+  if (!store.Exists(kHostId)) {
+    ROTAGENT_RETURN_IF_ERROR(txn_.Ready());  // as CurrentAccount's changes
+    ROTAGENT_RETURN_IF_ERROR(store.Create(kHostId));
+  }
   auto slot = txn_.Current(kSshDomain, kHostId);
   if (!slot) return store::Slot{};  // nothing managed yet: sshd runs on the box's own config
   return store.Read(kHostId, *slot);

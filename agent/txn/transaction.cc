@@ -103,15 +103,19 @@ std::optional<std::string> Transaction::Current(const std::string& domain,
   return DomainOf(domain).store->Get(id, Pointer::kCommitted);
 }
 
+Status Transaction::Ready() {
+  if (!ready_) return Status::Ok();
+  ROTAGENT_RETURN_IF_ERROR(ready_());
+  ready_ = nullptr;
+  return Status::Ok();
+}
+
 Status Transaction::Stage(const std::string& domain, const std::string& id,
                           const store::Slot& slot) {
   if (finished_) return FailedPrecondition("the transaction has already finished");
-  if (ready_) {
-    if (Status ready = ready_(); !ready.ok()) {
-      Rollback(ready.message());
-      return ready;
-    }
-    ready_ = nullptr;
+  if (Status ready = Ready(); !ready.ok()) {
+    Rollback(ready.message());
+    return ready;
   }
   const Domain& d = DomainOf(domain);
   auto written = d.store->WriteUnpublished(id, slot);

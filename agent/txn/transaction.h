@@ -21,9 +21,12 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();
 
-  // Waited for before the first Stage changes anything: an earlier rotation's clean-up may still
-  // collect the store's old slots while this one validates.
-  void WaitBeforeStaging(std::function<Status()> ready) { ready_ = std::move(ready); }
+  // Waited for before this transaction's first change to the store: an earlier rotation's
+  // clean-up may still collect the store's old slots while this one validates.
+  void WaitBeforeChanges(std::function<Status()> ready) { ready_ = std::move(ready); }
+  // That wait (once it succeeded, at once). Stage calls it; a caller that changes the store
+  // before its first Stage (an item's baseline) calls it first.
+  Status Ready();
   // The slot an item holds within this transaction: its candidate once staged, else committed.
   std::optional<std::string> Current(const std::string& domain, const std::string& id) const;
   // Stages `slot` as the item's candidate. On failure everything this transaction staged is

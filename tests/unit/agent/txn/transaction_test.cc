@@ -180,7 +180,7 @@ TEST_F(TransactionTest, TheFirstStageWaitsForItsReadinessAndARefusalChangesNothi
   {
     Transaction t(*journal_, domains_, "svc");
     int asked = 0;
-    t.WaitBeforeStaging([&asked, this] {
+    t.WaitBeforeChanges([&asked, this] {
       ++asked;
       EXPECT_TRUE(fs::is_empty(dir_ / "items/a/slots")) << "a slot was written before readiness";
       return Status::Ok();
@@ -190,7 +190,7 @@ TEST_F(TransactionTest, TheFirstStageWaitsForItsReadinessAndARefusalChangesNothi
     EXPECT_EQ(asked, 1);
   }
   Transaction t(*journal_, domains_, "svc");
-  t.WaitBeforeStaging([] { return Status(Code::kUnavailable, "still cleaning"); });
+  t.WaitBeforeChanges([] { return Status(Code::kUnavailable, "still cleaning"); });
   Status s = t.Stage("d", "a", Version("a2"));
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_TRUE(t.finished());
