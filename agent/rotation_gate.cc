@@ -38,7 +38,7 @@ void RotationGate::Hold::ReleaseAfter(std::function<void()> work, std::function<
     gate->open_ = nullptr;
   }
   gate->cv_.notify_all();
-  gate->after_.Submit([gate, work = std::move(work), then = std::move(then)] {
+  gate->after_.Post([gate, work = std::move(work), then = std::move(then)] {
     {
       // Counted down even if `work` throws, or every later stage would wait for it in vain.
       const ScopeExit cleaned([gate] {
@@ -51,7 +51,6 @@ void RotationGate::Hold::ReleaseAfter(std::function<void()> work, std::function<
       work();
     }
     if (then) then();
-    return Status::Ok();
   });
 }
 

@@ -1,16 +1,12 @@
-// One long-lived thread that runs the jobs handed to it, in order: for work a request starts and
-// collects later (a rotation's proof), without starting a thread per request.
+// One long-lived thread that runs the jobs handed to it, in order: for work a request leaves
+// behind and nobody waits for (a rotation's clean-up), without starting a thread per request.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
-#include <memory>
 #include <mutex>
 #include <thread>
-
-#include "common/status.h"
 
 namespace rotagent {
 
@@ -29,16 +25,13 @@ class Worker {
     thread_.join();
   }
 
-  // Runs `job` on the worker's thread; its status arrives through the future.
-  std::future<Status> Submit(std::function<Status()> job) {
-    auto task = std::make_shared<std::packaged_task<Status()>>(std::move(job));
-    std::future<Status> done = task->get_future();
+  // Runs `job` on the worker's thread, after the jobs handed over before it.
+  void Post(std::function<void()> job) {
     {
       std::lock_guard lock(mu_);
-      jobs_.emplace_back([task] { (*task)(); });
+      jobs_.push_back(std::move(job));
     }
     cv_.notify_one();
-    return done;
   }
 
  private:

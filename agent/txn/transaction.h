@@ -36,8 +36,9 @@ class Transaction {
   // until Closer()'s work runs.
   Status Commit();
   // After a commit: makes the observers' records durable, closes the journal entry and removes
-  // the slots no pointer names. The caller runs it once its client has the answer (the session
-  // holds its gate meanwhile); if no caller took it, the destructor runs it.
+  // the slots no pointer names. The caller runs it once its client has the answer (the next
+  // rotation's first change waits for it: see WaitBeforeChanges); if no caller took it, the
+  // destructor runs it.
   std::function<void()> Closer();
   // `reason` is reported as the credential's last error.
   void Rollback(const std::string& reason = "rolled back");
