@@ -4,32 +4,54 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace rotagent {
 namespace {
 
-// A committed rotation's clean-up runs after its client is answered, but still inside the gate: a
-// rotation arriving meanwhile waits for it (as for a rollback) instead of failing or overlapping.
+// A clean-up handed to a hold's ReleaseAfter that runs until Finish() (or until the object goes,
+// so that a test that stops early leaves no job waiting). The job owns what it writes.
+class BlockedCleanUp {
+ public:
+  explicit BlockedCleanUp(RotationGate::Hold& hold) {
+    hold.ReleaseAfter([done = done_, finishing = finish_.get_future().share()] {
+      finishing.wait();
+      *done = true;
+    });
+  }
+  BlockedCleanUp(const BlockedCleanUp&) = delete;
+  BlockedCleanUp& operator=(const BlockedCleanUp&) = delete;
+  ~BlockedCleanUp() {
+    if (!finished_) Finish();
+  }
+  void Finish() {
+    finished_ = true;
+    finish_.set_value();
+  }
+  bool done() const { return done_->load(); }
+
+ private:
+  std::promise<void> finish_;
+  std::atomic<bool> finished_{false};
+  std::shared_ptr<std::atomic<bool>> done_ = std::make_shared<std::atomic<bool>>(false);
+};
+
+// A committed rotation's clean-up runs after its client is answered. A caller that changes the
+// store at once (kNow) arriving meanwhile waits for it, as for a rollback, instead of failing or
+// overlapping.
 TEST(RotationGateTest, ANewcomerWaitsForTheWorkLeftAfterARotation) {
   RotationGate gate;
   auto hold = gate.Enter([] { return true; }, "busy");
   ASSERT_TRUE(hold.ok());
   // The work ends only once the newcomer is on its way in, so a gate opened before the work
   // ended would let the newcomer in first.
-  std::promise<void> coming;
-  std::shared_future<void> on_its_way = coming.get_future().share();
-  std::atomic<bool> done{false};
-  hold->ReleaseAfter([on_its_way, &done] {
-    on_its_way.wait();
-    done = true;
-  });
-  auto newcomer = std::async(std::launch::async, [&gate, &done, &coming] {
-    coming.set_value();
+  BlockedCleanUp cleanup(*hold);
+  auto newcomer = std::async(std::launch::async, [&gate, &cleanup] {
+    cleanup.Finish();
     auto h = gate.Enter([] { return true; }, "busy");
-    return h.ok() && done.load();
+    return h.ok() && cleanup.done();
   });
   EXPECT_TRUE(newcomer.get()) << "the newcomer entered while the clean-up still ran, or failed";
 }
@@ -40,23 +62,17 @@ TEST(RotationGateTest, ALaterEntrantGetsInDuringTheCleanUpAndSettlesAfterIt) {
   RotationGate gate;
   auto first = gate.Enter([] { return true; }, "busy");
   ASSERT_TRUE(first.ok());
-  std::promise<void> finish;
-  std::shared_future<void> finishing = finish.get_future().share();
-  std::atomic<bool> done{false};
-  first->ReleaseAfter([finishing, &done] {
-    finishing.wait();
-    done = true;
-  });
+  BlockedCleanUp cleanup(*first);
   // The clean-up is blocked: a kLater entrant still gets in at once.
   auto later =
       gate.Enter([] { return true; }, "busy", Code::kAborted, RotationGate::Cleanup::kLater);
   ASSERT_TRUE(later.ok()) << later.status().message();
-  EXPECT_FALSE(done.load());
-  auto settled = std::async(std::launch::async, [&later, &done] {
+  EXPECT_FALSE(cleanup.done());
+  auto settled = std::async(std::launch::async, [&later, &cleanup] {
     Status s = later->Settled();
-    return s.ok() && done.load();
+    return s.ok() && cleanup.done();
   });
-  finish.set_value();
+  cleanup.Finish();
   EXPECT_TRUE(settled.get()) << "Settled returned before the clean-up was done";
 }
 
