@@ -263,8 +263,6 @@ Status SlotStore::SetPending(const std::string& id, Pointer p, const std::string
   return ReplaceSymlinkUnsynced(ItemDir(id) / PointerName(p), fs::path("slots") / slot);
 }
 
-Status SlotStore::FlushPointers(const std::string& id) { return FsyncDir(ItemDir(id)); }
-
 Status SlotStore::Clear(const std::string& id, Pointer p) {
   std::error_code ec;
   fs::remove(ItemDir(id) / PointerName(p), ec);

@@ -87,8 +87,6 @@ class SlotStore {
   // Set without the directory fsync, for a switch an open journal entry already covers: it is
   // made durable by the transaction's SyncFilesystem before the entry goes.
   Status SetPending(const std::string& id, Pointer p, const std::string& slot);
-  // Makes the item's pending pointer switches durable.
-  Status FlushPointers(const std::string& id);
   Status Clear(const std::string& id, Pointer p);
   // Points `p` at `slot`, or removes it when `slot` is empty.
   Status Point(const std::string& id, Pointer p, const std::string& slot);

@@ -44,12 +44,12 @@ class Observer {
   // from the journal before Committed or RolledBack, so it need not be made durable.
   virtual void Staged(const std::string& domain, const std::string& id,
                       const std::map<std::string, store::EntityMeta>& changed) = 0;
-  // What it records need not be written yet: Persist follows once the commit is durable.
+  // What it records need not be written yet: Persist follows within the commit.
   virtual void Committed(const std::string& domain, const std::string& id) = 0;
   virtual void RolledBack(const std::string& domain, const std::string& id,
                           const std::string& reason) = 0;
-  // Writes what Committed recorded, unflushed: the transaction flushes it before its journal
-  // entry goes, after the client has its answer.
+  // Writes what Committed recorded, unflushed: the commit's flush makes it durable with the
+  // pointers, before the client has its answer and while the journal entry still covers it.
   virtual void Persist() {}
 };
 

@@ -200,14 +200,11 @@ Status Transaction::Commit() {
   for (const auto& i : entry_.items) {
     if (Observer* o = DomainOf(i.domain).observer) o->Committed(i.domain, i.id);
   }
-  // Once the pointers and live switches are durable the client may have its answer: one item's
-  // are both in its own directory, several items' take one flush of the filesystem (state_dir
-  // is one). The entry stays until Closer() runs; a restart before then rolls it forward again,
-  // which is idempotent.
-  if (entry_.items.size() == 1) {
-    const store::JournalItem& i = entry_.items.front();
-    return DomainOf(i.domain).store->FlushPointers(i.id);
-  }
+  // The pointers, the live switches and the observers' records become durable in one flush of
+  // the filesystem (state_dir is one) before the client has its answer, so that the clean-up
+  // after it needs no flush of its own. A record written ahead of a crash is put right by
+  // recovery, which replays the entry (it stays until Closer() runs) and rolls it forward again.
+  for (Observer* o : ObserversOf(entry_.items, domains_)) o->Persist();
   return SyncFilesystem(journal_.dir());
 }
 
@@ -215,18 +212,13 @@ std::function<void()> Transaction::Closer() {
   closer_taken_ = true;
   std::vector<std::pair<store::SlotStore*, std::string>> items;
   for (const auto& i : entry_.items) items.emplace_back(DomainOf(i.domain).store, i.id);
-  return [journal = &journal_, name = entry_.name, moved = moved_,
-          observers = ObserversOf(entry_.items, domains_), items = std::move(items)] {
+  return [journal = &journal_, name = entry_.name, moved = moved_, items = std::move(items)] {
     Failpoint("txn.closing");
-    // The observers' records are durable before the entry goes. Its removal needs no flush of
-    // its own: an entry that comes back after a power cut is rolled forward again, and the next
+    // Commit made the observers' records durable. The entry's removal needs no flush of its
+    // own: an entry that comes back after a power cut is rolled forward again, and the next
     // journal write persists the removal. A commit that did not move every pointer keeps its
     // entry: the next start finishes it.
     Status closed = moved ? Status::Ok() : Internal("not every pointer was moved");
-    if (closed.ok()) {
-      for (Observer* o : observers) o->Persist();
-      closed = SyncFilesystem(journal->dir());
-    }
     if (closed.ok()) closed = journal->Close(name);
     if (!closed.ok()) {
       spdlog::error("{}: committed, but its entry stays until the next start: {}", name,

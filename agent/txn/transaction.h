@@ -32,13 +32,12 @@ class Transaction {
   // Stages `slot` as the item's candidate. On failure everything this transaction staged is
   // rolled back and the transaction is finished.
   Status Stage(const std::string& domain, const std::string& id, const store::Slot& slot);
-  // Commits every staged item together, durably. Its journal entry and the items' old slots stay
-  // until Closer()'s work runs.
+  // Commits every staged item together, durably, with the observers' records. Its journal entry
+  // and the items' old slots stay until Closer()'s work runs.
   Status Commit();
-  // After a commit: makes the observers' records durable, closes the journal entry and removes
-  // the slots no pointer names. The caller runs it once its client has the answer (the next
-  // rotation's first change waits for it: see WaitBeforeChanges); if no caller took it, the
-  // destructor runs it.
+  // After a commit: closes the journal entry and removes the slots no pointer names. The caller
+  // runs it once its client has the answer (the next rotation's first change waits for it: see
+  // WaitBeforeChanges); if no caller took it, the destructor runs it.
   std::function<void()> Closer();
   // `reason` is reported as the credential's last error.
   void Rollback(const std::string& reason = "rolled back");
