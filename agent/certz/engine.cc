@@ -77,12 +77,15 @@ void Engine::ServeAhead(const std::string& profile, const std::string& chain_pem
     ahead.proof = Ready(prove.status());
     return;
   }
-  // Run by the stage's wait, on the stage's thread: the proof's handshake has started, and the
-  // listener answers it meanwhile.
-  ahead.proof = std::async(std::launch::deferred, [this, start, proof = std::move(*prove)] {
+  // The proof's handshake has started, and the listener answers it meanwhile. Its reading runs
+  // on the prover's thread, so that the stage's flushes and the client's half of the handshake
+  // (about 0.8 ms here) overlap.
+  auto proven = std::make_shared<std::promise<Status>>();
+  ahead.proof = proven->get_future();
+  prover_.Post([this, start, proven, proof = std::move(*prove)] {
     Status s = proof();
-    last_prove_ms_ = MsSince(start);
-    return s;
+    last_prove_ms_ = MsSince(start);  // read after the future, which this precedes
+    proven->set_value(std::move(s));
   });
 }
 
@@ -298,7 +301,7 @@ Status Rotation::Upload(const std::vector<EntityUpload>& entities, bool force_ov
     spdlog::info(
         "profile '{}': upload validated in {:.2f} ms, staged in {:.2f} ms, proven served "
         "in {:.2f} ms",
-        profile_, validate_ms, MsSince(staging), engine_.last_prove_ms_);
+        profile_, validate_ms, MsSince(staging), engine_.last_prove_ms_.load());
   }
   return s;
 }

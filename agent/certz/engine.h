@@ -3,6 +3,7 @@
 // through the platform and waits until new handshakes see it. Protobuf stays in the service.
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "agent/rotation_gate.h"
 #include "agent/rotation_session.h"
 #include "agent/txn/transaction.h"
+#include "common/worker.h"
 #include "platform/platform.h"
 
 namespace rotagent::certz {
@@ -100,7 +102,7 @@ class Engine : public txn::Applier {
   // txn::Applier for the profiles domain.
   Status Stage(const std::string& profile, const std::string& slot) override;
   // Swaps the listener to the candidate and starts its proof, which the listener answers while
-  // the transaction flushes; the future reads the answer. The listener's identity lives in memory
+  // the transaction flushes; the future has the answer. The listener's identity lives in memory
   // only, so a crash cannot leave it half done.
   std::future<Status> Preview(const std::string& profile, const std::string& slot,
                               const store::Slot& candidate) override;
@@ -112,9 +114,9 @@ class Engine : public txn::Applier {
   friend class Rotation;
   EngineSettings Settings() const;
   // Serves `chain_pem` and `key` as `profile` ahead of the stage (TlsServing::ServeCandidate)
-  // and starts its proof's handshake, so that the listener's new context and answer overlap the
-  // rest of the validation and the stage's flushes. The stage's Preview adopts it (the proof
-  // reads the answer when the stage waits for it); DropAhead undoes one it did not.
+  // and starts its proof's handshake, so that the listener's new context and answer, and the
+  // proof's reading of it, overlap the rest of the validation and the stage's flushes. The
+  // stage's Preview adopts it; DropAhead undoes one it did not.
   void ServeAhead(const std::string& profile, const std::string& chain_pem, ossl::Pkey key,
                   const std::string& trust_pem);
   // Puts the listener back if it serves a candidate no Preview adopted; its proof is dropped.
@@ -130,9 +132,11 @@ class Engine : public txn::Applier {
   mutable std::mutex settings_mu_;
   EngineSettings settings_;
   SessionGate sessions_{"another certz Rotate is in progress"};  // also held by profile changes
-  // Written under sessions_'s gate: the last served proof's time, and the slot the listener
-  // serves ahead of the store ("profile/slot"; empty when none).
-  double last_prove_ms_ = 0;
+  // The last served proof's time, for the log; a dropped proof may still write it from the
+  // prover's thread.
+  std::atomic<double> last_prove_ms_ = 0;
+  // Written under sessions_'s gate: the slot the listener serves ahead of the store
+  // ("profile/slot"; empty when none).
   std::string previewed_;
   struct Ahead {
     std::string profile;
@@ -143,6 +147,7 @@ class Engine : public txn::Applier {
   LockoutCheck lockout_ = [](const Caller&, const std::string&, const ProfileMaterial*) {
     return Status::Ok();
   };
+  Worker prover_;  // reads the proofs' answers; last, so that it finishes first
 };
 
 }  // namespace rotagent::certz
