@@ -100,8 +100,8 @@ Daemon::~Daemon() {
   StopChecker();
   if (server_) server_->Shutdown();
   server_.reset();
-  // The engines go first: each drains its gate's clean-up, which writes the sync ledger (an
-  // observer declared after them, so otherwise destroyed before that work has run).
+  // The engines go first: each drains the work its threads still run (a rotation's clean-up, a
+  // proof) before what that work uses is destroyed.
   gnmi_service_.reset();
   authz_service_.reset();
   credz_service_.reset();

@@ -205,26 +205,32 @@ Status Transaction::Commit() {
   // after it needs no flush of its own. A record written ahead of a crash is put right by
   // recovery, which replays the entry (it stays until Closer() runs) and rolls it forward again.
   for (Observer* o : ObserversOf(entry_.items, domains_)) o->Persist();
-  return SyncFilesystem(journal_.dir());
+  Status flushed = SyncFilesystem(journal_.dir());
+  flushed_ = flushed.ok();
+  return flushed;
 }
 
 std::function<void()> Transaction::Closer() {
   closer_taken_ = true;
   std::vector<std::pair<store::SlotStore*, std::string>> items;
   for (const auto& i : entry_.items) items.emplace_back(DomainOf(i.domain).store, i.id);
-  return [journal = &journal_, name = entry_.name, moved = moved_, items = std::move(items)] {
+  const char* kept = !moved_     ? "not every pointer was moved"
+                     : !flushed_ ? "its flush failed"
+                                 : nullptr;
+  return [journal = &journal_, name = entry_.name, kept, items = std::move(items)] {
     Failpoint("txn.closing");
     // Commit made the observers' records durable. The entry's removal needs no flush of its
     // own: an entry that comes back after a power cut is rolled forward again, and the next
-    // journal write persists the removal. A commit that did not move every pointer keeps its
-    // entry: the next start finishes it.
-    Status closed = moved ? Status::Ok() : Internal("not every pointer was moved");
+    // journal write persists the removal. A commit that did not move every pointer, or whose
+    // flush failed, keeps its entry: the next start finishes it.
+    Status closed = kept == nullptr ? Status::Ok() : Internal(kept);
     if (closed.ok()) closed = journal->Close(name);
     if (!closed.ok()) {
       spdlog::error("{}: committed, but its entry stays until the next start: {}", name,
                     closed.message());
     }
     Failpoint("txn.journal_closed");
+    if (kept != nullptr) return;  // the next start collects what recovery leaves unnamed
     for (const auto& [store, id] : items) store->CollectGarbage(id);
   };
 }

@@ -111,6 +111,34 @@ TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
   EXPECT_TRUE(journal_->List().empty());
 }
 
+// A commit whose flush failed may not be on disk: its entry and the old slot stay for the next
+// start, which rolls it forward.
+TEST_F(TransactionTest, ACommitWhoseFlushFailedKeepsItsEntryAndOldSlotForTheNextStart) {
+  const auto slots = [this] {
+    return std::distance(fs::directory_iterator(dir_ / "items/a/slots"), {});
+  };
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    ASSERT_TRUE(t.Commit().ok());
+    t.Closer()();
+  }
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a2")).ok());
+    fs::rename(dir_ / "journal", dir_ / "journal.away");  // the flush cannot open it
+    EXPECT_FALSE(t.Commit().ok());
+    fs::rename(dir_ / "journal.away", dir_ / "journal");
+    t.Closer()();
+  }
+  EXPECT_EQ(journal_->List().size(), 1u);
+  EXPECT_EQ(slots(), 2);
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_EQ(Committed("a"), "a2");
+  EXPECT_TRUE(journal_->List().empty());
+  EXPECT_EQ(slots(), 1);
+}
+
 // A commit of several items that could not move every pointer past its committing record keeps
 // its journal entry, after the answer too, and the next start finishes it.
 TEST_F(TransactionTest, ACommitThatMovedNotEveryPointerKeepsItsEntryForTheNextStart) {
