@@ -1,12 +1,17 @@
 // One long-lived thread that runs the jobs handed to it, in order: for work a request leaves
-// behind and nobody waits for (a rotation's clean-up), without starting a thread per request.
+// behind (a rotation's clean-up) or collects later (a proof's answer), without starting a thread
+// per request.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
+
+#include "common/status.h"
 
 namespace rotagent {
 
@@ -32,6 +37,14 @@ class Worker {
       jobs_.push_back(std::move(job));
     }
     cv_.notify_one();
+  }
+
+  // As Post; its status (or what it throws) arrives through the future.
+  std::future<Status> Submit(std::function<Status()> job) {
+    auto task = std::make_shared<std::packaged_task<Status()>>(std::move(job));
+    std::future<Status> done = task->get_future();
+    Post([task] { (*task)(); });
+    return done;
   }
 
  private:
