@@ -77,6 +77,14 @@ std::vector<JournalEntry> Journal::List() const {
     if (f.path().extension() != ".json") continue;
     auto text = ReadFile(f.path());
     if (!text.ok()) continue;
+    if (text->find_first_not_of('\0') == std::string::npos) {
+      // An entry's first write and its slot are flushed together, before anything else changes:
+      // a crash before that flush may leave its name without its bytes, and nothing to undo.
+      spdlog::warn("journal entry {} is empty: its transaction changed nothing before a crash",
+                   f.path().string());
+      fs::remove(f.path(), ec);
+      continue;
+    }
     json j = json::parse(*text, nullptr, false);
     try {
       if (!j.is_object()) throw std::invalid_argument("not a JSON object");
@@ -88,8 +96,8 @@ std::vector<JournalEntry> Journal::List() const {
       }
       out.push_back(std::move(e));
     } catch (const std::exception& ex) {
-      // Not the agent's writing (its writes are atomic): left in place for a person to look at,
-      // never allowed to stop the agent from starting.
+      // Not the agent's writing (a crash leaves an entry whole or empty): left in place for a
+      // person to look at, never allowed to stop the agent from starting.
       spdlog::error("journal entry {} is unreadable and was not recovered: {}", f.path().string(),
                     ex.what());
     }

@@ -47,7 +47,8 @@ class Journal {
   // durable (a lost removal only replays an idempotent roll-forward).
   Status Close(const std::string& name);
   const std::filesystem::path& dir() const { return dir_; }
-  // Every open entry, oldest first.
+  // Every open entry, oldest first. An empty entry (its first write cut short by a crash before
+  // its flush, so nothing it names had changed) is removed.
   std::vector<JournalEntry> List() const;
 
  private:

@@ -77,21 +77,24 @@ store::JournalItem* Transaction::Find(const std::string& domain, const std::stri
 
 Status Transaction::WriteJournal() { return journal_.Write(entry_); }
 
-// The slot and the entry naming it become durable with two flushes rather than one per file and
-// directory: both sets of bytes, then both names (a name must not reach the disk before its
-// bytes). Until the entry is there nothing refers to the slot, and start-up garbage collection
-// removes what a crash leaves half done.
+// The slot and the entry naming it become durable before anything the box or the pointers show
+// changes. The entry's first write replaces nothing, so both are published and flushed once: a
+// crash before that flush ends changed nothing else, and leaves at most an unnamed slot (start-up
+// garbage collection removes it) and an entry that is absent or empty (Journal::List removes it).
+// A later write replaces an entry that already covers a change on the box, so its bytes must be
+// on the disk before its name: two flushes.
 Status Transaction::WriteSlotAndJournal(store::SlotStore& store,
                                         const store::SlotStore::Unpublished& slot) {
   auto prepared = journal_.Prepare(entry_);
   if (!prepared.ok()) return prepared.status();
-  Status s = SyncFilesystem(journal_.dir());
+  Status s = journaled_ ? SyncFilesystem(journal_.dir()) : Status::Ok();
   if (s.ok()) s = store.Publish(slot);
   if (!s.ok()) {
     unlink(prepared->c_str());
     return s;
   }
   ROTAGENT_RETURN_IF_ERROR(journal_.Publish(*prepared, entry_));
+  journaled_ = true;
   return SyncFilesystem(journal_.dir());
 }
 

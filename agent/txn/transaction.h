@@ -58,8 +58,9 @@ class Transaction {
   store::JournalEntry entry_;
   bool finished_ = false;
   bool committed_ = false;
-  bool moved_ = false;    // the commit moved every committed pointer
-  bool flushed_ = false;  // and made them and the observers' records durable
+  bool journaled_ = false;  // the entry was written once
+  bool moved_ = false;      // the commit moved every committed pointer
+  bool flushed_ = false;    // and made them and the observers' records durable
   bool closer_taken_ = false;
   std::function<Status()> ready_;
 };

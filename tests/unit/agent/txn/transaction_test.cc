@@ -242,6 +242,29 @@ TEST_F(TransactionTest, RecoveryRollsBackOpenEntriesAndForwardDecidedOnes) {
   EXPECT_TRUE(journal_->List().empty());
 }
 
+// A stage publishes its slot and its entry's first write, then flushes both once. What a power
+// cut before that flush can leave: the slot's name, and the entry's name without its bytes
+// (empty, or zeros). Nothing else had changed, so the next start removes both and keeps the rest.
+TEST_F(TransactionTest, AnEntryCutShortBeforeItsFirstFlushIsRemovedWithItsSlot) {
+  const std::string a1 = *store_->Write("a", Version("a1"));
+  ASSERT_TRUE(store_->Set("a", store::Pointer::kCommitted, a1).ok());
+  ASSERT_TRUE(store_->Set("a", store::Pointer::kLive, a1).ok());
+  box_.held["a"] = a1;
+  const std::string a2 = *store_->Write("a", Version("a2"));  // published, named by nothing
+  std::ofstream(dir_ / "journal/svc.1.1.json");               // empty
+  std::ofstream(dir_ / "journal/svc.2.2.json") << std::string(64, '\0');
+  std::ofstream(dir_ / "journal/svc.3.3.json") << "{\"name\": ";  // not the agent's writing
+
+  ASSERT_TRUE(Recover(*journal_, domains_).ok());
+  EXPECT_FALSE(fs::exists(dir_ / "journal/svc.1.1.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "journal/svc.2.2.json"));
+  EXPECT_TRUE(fs::exists(dir_ / "journal/svc.3.3.json"));  // left for a person to look at
+  EXPECT_FALSE(fs::exists(store_->SlotDir("a", a2)));
+  EXPECT_EQ(Committed("a"), "a1");
+  EXPECT_EQ(store_->Get("a", store::Pointer::kLive), a1);
+  EXPECT_EQ(box_.held["a"], a1);
+}
+
 TEST_F(TransactionTest, EveryTransactionHasItsOwnEntryAndRecoveryGoesOldestFirst) {
   auto first = std::make_unique<Transaction>(*journal_, domains_, "svc");
   ASSERT_TRUE(first->Stage("d", "a", Version("a1")).ok());
