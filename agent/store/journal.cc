@@ -90,6 +90,8 @@ std::vector<JournalEntry> Journal::List() const {
       if (!j.is_object()) throw std::invalid_argument("not a JSON object");
       JournalEntry e{
           j.value("name", ""), {}, j.value("committing", false), j.value("opened_ns", int64_t{0})};
+      // Stale blocks a crash put under a new name (filesystems that do not order data first).
+      if (e.name != f.path().stem().string()) throw std::invalid_argument("names another entry");
       for (const auto& i : j.value("items", json::array())) {
         e.items.push_back({i.value("domain", ""), i.value("id", ""), i.value("previous", ""),
                            i.value("candidate", "")});

@@ -39,7 +39,8 @@ class Journal {
   Status Write(const JournalEntry& e);
   // Write in two halves, for a caller that flushes several writes at once: Prepare leaves the
   // entry's bytes beside its file and returns where, Publish renames them into place. Neither
-  // flushes: the caller's SyncFilesystem must follow each.
+  // flushes: the caller's SyncFilesystem follows Publish, and Prepare too when the entry's file
+  // already exists (its name must then not reach the disk before its new bytes).
   Result<std::filesystem::path> Prepare(const JournalEntry& e);
   Status Publish(const std::filesystem::path& prepared, const JournalEntry& e);
   Status Remove(const std::string& name);

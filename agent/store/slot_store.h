@@ -66,7 +66,8 @@ class SlotStore {
   Result<std::string> Write(const std::string& id, const Slot& s);
   // Write in two halves, for a caller that flushes several writes at once: WriteUnpublished
   // leaves the files in a private directory and Publish gives it its name. Neither flushes: the
-  // caller's SyncFilesystem must follow each (a name must not reach the disk before its bytes).
+  // caller's SyncFilesystem follows Publish, and WriteUnpublished too unless a crash before the
+  // flush ends leaves nothing that names the slot (garbage collection removes it).
   struct Unpublished {
     std::string id, name;
     std::filesystem::path dir;

@@ -254,11 +254,15 @@ TEST_F(TransactionTest, AnEntryCutShortBeforeItsFirstFlushIsRemovedWithItsSlot) 
   std::ofstream(dir_ / "journal/svc.1.1.json");               // empty
   std::ofstream(dir_ / "journal/svc.2.2.json") << std::string(64, '\0');
   std::ofstream(dir_ / "journal/svc.3.3.json") << "{\"name\": ";  // not the agent's writing
+  std::ofstream(dir_ / "journal/svc.4.4.json")  // another entry's bytes under this name
+      << R"({"name": "svc.0.0", "committing": true, "items": [{"domain": "d", "id": "a",)"
+      << R"( "previous": ")" << a1 << R"(", "candidate": ")" << a2 << R"("}]})";
 
   ASSERT_TRUE(Recover(*journal_, domains_).ok());
   EXPECT_FALSE(fs::exists(dir_ / "journal/svc.1.1.json"));
   EXPECT_FALSE(fs::exists(dir_ / "journal/svc.2.2.json"));
   EXPECT_TRUE(fs::exists(dir_ / "journal/svc.3.3.json"));  // left for a person to look at
+  EXPECT_TRUE(fs::exists(dir_ / "journal/svc.4.4.json"));
   EXPECT_FALSE(fs::exists(store_->SlotDir("a", a2)));
   EXPECT_EQ(Committed("a"), "a1");
   EXPECT_EQ(store_->Get("a", store::Pointer::kLive), a1);
