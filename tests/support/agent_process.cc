@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,8 +70,12 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
   const std::string log = (dir_ / "agent.log").string();
   const std::string etc = private_etc_.string();
   const rlimit fds{fd_limit_, fd_limit_};
+  // The agent's own children (ogcli, eAPI clients, proofs) outlive a killed agent and may still
+  // write into the test's directory: as their subreaper, Stop kills and reaps them too.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   pid_ = fork();
   if (pid_ == 0) {
+    setpgid(0, 0);
     FILE* f = std::freopen(log.c_str(), "a", stderr);
     (void)f;
     if (!etc.empty() && (unshare(CLONE_NEWNS) != 0 ||
@@ -82,6 +87,7 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
     execle(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), nullptr, cenv.data());
     _exit(127);
   }
+  setpgid(pid_, pid_);  // as the child does, whichever runs first
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (WaitNotify("READY=1", std::chrono::seconds(1))) {
@@ -91,7 +97,7 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
     }
     int st = 0;
     if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
+      ReapGroup();
       throw std::runtime_error("rotagentd exited before READY:\n" + Log());
     }
   }
@@ -107,8 +113,16 @@ int AgentProcess::Stop(int sig) {
   kill(pid_, sig);
   int st = 0;
   waitpid(pid_, &st, 0);
-  pid_ = -1;
+  ReapGroup();
   return st;
+}
+
+void AgentProcess::ReapGroup() {
+  // The agent is reaped, so its children are ours now: none may outlive the test's checks.
+  kill(-pid_, SIGKILL);
+  while (waitpid(-pid_, nullptr, 0) > 0) {
+  }
+  pid_ = -1;
 }
 
 int AgentProcess::WaitExit(std::chrono::seconds timeout) {
@@ -122,7 +136,7 @@ int AgentProcess::WaitExit(std::chrono::seconds timeout) {
   if (ready <= 0) return Stop(SIGKILL);
   int st = 0;
   waitpid(pid_, &st, 0);
-  pid_ = -1;
+  ReapGroup();
   return st;
 }
 

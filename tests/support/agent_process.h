@@ -44,6 +44,8 @@ class AgentProcess {
   pid_t pid() const { return pid_; }
 
  private:
+  void ReapGroup();
+
   std::filesystem::path dir_;
   std::filesystem::path config_path_;
   std::unique_ptr<NotifySocket> notify_;

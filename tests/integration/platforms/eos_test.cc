@@ -43,6 +43,10 @@ class EosTest : public PlatformTest, public ::testing::WithParamInterface<std::s
   }
   void TearDown() override {
     ExpectNoSecretsInLog({"Rotated+pass1", "Initial+9z", "Ops+initial7", "Ops+rotated8"});
+    // The emulator may still be answering the agent: both are gone before the directory goes.
+    agent_.reset();
+    eapi_.reset();
+    emulator_.reset();
     PlatformTest::TearDown();
   }
   void StartEmulator(const std::vector<std::string>& extra) {
