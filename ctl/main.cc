@@ -119,7 +119,8 @@ const Command kCommands[] = {
     {{"operation", "show"}, 1, "ID [--wait]",
      "an operation's status, times and per-device outcomes",
      "Status is Accepted, InProgress, Succeeded, PartialSuccess or Failed. --wait blocks until\n"
-     "the operation is done and exits with its result.\n",
+     "the operation is done and its runner has released the fabric lock, and exits with its\n"
+     "result.\n",
      ctl::OperationShow},
     {{"validate"}, 1,
      "NAME [--account A] [--ssh-address H:P] [--profile P] [--report FILE] [--platform-checks K]",

@@ -25,8 +25,10 @@
 // it. A file <db>.stale-shadow makes the next such update stop at the database (a configuration
 // system that failed to regenerate /etc/shadow): ogcli reports success, logins keep the old
 // password; the file is removed, so the update after it (a rollback) reaches /etc/shadow again.
+#include <fcntl.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <sys/file.h>
 
 #include <filesystem>
 #include <fstream>
@@ -116,6 +118,11 @@ int main(int argc, char** argv) {
   const char* db_env = std::getenv("OGCLI_EMULATOR_DB");
   if (db_env == nullptr) return Fail("OGCLI_EMULATOR_DB is not set");
   const fs::path db_path = db_env;
+  // One run at a time, as the box's configuration system applies one change at a time: the agent
+  // reads (state refresh, drift checks) while it writes, and a reader between a write's database
+  // rename and its digest would record a false violation. Released when the process exits.
+  const int lock = open((db_path.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX) != 0) return Fail("cannot lock the configuration database");
   const auto violation = [&](const std::string& what) {
     std::ofstream(db_path.string() + ".violations", std::ios::app) << what << "\n";
   };

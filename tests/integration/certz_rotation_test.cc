@@ -183,7 +183,7 @@ TEST_F(CertzTest, CancelledStreamRollsBack) {
 }
 
 TEST_F(CertzTest, ConfirmTimeoutRollsBack) {
-  confirm_timeout_ = 1;
+  confirm_timeout_ = 3;  // the first rotation and the stage must fit in it, under the sanitizers
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "v1");
   auto s = StageNext();

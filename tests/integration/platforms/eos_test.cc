@@ -30,6 +30,7 @@ class EosTest : public PlatformTest, public ::testing::WithParamInterface<std::s
  protected:
   void SetUp() override {
     PlatformTest::SetUp();
+    confirm_timeout_ = 2;  // the agent requires commit timers (3 s here) above it
     StartEmulator({});
     platform::EosConfig c;
     c.socket = Socket();

@@ -43,7 +43,9 @@ class PlatformTest : public ::testing::Test {
   Identity ca_, bootstrap_, admin_, leaf1_, leaf2_;
   std::unique_ptr<AgentProcess> agent_;
   std::vector<std::unique_ptr<pb::Certz::Stub>> stubs_;  // outlive the streams RotateGnsi opens
-  int confirm_timeout_ = 2;
+  // Long enough for a stream's staging (several emulator runs and a login proof under the
+  // sanitizers on a loaded machine); EOS tests shorten it below their commit timer.
+  int confirm_timeout_ = 30;
   std::string accounts_ = "[{name: admin, role: Admin}]";  // credentialz.accounts
 };
 
