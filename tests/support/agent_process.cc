@@ -70,7 +70,7 @@ void AgentProcess::Start(const std::map<std::string, std::string>& env) {
   const std::string log = (dir_ / "agent.log").string();
   const std::string etc = private_etc_.string();
   const rlimit fds{fd_limit_, fd_limit_};
-  // The agent's own children (ogcli, eAPI clients, proofs) outlive a killed agent and may still
+  // The agent's children (ogcli runs on the Opengear adapter) outlive a killed agent and may still
   // write into the test's directory: as their subreaper, Stop kills and reaps them too.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   pid_ = fork();
