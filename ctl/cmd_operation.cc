@@ -89,13 +89,6 @@ Operation Run(const Inventory& inv, const Options& o, Operation op, bool progres
   return RunOperation(std::move(op), inv, o.concurrency, *task, log, progress);
 }
 
-// A runner records its end, then its history, and its exit releases the fabric lock: a wait
-// lasts until the lock no longer names the operation, so that the next one is not refused.
-bool StillLocking(const fs::path& state_dir, const std::string& id) {
-  const auto holder = FabricLock::HeldBy(state_dir);
-  return holder && holder->rfind("operation " + id + " ", 0) == 0;
-}
-
 }  // namespace
 
 int StartOperation(const Inventory& inv, const Options& o, OperationKind kind,
@@ -127,7 +120,11 @@ int OperationShow(const Inventory& inv, const Options& o) {
   for (;;) {
     auto op = log.Load(o.args[2]);
     if (!op.ok()) return Fail(op.status());
-    if (!o.wait || (op->Done() && !StillLocking(inv.state_dir, op->id))) return Print(*op, o);
+    // A runner records its end, then its history, and its exit releases the fabric lock: a wait
+    // lasts until the lock is free of the operation, so that the next one is not refused.
+    if (!o.wait || (op->Done() && !FabricLock::HeldFor(inv.state_dir, op->id))) {
+      return Print(*op, o);
+    }
     // A CLI waiting on another process's record; a fifth of a second is responsive enough.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

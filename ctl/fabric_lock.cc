@@ -20,15 +20,30 @@ std::string Owner() {
   return std::string(pw != nullptr ? pw->pw_name : std::to_string(geteuid())) + "@" + host;
 }
 
-std::string Holder(const std::filesystem::path& path) {
+// The holder's record, or null when it cannot be read (being written, or by an older rotctl).
+nlohmann::json Record(const std::filesystem::path& path) {
   auto text = ReadFile(path);
-  if (!text.ok()) return "another rotctl";
-  const auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return "another rotctl";
+  if (!text.ok()) return nullptr;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  return j.is_object() ? j : nullptr;
+}
+
+std::string Holder(const std::filesystem::path& path) {
+  const auto j = Record(path);
+  if (j.is_null()) return "another rotctl";
   const int64_t age = time(nullptr) - j.value("since", int64_t{0});
   return "operation " + j.value("operation", std::string("?")) + " (" +
          j.value("command", std::string("?")) + ", by " + j.value("owner", std::string("?")) +
          ", " + std::to_string(age) + " s ago)";
+}
+
+// Whether a process holds the lock now: a probe's shared lock is refused.
+bool Held(const std::filesystem::path& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;  // never taken
+  const bool held = flock(fd, LOCK_SH | LOCK_NB) != 0;
+  close(fd);  // and with it the probe's lock
+  return held;
 }
 
 }  // namespace
@@ -61,11 +76,15 @@ FabricLock FabricLock::Adopt(int fd) { return FabricLock(fd); }
 
 std::optional<std::string> FabricLock::HeldBy(const std::filesystem::path& state_dir) {
   const auto path = state_dir / "lock";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::nullopt;  // never taken
-  const FabricLock probe(fd);
-  if (flock(fd, LOCK_SH | LOCK_NB) == 0) return std::nullopt;  // released when probe closes
+  if (!Held(path)) return std::nullopt;
   return Holder(path);
+}
+
+bool FabricLock::HeldFor(const std::filesystem::path& state_dir, const std::string& operation_id) {
+  const auto path = state_dir / "lock";
+  if (!Held(path)) return false;
+  const auto j = Record(path);
+  return !j.is_null() && j.value("operation", std::string()) == operation_id;
 }
 
 FabricLock::~FabricLock() {

@@ -20,6 +20,8 @@ class FabricLock {
   static FabricLock Adopt(int fd);
   // Who holds the lock now ("operation ... (command, by owner, N s ago)"); nullopt when free.
   static std::optional<std::string> HeldBy(const std::filesystem::path& state_dir);
+  // Whether the operation `operation_id` holds the lock now.
+  static bool HeldFor(const std::filesystem::path& state_dir, const std::string& operation_id);
 
   FabricLock(FabricLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   FabricLock& operator=(FabricLock&&) = delete;
