@@ -24,6 +24,7 @@
 #include "agent/state/drift_check.h"
 #include "agent/tls/bootstrap.h"
 #include "agent/tls/probe.h"
+#include "agent/tls/swappable_credentials.h"
 #include "common/atomic_file.h"
 #include "platform/registry.h"
 
@@ -248,6 +249,11 @@ Status Daemon::Start() {
     return authz_timeouts_;
   });
   StartConnectionGate(config_.limits);
+  if (!tls::SwappableIdentity::PerConnection()) {
+    spdlog::warn(
+        "libgrpc does not call rotagentd's SSL_new: every certificate swap rebuilds gRPC's TLS "
+        "context on the next handshake (slower, equally correct)");
+  }
   grpc::ServerBuilder builder;
   ApplyLimits(config_.limits, builder);
   int port = 0;
