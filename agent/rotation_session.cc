@@ -43,7 +43,10 @@ RotationSession::~RotationSession() {
   // A committed rotation's journal entry and old slots go once its client has the answer, and so
   // does the heap the replaced material held.
   if (txn_.committed()) {
-    hold_.ReleaseAfter(txn_.Closer(), ReturnFreedHeap);
+    hold_.ReleaseAfter(txn_.Closer(), [collect = txn_.Collector()] {
+      collect();
+      ReturnFreedHeap();
+    });
   } else {
     hold_.Closing();
   }

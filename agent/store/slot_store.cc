@@ -282,6 +282,14 @@ std::optional<Slot> SlotStore::Committed(const std::string& id) const {
   return std::move(*s);
 }
 
+void SlotStore::Remove(const std::string& id, const std::string& slot) {
+  if (slot.empty() || slot == "." || slot == ".." || slot.find('/') != std::string::npos) return;
+  if (Get(id, Pointer::kCommitted) == slot || Get(id, Pointer::kLive) == slot) return;
+  std::error_code ec;
+  fs::remove_all(ItemDir(id) / "slots" / slot, ec);
+  Forget(id, [&](const std::string& s) { return s == slot; });
+}
+
 void SlotStore::CollectGarbage(const std::string& id) {
   auto committed = Get(id, Pointer::kCommitted);
   auto live = Get(id, Pointer::kLive);

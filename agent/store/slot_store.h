@@ -94,8 +94,11 @@ class SlotStore {
   // The committed version, or nullopt for an item that has never been committed.
   std::optional<Slot> Committed(const std::string& id) const;
 
-  // Removes slots that neither pointer names, and unfinished slot writes.
+  // Removes slots that neither pointer names, and unfinished slot writes. Not while another
+  // writer may be between writing a slot and pointing at it.
   void CollectGarbage(const std::string& id);
+  // Removes the one slot `slot` unless a pointer names it; safe beside other writers.
+  void Remove(const std::string& id, const std::string& slot);
 
   const std::string& id_label() const { return id_label_; }
 

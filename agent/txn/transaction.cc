@@ -63,7 +63,10 @@ Transaction::Transaction(store::Journal& journal, const Domains& domains, const 
 
 Transaction::~Transaction() {
   if (!finished_) Rollback("the stream ended before Finalize");
-  if (committed_ && !closer_taken_) Closer()();
+  if (committed_ && !closer_taken_) {
+    Closer()();
+    Collector()();
+  }
 }
 
 const Domain& Transaction::DomainOf(const std::string& name) const { return domains_.at(name); }
@@ -147,6 +150,7 @@ Status Transaction::Stage(const std::string& domain, const std::string& id,
     if (!s.ok() && opened) entry_.items.pop_back();
     if (!s.ok() && !opened) item->candidate = replaced;
     if (s.ok()) previous = item->previous;
+    if (s.ok() && !replaced.empty()) superseded_.push_back({d.store, id, replaced});
   }
   if (s.ok()) Failpoint("txn.journal_opened");
   // Not flushed on its own: until the commit's SyncFilesystem the journal entry covers it (a
@@ -215,12 +219,10 @@ Status Transaction::Commit() {
 
 std::function<void()> Transaction::Closer() {
   closer_taken_ = true;
-  std::vector<std::pair<store::SlotStore*, std::string>> items;
-  for (const auto& i : entry_.items) items.emplace_back(DomainOf(i.domain).store, i.id);
   const char* kept = !moved_     ? "not every pointer was moved"
                      : !flushed_ ? "its flush failed"
                                  : nullptr;
-  return [journal = &journal_, name = entry_.name, kept, items = std::move(items)] {
+  return [journal = &journal_, name = entry_.name, kept] {
     Failpoint("txn.closing");
     // Commit made the observers' records durable. The entry's removal needs no flush of its
     // own: an entry that comes back after a power cut is rolled forward again, and the next
@@ -233,8 +235,20 @@ std::function<void()> Transaction::Closer() {
                     closed.message());
     }
     Failpoint("txn.journal_closed");
-    if (kept != nullptr) return;  // the next start collects what recovery leaves unnamed
-    for (const auto& [store, id] : items) store->CollectGarbage(id);
+  };
+}
+
+std::function<void()> Transaction::Collector() {
+  std::vector<Superseded> gone;
+  // Otherwise the next start collects what recovery leaves unnamed.
+  if (moved_ && flushed_) {
+    gone = superseded_;
+    for (const auto& i : entry_.items) {
+      if (i.previous != i.candidate) gone.push_back({DomainOf(i.domain).store, i.id, i.previous});
+    }
+  }
+  return [gone = std::move(gone)] {
+    for (const auto& g : gone) g.store->Remove(g.id, g.slot);
   };
 }
 

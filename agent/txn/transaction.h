@@ -33,12 +33,16 @@ class Transaction {
   // rolled back and the transaction is finished.
   Status Stage(const std::string& domain, const std::string& id, const store::Slot& slot);
   // Commits every staged item together, durably, with the observers' records. Its journal entry
-  // and the items' old slots stay until Closer()'s work runs.
+  // stays until Closer()'s work runs, the items' old slots until Collector()'s.
   Status Commit();
-  // After a commit: closes the journal entry and removes the slots no pointer names. The caller
-  // runs it once its client has the answer (the next rotation's first change waits for it: see
-  // WaitBeforeChanges); if no caller took it, the destructor runs it.
+  // After a commit: closes the journal entry. The caller runs it once its client has the answer
+  // (the next rotation's first change waits for it: see WaitBeforeChanges); if no caller took
+  // it, the destructor runs it and Collector()'s work.
   std::function<void()> Closer();
+  // After Closer()'s work: removes the slots the commit replaced (each item's previous one, and
+  // candidates a later Stage superseded). Nothing need wait for it, since no later transaction
+  // uses those slots. It keeps them when Closer() keeps the entry: the next start decides.
+  std::function<void()> Collector();
   // `reason` is reported as the credential's last error.
   void Rollback(const std::string& reason = "rolled back");
 
@@ -63,6 +67,11 @@ class Transaction {
   bool flushed_ = false;    // and made them and the observers' records durable
   bool closer_taken_ = false;
   std::function<Status()> ready_;
+  struct Superseded {
+    store::SlotStore* store;
+    std::string id, slot;
+  };
+  std::vector<Superseded> superseded_;  // candidates a later Stage of the same item replaced
 };
 
 // Finishes whatever a crash left open and makes every item's box state match its store.

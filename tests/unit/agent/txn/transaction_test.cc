@@ -111,6 +111,33 @@ TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
   EXPECT_TRUE(journal_->List().empty());
 }
 
+// The journal entry goes first (the next rotation's first change waits for it); the replaced
+// slots go after, and only those: a slot written meanwhile by the next transaction stays.
+TEST_F(TransactionTest, TheCollectorRemovesOnlyTheSlotsTheCommitReplaced) {
+  const auto slots = [this] {
+    return std::distance(fs::directory_iterator(dir_ / "items/a/slots"), {});
+  };
+  {
+    Transaction t(*journal_, domains_, "svc");
+    ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
+    ASSERT_TRUE(t.Commit().ok());
+  }
+  Transaction t(*journal_, domains_, "svc");
+  ASSERT_TRUE(t.Stage("d", "a", Version("a2")).ok());
+  ASSERT_TRUE(t.Stage("d", "a", Version("a3")).ok());  // supersedes a2's slot
+  ASSERT_TRUE(t.Commit().ok());
+  EXPECT_EQ(slots(), 3);
+  auto collect = t.Collector();
+  t.Closer()();
+  EXPECT_TRUE(journal_->List().empty());
+  EXPECT_EQ(slots(), 3);
+  Transaction next(*journal_, domains_, "svc");
+  ASSERT_TRUE(next.Stage("d", "a", Version("a4")).ok());  // the next one's candidate
+  collect();
+  EXPECT_EQ(slots(), 2);  // a3 (committed) and a4 (staged)
+  EXPECT_EQ(Committed("a"), "a3");
+}
+
 // A commit whose flush failed may not be on disk: its entry and the old slot stay for the next
 // start, which rolls it forward.
 TEST_F(TransactionTest, ACommitWhoseFlushFailedKeepsItsEntryAndOldSlotForTheNextStart) {
