@@ -88,6 +88,8 @@ class TransactionTest : public ::testing::Test {
     auto s = store_->Committed(id);
     return s ? *s->File("f") : "";
   }
+  // How many slots item "a" holds on disk.
+  auto Slots() const { return std::distance(fs::directory_iterator(dir_ / "items/a/slots"), {}); }
 
   testing::TestDir dir_{"txn"};
   std::unique_ptr<store::SlotStore> store_;
@@ -114,9 +116,6 @@ TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
 // The journal entry goes first (the next rotation's first change waits for it); the replaced
 // slots go after, and only those: a slot written meanwhile by the next transaction stays.
 TEST_F(TransactionTest, TheCollectorRemovesOnlyTheSlotsTheCommitReplaced) {
-  const auto slots = [this] {
-    return std::distance(fs::directory_iterator(dir_ / "items/a/slots"), {});
-  };
   {
     Transaction t(*journal_, domains_, "svc");
     ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
@@ -126,24 +125,21 @@ TEST_F(TransactionTest, TheCollectorRemovesOnlyTheSlotsTheCommitReplaced) {
   ASSERT_TRUE(t.Stage("d", "a", Version("a2")).ok());
   ASSERT_TRUE(t.Stage("d", "a", Version("a3")).ok());  // supersedes a2's slot
   ASSERT_TRUE(t.Commit().ok());
-  EXPECT_EQ(slots(), 3);
+  EXPECT_EQ(Slots(), 3);
   auto collect = t.Collector();
   t.Closer()();
   EXPECT_TRUE(journal_->List().empty());
-  EXPECT_EQ(slots(), 3);
+  EXPECT_EQ(Slots(), 3);
   Transaction next(*journal_, domains_, "svc");
   ASSERT_TRUE(next.Stage("d", "a", Version("a4")).ok());  // the next one's candidate
   collect();
-  EXPECT_EQ(slots(), 2);  // a3 (committed) and a4 (staged)
+  EXPECT_EQ(Slots(), 2);  // a3 (committed) and a4 (staged)
   EXPECT_EQ(Committed("a"), "a3");
 }
 
 // A commit whose flush failed may not be on disk: its entry and the old slot stay for the next
 // start, which rolls it forward.
 TEST_F(TransactionTest, ACommitWhoseFlushFailedKeepsItsEntryAndOldSlotForTheNextStart) {
-  const auto slots = [this] {
-    return std::distance(fs::directory_iterator(dir_ / "items/a/slots"), {});
-  };
   {
     Transaction t(*journal_, domains_, "svc");
     ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
@@ -159,11 +155,11 @@ TEST_F(TransactionTest, ACommitWhoseFlushFailedKeepsItsEntryAndOldSlotForTheNext
     t.Closer()();
   }
   EXPECT_EQ(journal_->List().size(), 1u);
-  EXPECT_EQ(slots(), 2);
+  EXPECT_EQ(Slots(), 2);
   ASSERT_TRUE(Recover(*journal_, domains_).ok());
   EXPECT_EQ(Committed("a"), "a2");
   EXPECT_TRUE(journal_->List().empty());
-  EXPECT_EQ(slots(), 1);
+  EXPECT_EQ(Slots(), 1);
 }
 
 // A commit of several items that could not move every pointer past its committing record keeps
