@@ -57,12 +57,22 @@ bool Contains(const std::vector<std::string>& h, const std::vector<std::string>&
   return i == seq.size();
 }
 
+// ON_CHANGE sends each leaf's latest value, so a state held for less than a refresh may be
+// merged into the next; each state here is held until the subscriber has seen it.
 TEST_F(GnmiStateTest, OnChangeShowsEachTransitionOfACertzRotation) {
   StartAgent();
   auto stub = Gnmi();
   GnmiSubscription sub(*stub, StreamRequest({GnmiPath("rotagent", kChain)}));
   ASSERT_TRUE(sub.WaitFor([&] { return sub.synced(); }));
-  RotateGnsi(server_a_, {trust_pem_}, "v1");
+  auto certz = Admin();
+  RotateStream rotation(*certz);
+  ASSERT_TRUE(rotation.Exchange(
+      Upload("gnsi", {ChainEntity("v1", 1700000000, {server_a_.cert_pem}, server_a_.key_pem),
+                      TrustEntity("trust-v1", 1700000000, {trust_pem_})})));
+  ASSERT_TRUE(sub.WaitFor([&] { return Contains(sub.History(kStatus), {"Synchronizing"}); }))
+      << ::testing::PrintToString(sub.History(kStatus));
+  ASSERT_TRUE(rotation.Send(Finalize("gnsi")));
+  ASSERT_TRUE(rotation.Finish().ok());
   ASSERT_TRUE(sub.WaitFor([&] {
     return Contains(sub.History(kStatus), {"Synchronizing", "InSync"});
   })) << ::testing::PrintToString(sub.History(kStatus));
@@ -70,7 +80,11 @@ TEST_F(GnmiStateTest, OnChangeShowsEachTransitionOfACertzRotation) {
   EXPECT_FALSE(sub.History("rotagent:" + kChain + "expire-time").empty());
   EXPECT_EQ(sub.History("rotagent:" + kChain + "type").back(), "ServerCertificate");
   // A rotation that is dropped: Synchronizing, then OutOfSync with the reason and the version.
-  StageNext().reset();
+  auto staged = StageNext();
+  ASSERT_TRUE(sub.WaitFor([&] {
+    return Contains(sub.History(kStatus), {"Synchronizing", "InSync", "Synchronizing"});
+  })) << ::testing::PrintToString(sub.History(kStatus));
+  staged.reset();
   ASSERT_TRUE(sub.WaitFor([&] {
     return Contains(sub.History(kStatus),
                     {"Synchronizing", "InSync", "Synchronizing", "OutOfSync"});
