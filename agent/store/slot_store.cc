@@ -283,10 +283,10 @@ std::optional<Slot> SlotStore::Committed(const std::string& id) const {
 }
 
 void SlotStore::Remove(const std::string& id, const std::string& slot) {
-  if (slot.empty() || slot == "." || slot == ".." || slot.find('/') != std::string::npos) return;
+  if (!SafeName(slot)) return;
   if (Get(id, Pointer::kCommitted) == slot || Get(id, Pointer::kLive) == slot) return;
   std::error_code ec;
-  fs::remove_all(ItemDir(id) / "slots" / slot, ec);
+  fs::remove_all(SlotDir(id, slot), ec);
   Forget(id, [&](const std::string& s) { return s == slot; });
 }
 

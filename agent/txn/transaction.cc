@@ -243,9 +243,7 @@ std::function<void()> Transaction::Collector() {
   // Otherwise the next start collects what recovery leaves unnamed.
   if (moved_ && flushed_) {
     gone = superseded_;
-    for (const auto& i : entry_.items) {
-      if (i.previous != i.candidate) gone.push_back({DomainOf(i.domain).store, i.id, i.previous});
-    }
+    for (const auto& i : entry_.items) gone.push_back({DomainOf(i.domain).store, i.id, i.previous});
   }
   return [gone = std::move(gone)] {
     for (const auto& g : gone) g.store->Remove(g.id, g.slot);
