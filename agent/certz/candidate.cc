@@ -346,17 +346,21 @@ Status CheckWhole(const ProfileMaterial& next, Parsed& p, const Changed& changed
     ROTAGENT_RETURN_IF_ERROR(
         CheckCrlIssuers(crls, p.trust ? *p.trust : kNone, "certificate_revocation_list_bundle"));
   }
-  // The one index of this bundle: the chain is verified with it, and the listener serves it.
-  std::vector<ossl::X509Crl> crl_refs;
-  for (const auto& c : crls) {
-    X509_CRL_up_ref(c.get());
-    crl_refs.emplace_back(c.get());
-  }
+  // The one index of this bundle: the chain is verified with it, and the listener serves it. A
+  // bundle re-sent unchanged keeps the index already in use.
   const bool has_trust = p.trust && !p.trust->empty();
-  auto store = TrustStore::Build(has_trust ? std::move(*p.trust) : std::vector<ossl::X509Ptr>{},
-                                 std::move(crl_refs));
+  auto store = TrustStore::Find(next.trust_pem, next.crl_pem);
+  if (!store) {
+    std::vector<ossl::X509Crl> crl_refs;
+    for (const auto& c : crls) {
+      X509_CRL_up_ref(c.get());
+      crl_refs.emplace_back(c.get());
+    }
+    store = TrustStore::Build(has_trust ? std::move(*p.trust) : std::vector<ossl::X509Ptr>{},
+                              std::move(crl_refs));
+    TrustStore::Publish(next.trust_pem, next.crl_pem, store);
+  }
   p.trust.reset();
-  TrustStore::Publish(next.trust_pem, next.crl_pem, store);
   if (ctx.trust_out != nullptr) *ctx.trust_out = store;
   if (!p.chain || p.chain->empty()) return Status::Ok();
   X509* leaf = p.chain->front().get();

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "common/x509.h"
@@ -72,7 +73,9 @@ int TrustStore::BySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509
 
 std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> certs,
                                                     std::vector<ossl::X509Crl> crls) {
+  static std::atomic<uint64_t> built{0};
   auto s = std::make_shared<TrustStore>();
+  s->serial_ = ++built;
   s->der_.reserve(certs.size());
   for (auto& c : certs) {
     unsigned char* der = nullptr;
@@ -100,14 +103,7 @@ std::shared_ptr<const TrustStore> TrustStore::Build(std::vector<ossl::X509Ptr> c
 
 Result<std::shared_ptr<const TrustStore>> TrustStore::ForPem(const std::string& trust_pem,
                                                              const std::string& crl_pem) {
-  const std::string key = ossl::PairDigest(trust_pem, crl_pem);
-  {
-    std::lock_guard lock(registry_mu);
-    auto it = Registry().find(key);
-    if (it != Registry().end()) {
-      if (auto s = it->second.lock()) return s;
-    }
-  }
+  if (auto known = Find(trust_pem, crl_pem)) return known;
   std::vector<ossl::X509Ptr> certs;
   if (!trust_pem.empty()) {
     auto parsed = x509::ParseCertificates(trust_pem, x509::Encoding::kPem, "trust bundle",
@@ -124,6 +120,14 @@ Result<std::shared_ptr<const TrustStore>> TrustStore::ForPem(const std::string& 
   auto s = Build(std::move(certs), std::move(crls));
   Publish(trust_pem, crl_pem, s);
   return s;
+}
+
+std::shared_ptr<const TrustStore> TrustStore::Find(const std::string& trust_pem,
+                                                   const std::string& crl_pem) {
+  const std::string key = ossl::PairDigest(trust_pem, crl_pem);
+  std::lock_guard lock(registry_mu);
+  auto it = Registry().find(key);
+  return it == Registry().end() ? nullptr : it->second.lock();
 }
 
 void TrustStore::Publish(const std::string& trust_pem, const std::string& crl_pem,

@@ -27,6 +27,10 @@ class TrustStore {
   // any, else parsed and built now.
   static Result<std::shared_ptr<const TrustStore>> ForPem(const std::string& trust_pem,
                                                           const std::string& crl_pem);
+  // The store already built for this exact PEM text and still in use (or published); null if
+  // none. Reusing it keeps the anchors it has parsed and the verdicts reached with it.
+  static std::shared_ptr<const TrustStore> Find(const std::string& trust_pem,
+                                                const std::string& crl_pem);
   // Makes ForPem of this text answer `store` while anyone holds it.
   static void Publish(const std::string& trust_pem, const std::string& crl_pem,
                       const std::shared_ptr<const TrustStore>& store);
@@ -37,6 +41,9 @@ class TrustStore {
   // reached with them may change then.
   int64_t crls_next_update() const { return crls_next_update_; }
   size_t size() const { return der_.size(); }
+  // Unique to this store in the process, never reused: what a verdict reached with it is filed
+  // under (an address could be reused by a later store).
+  uint64_t serial() const { return serial_; }
 
   TrustStore(const TrustStore&) = delete;
   TrustStore& operator=(const TrustStore&) = delete;
@@ -55,6 +62,7 @@ class TrustStore {
   ossl::X509Store store_;
   bool has_crls_ = false;
   int64_t crls_next_update_ = 0;
+  uint64_t serial_ = 0;
 };
 
 }  // namespace rotagent::certz

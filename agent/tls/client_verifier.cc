@@ -5,7 +5,10 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <ctime>
+#include <map>
+#include <mutex>
 
 #include "common/x509.h"
 
@@ -28,6 +31,25 @@ int DefaultSecurityLevel() {
 }
 constexpr auto kVerdictLife = std::chrono::seconds(30);
 
+struct Verdict {
+  std::chrono::steady_clock::time_point at;
+  int64_t until = 0;  // seconds since the epoch it stops holding (a certificate's notAfter, a
+                      // CRL's nextUpdate); 0: none
+  Status status;
+};
+
+// (trust store serial, expired-CRL policy, SHA-256 of leaf and chain) -> verdict, for every
+// verifier; bounded, and short-lived so that a certificate expiring or a CRL passing its
+// nextUpdate is seen soon.
+struct Verdicts {
+  std::mutex mu;
+  std::map<std::string, Verdict> by_key;
+};
+Verdicts& SharedVerdicts() {
+  static auto* v = new Verdicts();
+  return *v;
+}
+
 // A CRL check only applies to issuers that have a CRL. An expired CRL still lists what it revoked;
 // under the keep policy (app data) it goes on being used rather than refusing everyone.
 int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
@@ -44,54 +66,49 @@ int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
 Status ClientVerifier::Update(const std::string& trust_pem, const std::string& crl_pem) {
   auto store = certz::TrustStore::ForPem(trust_pem, crl_pem);
   if (!store.ok()) return store.status();
-  auto set = std::make_shared<TrustSet>();
-  set->store = std::move(*store);
   std::lock_guard lock(mu_);
-  set->generation = ++generation_;
-  current_ = std::move(set);
+  current_ = std::move(*store);
   return Status::Ok();
 }
 
-void ClientVerifier::SetKeepExpiredCrl(bool keep) {
-  keep_expired_crl_ = keep;
-  std::lock_guard lock(verdicts_mu_);
-  verdicts_.clear();
-}
+void ClientVerifier::SetKeepExpiredCrl(bool keep) { keep_expired_crl_ = keep; }
 
-std::shared_ptr<const ClientVerifier::TrustSet> ClientVerifier::Current() const {
+std::shared_ptr<const certz::TrustStore> ClientVerifier::Current() const {
   std::lock_guard lock(mu_);
   return current_;
 }
 
 bool ClientVerifier::ChecksCrls() const {
-  auto set = Current();
-  return set && set->store->has_crls();
+  auto store = Current();
+  return store && store->has_crls();
 }
 
 Status ClientVerifier::Check(const std::string& leaf_pem, const std::string& chain_pem) const {
-  auto set = Current();
-  if (!set) return {Code::kUnavailable, "no trust bundle loaded"};
-  const std::string key = ossl::PairDigest(leaf_pem, chain_pem);
+  auto store = Current();
+  if (!store) return {Code::kUnavailable, "no trust bundle loaded"};
+  const bool keep_expired = keep_expired_crl_;
+  const std::string key = std::to_string(store->serial()) + (keep_expired ? "/keep/" : "/drop/") +
+                          ossl::PairDigest(leaf_pem, chain_pem);
   const auto now = std::chrono::steady_clock::now();
+  Verdicts& verdicts = SharedVerdicts();
   {
-    std::lock_guard lock(verdicts_mu_);
-    auto it = verdicts_.find(key);
-    if (it != verdicts_.end() && it->second.generation == set->generation &&
-        now - it->second.at < kVerdictLife &&
+    std::lock_guard lock(verdicts.mu);
+    auto it = verdicts.by_key.find(key);
+    if (it != verdicts.by_key.end() && now - it->second.at < kVerdictLife &&
         (it->second.until == 0 || std::time(nullptr) < it->second.until)) {
       return it->second.status;
     }
   }
   int64_t until = 0;
-  Status s = Verify(*set->store, leaf_pem, chain_pem, until);
-  std::lock_guard lock(verdicts_mu_);
-  if (verdicts_.size() >= kMaxVerdicts) verdicts_.clear();
-  verdicts_[key] = Verdict{set->generation, now, until, s};
+  Status s = Verify(*store, leaf_pem, chain_pem, keep_expired, until);
+  std::lock_guard lock(verdicts.mu);
+  if (verdicts.by_key.size() >= kMaxVerdicts) verdicts.by_key.clear();
+  verdicts.by_key[key] = Verdict{now, until, s};
   return s;
 }
 
 Status ClientVerifier::Verify(const certz::TrustStore& store, const std::string& leaf_pem,
-                              const std::string& chain_pem, int64_t& until) const {
+                              const std::string& chain_pem, bool keep_expired, int64_t& until) {
   until = store.crls_next_update();
   auto certs = x509::ParseCertificates(leaf_pem, x509::Encoding::kPem, "client certificate");
   if (!certs.ok()) return {Code::kUnauthenticated, certs.status().message()};
@@ -108,7 +125,6 @@ Status ClientVerifier::Verify(const certz::TrustStore& store, const std::string&
   X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(ctx.get()), DefaultSecurityLevel());
   if (store.has_crls()) X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_CRL_CHECK);
   X509_STORE_CTX_set_verify_cb(ctx.get(), VerifyCallback);
-  bool keep_expired = keep_expired_crl_;
   X509_STORE_CTX_set_app_data(ctx.get(), &keep_expired);
   int ok = X509_verify_cert(ctx.get());
   int err = X509_STORE_CTX_get_error(ctx.get());

@@ -1,13 +1,12 @@
 // Verifies client certificate chains against a trust bundle and CRLs that can be swapped at any
 // time; each verification uses the set that was current when it began, as Envoy's TLS contexts
 // do. It is the listener's only chain check: every call is admitted through it. The trust store is
-// shared (TrustStore), and verdicts are remembered per client chain for a short while, so a call
-// costs a digest, not a chain verification.
+// shared (TrustStore), and verdicts are remembered per trust store and client chain for a short
+// while, by every verifier of the process: a call, or the lockout check of a rotation that keeps
+// the trust bundle, costs a digest, not a chain verification.
 #pragma once
 
 #include <atomic>
-#include <chrono>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,30 +32,14 @@ class ClientVerifier {
   void SetKeepExpiredCrl(bool keep);
 
  private:
-  struct TrustSet {
-    std::shared_ptr<const certz::TrustStore> store;
-    uint64_t generation = 0;
-  };
-  struct Verdict {
-    uint64_t generation = 0;
-    std::chrono::steady_clock::time_point at;
-    int64_t until = 0;  // seconds since the epoch it stops holding (a certificate's notAfter, a
-                        // CRL's nextUpdate); 0: none
-    Status status;
-  };
-  std::shared_ptr<const TrustSet> Current() const;
+  std::shared_ptr<const certz::TrustStore> Current() const;
   // Sets `until` to when the verdict may change by the clock alone.
-  Status Verify(const certz::TrustStore& store, const std::string& leaf_pem,
-                const std::string& chain_pem, int64_t& until) const;
+  static Status Verify(const certz::TrustStore& store, const std::string& leaf_pem,
+                       const std::string& chain_pem, bool keep_expired, int64_t& until);
 
   mutable std::mutex mu_;
-  std::shared_ptr<const TrustSet> current_;
-  uint64_t generation_ = 0;
+  std::shared_ptr<const certz::TrustStore> current_;
   std::atomic<bool> keep_expired_crl_{true};
-  // SHA-256 of (leaf, chain) -> verdict under one generation; bounded, and short-lived so that a
-  // certificate expiring or a CRL passing its nextUpdate is seen soon.
-  mutable std::mutex verdicts_mu_;
-  mutable std::map<std::string, Verdict> verdicts_;
 };
 
 }  // namespace rotagent::tls

@@ -30,5 +30,25 @@ TEST(ClientVerifierTest, AcceptsTrustedRefusesUntrustedAndRevoked) {
   EXPECT_NE(r.message().find("revoked"), std::string::npos) << r.message();
 }
 
+// Verdicts are shared by every verifier that uses the same trust store (the listener's and a
+// rotation's lockout check), but never across the expired-CRL policy they were reached under.
+TEST(ClientVerifierTest, SharedVerdictsKeepToTheirPolicy) {
+  auto ca = testing::MakeCa("CA");
+  auto client = testing::MakeLeaf(ca, "client");
+  const std::string expired_crl = testing::MakeCrl(ca, {}, -3600);
+  ClientVerifier keep;
+  ASSERT_TRUE(keep.Update(ca.cert_pem, expired_crl).ok());
+  EXPECT_TRUE(keep.Check(client.cert_pem).ok());
+  ClientVerifier enforce;
+  enforce.SetKeepExpiredCrl(false);
+  ASSERT_TRUE(enforce.Update(ca.cert_pem, expired_crl).ok());
+  EXPECT_EQ(enforce.Check(client.cert_pem).code(), Code::kUnauthenticated);
+  // A policy change on one verifier is not answered from the verdict reached before it.
+  keep.SetKeepExpiredCrl(false);
+  EXPECT_EQ(keep.Check(client.cert_pem).code(), Code::kUnauthenticated);
+  enforce.SetKeepExpiredCrl(true);
+  EXPECT_TRUE(enforce.Check(client.cert_pem).ok());
+}
+
 }  // namespace
 }  // namespace rotagent::tls
