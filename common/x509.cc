@@ -149,10 +149,12 @@ struct KeyDecoder {
 };
 
 // A PKCS#8 PrivateKeyInfo decoded by the decoders of its own key type; null if that fails.
-ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len) {
+// `used`, if given, receives the length of the PrivateKeyInfo (bytes after it are ignored).
+ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len, size_t* used = nullptr) {
   const unsigned char* p = der;
   PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(len));
   if (info == nullptr) return nullptr;
+  if (used != nullptr) *used = static_cast<size_t>(p - der);
   const ASN1_OBJECT* algorithm = nullptr;
   PKCS8_pkey_get0(&algorithm, nullptr, nullptr, nullptr, info);
   const char* type = KeyTypeName(algorithm);
@@ -170,8 +172,16 @@ ossl::Pkey DecodePkcs8(const unsigned char* der, size_t len) {
 // Encrypted keys are refused: without this OpenSSL would ask for a pass phrase on the terminal.
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
 
+// `der` (a PKCS#8 PrivateKeyInfo) as a "PRIVATE KEY" PEM block; a secret.
+std::string ArmorPkcs8(const unsigned char* der, size_t len) {
+  ossl::Bio bio(BIO_new(BIO_s_secmem()));  // clears its buffer when freed
+  PEM_write_bio(bio.get(), PEM_STRING_PKCS8INF, "", der, static_cast<long>(len));
+  return ossl::BioString(bio.get());
+}
+
 // The key of a PEM whose first block is an unencrypted PKCS#8 "PRIVATE KEY"; null otherwise.
-ossl::Pkey DecodePemPkcs8(std::string_view pem) {
+// `armored`, if given, receives that block armoured again (ArmorPkcs8) when the key decodes.
+ossl::Pkey DecodePemPkcs8(std::string_view pem, std::string* armored = nullptr) {
   auto bio = ossl::MemBio(pem);
   char* name = nullptr;
   char* header = nullptr;
@@ -180,11 +190,43 @@ ossl::Pkey DecodePemPkcs8(std::string_view pem) {
   ossl::Pkey key;
   if (PEM_read_bio(bio.get(), &name, &header, &der, &len) == 1 &&
       std::string_view(name) == PEM_STRING_PKCS8INF && *header == '\0') {
-    key = DecodePkcs8(der, static_cast<size_t>(len));
+    size_t used = 0;
+    key = DecodePkcs8(der, static_cast<size_t>(len), &used);
+    if (key && armored != nullptr) *armored = ArmorPkcs8(der, used);
   }
   OPENSSL_free(name);
   OPENSSL_free(header);
   OPENSSL_clear_free(der, static_cast<size_t>(std::max(len, 0L)));
+  return key;
+}
+
+// ParsePrivateKey; `pem`, if given, receives the key as KeyToPem would write it.
+Result<ossl::Pkey> ParseKey(std::string_view data, Encoding enc, const std::string& what,
+                            std::string* pem) {
+  if (data.empty()) return ParseError(what, "is empty");
+  ossl::Pkey key;
+  std::string armored;
+  std::string* want = pem != nullptr ? &armored : nullptr;
+  if (enc == Encoding::kDer || !LooksLikePem(data)) {
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    size_t used = 0;
+    key = DecodePkcs8(p, data.size(), &used);
+    if (key && want != nullptr) *want = ArmorPkcs8(p, used);
+    if (!key) key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
+  } else {
+    key = DecodePemPkcs8(data, want);
+    if (!key) {
+      auto bio = ossl::MemBio(data);
+      key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+    }
+  }
+  ERR_clear_error();
+  // Never echo key material or OpenSSL's detail about it.
+  if (!key) return ParseError(what, "is not a valid unencrypted private key");
+  if (pem != nullptr) {
+    OPENSSL_cleanse(pem->data(), pem->size());
+    *pem = armored.empty() ? KeyToPem(key.get()) : std::move(armored);
+  }
   return key;
 }
 
@@ -242,23 +284,12 @@ ossl::X509Ptr WithPublicKey(X509* cert) {
 }
 
 Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const std::string& what) {
-  if (data.empty()) return ParseError(what, "is empty");
-  ossl::Pkey key;
-  if (enc == Encoding::kDer || !LooksLikePem(data)) {
-    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-    key = DecodePkcs8(p, data.size());
-    if (!key) key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
-  } else {
-    key = DecodePemPkcs8(data);
-    if (!key) {
-      auto bio = ossl::MemBio(data);
-      key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
-    }
-  }
-  ERR_clear_error();
-  // Never echo key material or OpenSSL's detail about it.
-  if (!key) return ParseError(what, "is not a valid unencrypted private key");
-  return key;
+  return ParseKey(data, enc, what, nullptr);
+}
+
+Result<ossl::Pkey> ParsePrivateKey(std::string_view data, Encoding enc, const std::string& what,
+                                   std::string& pem) {
+  return ParseKey(data, enc, what, &pem);
 }
 
 Result<std::vector<ossl::X509Ptr>> ParsePkcs7(std::string_view block, const std::string& what,

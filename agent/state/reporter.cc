@@ -82,7 +82,10 @@ void Reporter::Run() {
   std::unique_lock lock(wake_mu_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || covered_.load() < asked_.load(); });
-    if (stopping_) return;
+    // The changes of a burst (a rotation's stage and commit, back-to-back rotations) are gathered
+    // into one refresh rather than each taking the CPU from the rotations themselves; readers
+    // settle first, so only ON_CHANGE updates wait.
+    if (wake_.wait_for(lock, kGather, [this] { return stopping_; })) return;
     lock.unlock();
     Settle();
     lock.lock();

@@ -6,12 +6,13 @@
 //   rotagent:   /rotation/credentials/credential[name=<domain>/<id>/<entity>]/state/...,
 //               /rotation/agent/{config,state}/...
 // Refresh() recomputes every leaf; the tree publishes only what changed. A rotation does not wait
-// for it: RefreshSoon() hands the work to the reporter's thread, and Settle() (before every gNMI
-// read) finishes what was asked first, so a reader never sees the state from before a change
-// whose RPC has returned.
+// for it: RefreshSoon() hands the work to the reporter's thread, which gathers the changes of a
+// burst into one refresh, and Settle() (before every gNMI read) finishes what was asked first, so a
+// reader never sees the state from before a change whose RPC has returned.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,8 +45,9 @@ class Reporter {
   Reporter& operator=(const Reporter&) = delete;
   ~Reporter();
   void Refresh();
-  // Refreshes on the reporter's thread, soon; returns at once.
+  // Refreshes on the reporter's thread within kGather; returns at once.
   void RefreshSoon();
+  static constexpr std::chrono::milliseconds kGather{20};
   // Returns once every refresh asked for before the call is in the tree.
   void Settle();
   void Update(ReportSettings settings, std::map<std::string, std::string> account_roles);

@@ -137,10 +137,18 @@ TEST(ParsePrivateKey, EveryEncodingGivesTheSameKey) {
       forms.emplace_back(ossl::BioString(legacy.get()), Encoding::kPem);
       forms.emplace_back(traditional_der, Encoding::kDer);
     }
+    // Bytes after a DER key are not part of it, and are not kept.
+    forms.emplace_back(ossl::BioString(p8der.get()) + "trailing", Encoding::kDer);
     for (const auto& [text, enc] : forms) {
       auto parsed = ParsePrivateKey(text, enc, "key");
       ASSERT_TRUE(parsed.ok()) << OBJ_nid2sn(type) << ": " << parsed.status().message();
       EXPECT_EQ(EVP_PKEY_eq(parsed->get(), key.get()), 1) << OBJ_nid2sn(type);
+      // The stored form is PKCS#8 PEM whatever came in: armoured again from the uploaded DER,
+      // or encoded, the same text for a key OpenSSL wrote.
+      std::string pem = "stale";
+      ASSERT_TRUE(ParsePrivateKey(text, enc, "key", pem).ok());
+      EXPECT_TRUE(pem == pkcs8) << OBJ_nid2sn(type) << " from "
+                                << (enc == Encoding::kPem ? "PEM" : "DER");
     }
     ossl::Bio encrypted(BIO_new(BIO_s_mem()));
     PEM_write_bio_PKCS8PrivateKey(encrypted.get(), key.get(), EVP_aes_256_cbc(), nullptr, 0,
