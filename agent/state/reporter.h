@@ -45,7 +45,8 @@ class Reporter {
   Reporter& operator=(const Reporter&) = delete;
   ~Reporter();
   void Refresh();
-  // Refreshes on the reporter's thread within kGather; returns at once.
+  // Refreshes on the reporter's thread kGather later, with whatever else changed meanwhile;
+  // returns at once.
   void RefreshSoon();
   static constexpr std::chrono::milliseconds kGather{20};
   // Returns once every refresh asked for before the call is in the tree.
