@@ -88,14 +88,18 @@ std::optional<certz::ProfileMaterial> CertzTest::Committed(const std::string& pr
   return store.Committed(profile);
 }
 
+pb::RotateCertificateRequest CertzTest::GnsiUpload(const Identity& server,
+                                                   const std::vector<std::string>& trust,
+                                                   const std::string& version) {
+  return Upload("gnsi", {ChainEntity(version, 1700000000, {server.cert_pem}, server.key_pem),
+                         TrustEntity("trust-" + version, 1700000000, trust)});
+}
+
 void CertzTest::RotateGnsi(const Identity& server, const std::vector<std::string>& trust,
                            const std::string& version) {
   auto stub = Admin();
   RotateStream s(*stub);
-  ASSERT_TRUE(s.Exchange(
-      Upload("gnsi", {ChainEntity(version, 1700000000, {server.cert_pem}, server.key_pem),
-                      TrustEntity("trust-" + version, 1700000000, trust)})))
-      << s.Finish().error_message();
+  ASSERT_TRUE(s.Exchange(GnsiUpload(server, trust, version))) << s.Finish().error_message();
   ASSERT_TRUE(s.Send(Finalize("gnsi")));
   grpc::Status st = s.Finish();
   ASSERT_TRUE(st.ok()) << st.error_message();

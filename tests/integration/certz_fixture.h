@@ -27,6 +27,11 @@ class CertzTest : public ::testing::Test {
   std::string Served() const;
   // Committed metadata of a profile, straight from the store on disk.
   std::optional<certz::ProfileMaterial> Committed(const std::string& profile) const;
+  // The upload RotateGnsi sends: `server`'s chain and key as `version`, `trust` as
+  // "trust-<version>".
+  static pb::RotateCertificateRequest GnsiUpload(const Identity& server,
+                                                 const std::vector<std::string>& trust,
+                                                 const std::string& version);
   // Rotates profile gnsi to `server` with trust bundle `trust` and finalizes.
   void RotateGnsi(const Identity& server, const std::vector<std::string>& trust,
                   const std::string& version);

@@ -66,9 +66,7 @@ TEST_F(GnmiStateTest, OnChangeShowsEachTransitionOfACertzRotation) {
   ASSERT_TRUE(sub.WaitFor([&] { return sub.synced(); }));
   auto certz = Admin();
   RotateStream rotation(*certz);
-  ASSERT_TRUE(rotation.Exchange(
-      Upload("gnsi", {ChainEntity("v1", 1700000000, {server_a_.cert_pem}, server_a_.key_pem),
-                      TrustEntity("trust-v1", 1700000000, {trust_pem_})})));
+  ASSERT_TRUE(rotation.Exchange(GnsiUpload(server_a_, {trust_pem_}, "v1")));
   ASSERT_TRUE(sub.WaitFor([&] { return Contains(sub.History(kStatus), {"Synchronizing"}); }))
       << ::testing::PrintToString(sub.History(kStatus));
   ASSERT_TRUE(rotation.Send(Finalize("gnsi")));
