@@ -33,7 +33,10 @@ namespace rotagent {
 namespace {
 
 certz::EngineSettings SettingsOf(const Config& c) {
-  return {c.certz.key_policy, c.certz.limits, [c](const std::string& id) { return RoleOf(c, id); }};
+  // Settings are copied on every read; they share one copy of the config rather than each
+  // holding their own.
+  return {c.certz.key_policy, c.certz.limits,
+          [c = std::make_shared<const Config>(c)](const std::string& id) { return RoleOf(*c, id); }};
 }
 
 credentialz::Settings CredentialzSettingsOf(const Config& c) {
