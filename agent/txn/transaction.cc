@@ -217,12 +217,15 @@ Status Transaction::Commit() {
   return flushed;
 }
 
+const char* Transaction::KeptBecause() const {
+  return !moved_     ? "not every pointer was moved"
+         : !flushed_ ? "its flush failed"
+                     : nullptr;
+}
+
 std::function<void()> Transaction::Closer() {
   closer_taken_ = true;
-  const char* kept = !moved_     ? "not every pointer was moved"
-                     : !flushed_ ? "its flush failed"
-                                 : nullptr;
-  return [journal = &journal_, name = entry_.name, kept] {
+  return [journal = &journal_, name = entry_.name, kept = KeptBecause()] {
     Failpoint("txn.closing");
     // Commit made the observers' records durable. The entry's removal needs no flush of its
     // own: an entry that comes back after a power cut is rolled forward again, and the next
@@ -241,7 +244,7 @@ std::function<void()> Transaction::Closer() {
 std::function<void()> Transaction::Collector() {
   std::vector<Superseded> gone;
   // Otherwise the next start collects what recovery leaves unnamed.
-  if (moved_ && flushed_) {
+  if (KeptBecause() == nullptr) {
     gone = superseded_;
     for (const auto& i : entry_.items) gone.push_back({DomainOf(i.domain).store, i.id, i.previous});
   }

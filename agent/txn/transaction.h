@@ -56,6 +56,9 @@ class Transaction {
   store::JournalItem* Find(const std::string& domain, const std::string& id);
   Status WriteJournal();
   Status WriteSlotAndJournal(store::SlotStore& store, const store::SlotStore::Unpublished& slot);
+  // Why Closer() keeps the entry and Collector() the old slots for the next start; null when the
+  // commit moved every pointer and flushed.
+  const char* KeptBecause() const;
 
   store::Journal& journal_;
   const Domains& domains_;
