@@ -34,8 +34,7 @@ int CaptureLeaf(X509_STORE_CTX* ctx, void* /*arg*/) {
 SSL_CTX* ProbeContext() {
   static SSL_CTX* const ctx = [] {
     SSL_CTX* c = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_cert_verify_callback(c, CaptureLeaf, nullptr);
-    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+    StopAtServerCertificate(c);
     // gRPC's TLS servers take P-256 key shares; offering it first avoids a HelloRetryRequest.
     SSL_CTX_set1_groups_list(c, "P-256:X25519:P-384");
     static const unsigned char kAlpn[] = {2, 'h', '2'};
@@ -90,6 +89,11 @@ bool BlockWithin(int fd, std::chrono::milliseconds timeout) {
 }
 
 }  // namespace
+
+void StopAtServerCertificate(SSL_CTX* ctx) {
+  SSL_CTX_set_cert_verify_callback(ctx, CaptureLeaf, nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+}
 
 struct ServedProbe::Connection {
   std::string where;

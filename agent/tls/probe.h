@@ -2,6 +2,8 @@
 // Used to prove a candidate is live before the agent answers an upload.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -31,6 +33,11 @@ class ServedProbe {
   explicit ServedProbe(std::unique_ptr<Connection> c);
   std::unique_ptr<Connection> c_;
 };
+
+// Makes every handshake of `ctx` stop at the server's certificate, writing its fingerprint to
+// the std::string that the connection's app data (SSL_set_app_data) points at. The probe's own
+// context is one; a test can make another to choose what the client offers.
+void StopAtServerCertificate(SSL_CTX* ctx);
 
 // Both halves at once.
 Result<std::string> ServedFingerprint(const std::string& host, int port,

@@ -8,20 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "agent/tls/probe.h"
 #include "common/x509.h"
 #include "tests/security/attack_helpers.h"
 #include "tests/support/pki.h"
 
 namespace rotagent::testing {
 namespace {
-
-int CaptureLeaf(X509_STORE_CTX* ctx, void* /*arg*/) {
-  auto* ssl =
-      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  auto* out = static_cast<std::string*>(SSL_get_app_data(ssl));
-  if (X509* leaf = X509_STORE_CTX_get0_cert(ctx)) *out = x509::Fingerprint(leaf);
-  return 0;  // stop at the server's certificate
-}
 
 class ReplacedIdentityTest : public AttackTest {
  protected:
@@ -30,8 +23,7 @@ class ReplacedIdentityTest : public AttackTest {
   std::string ServedWith(const std::string& sigalgs) const {
     ossl::SslCtx ctx(SSL_CTX_new(TLS_client_method()));
     EXPECT_EQ(SSL_CTX_set1_sigalgs_list(ctx.get(), sigalgs.c_str()), 1) << sigalgs;
-    SSL_CTX_set_cert_verify_callback(ctx.get(), CaptureLeaf, nullptr);
-    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    tls::StopAtServerCertificate(ctx.get());
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
