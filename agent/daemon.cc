@@ -35,8 +35,9 @@ namespace {
 certz::EngineSettings SettingsOf(const Config& c) {
   // Settings are copied on every read; they share one copy of the config rather than each
   // holding their own.
+  auto config = std::make_shared<const Config>(c);
   return {c.certz.key_policy, c.certz.limits,
-          [c = std::make_shared<const Config>(c)](const std::string& id) { return RoleOf(*c, id); }};
+          [config](const std::string& id) { return RoleOf(*config, id); }};
 }
 
 credentialz::Settings CredentialzSettingsOf(const Config& c) {

@@ -218,9 +218,7 @@ Status Transaction::Commit() {
 }
 
 const char* Transaction::KeptBecause() const {
-  return !moved_     ? "not every pointer was moved"
-         : !flushed_ ? "its flush failed"
-                     : nullptr;
+  return !moved_ ? "not every pointer was moved" : !flushed_ ? "its flush failed" : nullptr;
 }
 
 std::function<void()> Transaction::Closer() {
