@@ -30,18 +30,23 @@ int CaptureLeaf(X509_STORE_CTX* ctx, void* /*arg*/) {
   return 0;
 }
 
-// One context for every probe: building it costs more than the handshake.
-SSL_CTX* ProbeContext() {
-  static SSL_CTX* const ctx = [] {
-    SSL_CTX* c = SSL_CTX_new(TLS_client_method());
-    StopAtServerCertificate(c);
-    // gRPC's TLS servers take P-256 key shares; offering it first avoids a HelloRetryRequest.
-    SSL_CTX_set1_groups_list(c, "P-256:X25519:P-384");
-    static const unsigned char kAlpn[] = {2, 'h', '2'};
-    SSL_CTX_set_alpn_protos(c, kAlpn, sizeof kAlpn);
-    return c;
-  }();
-  return ctx;
+SSL_CTX* NewProbeContext(int version) {
+  SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+  StopAtServerCertificate(c);
+  SSL_CTX_set_min_proto_version(c, version);
+  SSL_CTX_set_max_proto_version(c, version);
+  // gRPC's TLS servers take P-256 key shares; offering it first avoids a HelloRetryRequest.
+  SSL_CTX_set1_groups_list(c, "P-256:X25519:P-384");
+  static const unsigned char kAlpn[] = {2, 'h', '2'};
+  SSL_CTX_set_alpn_protos(c, kAlpn, sizeof kAlpn);
+  return c;
+}
+
+// One context for every probe of a version: building it costs more than the handshake.
+SSL_CTX* ProbeContext(ProbeVersion version) {
+  static SSL_CTX* const tls12 = NewProbeContext(TLS1_2_VERSION);
+  static SSL_CTX* const tls13 = NewProbeContext(TLS1_3_VERSION);
+  return version == ProbeVersion::kTls12 ? tls12 : tls13;
 }
 
 // A socket bound to an ephemeral local port, so the gate can be told the port before connecting.
@@ -119,8 +124,8 @@ ServedProbe::ServedProbe(ServedProbe&&) noexcept = default;
 ServedProbe& ServedProbe::operator=(ServedProbe&&) noexcept = default;
 ServedProbe::~ServedProbe() = default;
 
-ServedProbe ServedProbe::Start(const std::string& host, int port,
-                               std::chrono::milliseconds timeout) {
+ServedProbe ServedProbe::Start(const std::string& host, int port, std::chrono::milliseconds timeout,
+                               ProbeVersion version) {
   auto c = std::make_unique<Connection>();
   c->where = host + ":" + std::to_string(port);
   c->timeout = timeout;
@@ -144,7 +149,7 @@ ServedProbe ServedProbe::Start(const std::string& host, int port,
     c->exempt = std::move(exempt);
   }
   if (c->fd < 0) return ServedProbe(std::move(c));
-  c->ssl.reset(SSL_new(ProbeContext()));
+  c->ssl.reset(SSL_new(ProbeContext(version)));
   SSL_set_app_data(c->ssl.get(), &c->fingerprint);
   SSL_set_fd(c->ssl.get(), c->fd);
   // Non-blocking: writes the ClientHello and stops where the answer is to be read.
@@ -173,8 +178,8 @@ Result<std::string> ServedProbe::Finish() {
 }
 
 Result<std::string> ServedFingerprint(const std::string& host, int port,
-                                      std::chrono::milliseconds timeout) {
-  return ServedProbe::Start(host, port, timeout).Finish();
+                                      std::chrono::milliseconds timeout, ProbeVersion version) {
+  return ServedProbe::Start(host, port, timeout, version).Finish();
 }
 
 }  // namespace rotagent::tls

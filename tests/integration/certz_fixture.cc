@@ -79,8 +79,15 @@ std::unique_ptr<pb::Certz::Stub> CertzTest::Stub(const Identity& who) const {
 }
 
 std::string CertzTest::Served() const {
-  auto fp = tls::ServedFingerprint("127.0.0.1", agent_->port());
-  return fp.ok() ? *fp : "unreachable: " + fp.status().message();
+  const auto at = [&](tls::ProbeVersion v) {
+    return tls::ServedFingerprint("127.0.0.1", agent_->port(), std::chrono::seconds(3), v);
+  };
+  auto tls13 = at(tls::ProbeVersion::kTls13);
+  if (!tls13.ok()) return "unreachable: " + tls13.status().message();
+  // The proof looks in TLS 1.2: it must see what TLS 1.3 clients are served.
+  auto tls12 = at(tls::ProbeVersion::kTls12);
+  if (!tls12.ok() || *tls12 != *tls13) return "a TLS 1.2 client is served another certificate";
+  return *tls13;
 }
 
 std::optional<certz::ProfileMaterial> CertzTest::Committed(const std::string& profile) const {

@@ -23,7 +23,8 @@ class CertzTest : public ::testing::Test {
   void StartAgent(const std::map<std::string, std::string>& env = {});
   std::unique_ptr<pb::Certz::Stub> Stub(const Identity& who) const;
   std::unique_ptr<pb::Certz::Stub> Admin() const { return Stub(admin_); }
-  // Fingerprint of the certificate a brand-new handshake sees.
+  // Fingerprint of the certificate a brand-new TLS 1.3 handshake sees; a TLS 1.2 one (the
+  // proof's) must see the same.
   std::string Served() const;
   // Committed metadata of a profile, straight from the store on disk.
   std::optional<certz::ProfileMaterial> Committed(const std::string& profile) const;

@@ -18,11 +18,13 @@ namespace {
 
 class ReplacedIdentityTest : public AttackTest {
  protected:
-  // The fingerprint of the certificate a new TLS 1.3 handshake offering only `sigalgs` is shown;
-  // "" when the server shows none.
-  std::string ServedWith(const std::string& sigalgs) const {
+  // The fingerprint of the certificate a new handshake of TLS `version` offering only `sigalgs`
+  // is shown; "" when the server shows none.
+  std::string ServedWith(int version, const std::string& sigalgs) const {
     ossl::SslCtx ctx(SSL_CTX_new(TLS_client_method()));
     EXPECT_EQ(SSL_CTX_set1_sigalgs_list(ctx.get(), sigalgs.c_str()), 1) << sigalgs;
+    SSL_CTX_set_min_proto_version(ctx.get(), version);
+    SSL_CTX_set_max_proto_version(ctx.get(), version);
     tls::StopAtServerCertificate(ctx.get());
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
@@ -61,22 +63,33 @@ class ReplacedIdentityTest : public AttackTest {
 constexpr const char* kEcdsaOnly = "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384";
 constexpr const char* kRsaOnly = "rsa_pss_rsae_sha256:rsa_pkcs1_sha256";
 
+// In TLS 1.2 the signature algorithms and the cipher suites choose the certificate; the agent's
+// proof speaks TLS 1.2, controllers mostly TLS 1.3.
 TEST_F(ReplacedIdentityTest, NoSignatureAlgorithmReachesAReplacedCertificate) {
   StartAgent();
   RotateGnsi(server_a_, {trust_pem_}, "ec");
   const std::string ec = Fingerprint(server_a_.cert_pem);
-  ASSERT_EQ(ServedWith(kEcdsaOnly), ec);
-  EXPECT_EQ(ServedWith(kRsaOnly), "")
-      << "an RSA client was shown a certificate the agent never served";
+  for (int v : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(v == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    ASSERT_EQ(ServedWith(v, kEcdsaOnly), ec);
+    EXPECT_EQ(ServedWith(v, kRsaOnly), "")
+        << "an RSA client was shown a certificate the agent never served";
+  }
 
   const Identity rsa = RsaServer();
   RotateGnsi(rsa, {trust_pem_}, "rsa");
-  EXPECT_EQ(ServedWith(kRsaOnly), Fingerprint(rsa.cert_pem));
-  EXPECT_EQ(ServedWith(kEcdsaOnly), "") << "an ECDSA client was shown a replaced certificate";
+  for (int v : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(v == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    EXPECT_EQ(ServedWith(v, kRsaOnly), Fingerprint(rsa.cert_pem));
+    EXPECT_EQ(ServedWith(v, kEcdsaOnly), "") << "an ECDSA client was shown a replaced certificate";
+  }
 
   RotateGnsi(next_, {trust_pem_}, "ec2");
-  EXPECT_EQ(ServedWith(kEcdsaOnly), Fingerprint(next_.cert_pem));
-  EXPECT_EQ(ServedWith(kRsaOnly), "") << "an RSA client was shown a replaced certificate";
+  for (int v : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(v == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    EXPECT_EQ(ServedWith(v, kEcdsaOnly), Fingerprint(next_.cert_pem));
+    EXPECT_EQ(ServedWith(v, kRsaOnly), "") << "an RSA client was shown a replaced certificate";
+  }
 }
 
 }  // namespace

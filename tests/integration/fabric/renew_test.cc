@@ -93,7 +93,8 @@ class RenewTest : public ::testing::Test {
     return m.ok() ? *m : PromMetrics{};
   }
   std::string Served(const std::string& device) {
-    auto fp = tls::ServedFingerprint("127.0.0.1", ports_.at(device));
+    auto fp = tls::ServedFingerprint("127.0.0.1", ports_.at(device), std::chrono::seconds(3),
+                                     tls::ProbeVersion::kTls13);
     return fp.ok() ? *fp : "unreachable";
   }
   static std::string Leaf(const std::string& metric, const std::string& device) {
