@@ -55,8 +55,8 @@ std::string AgentConfig(const std::string& dir, int port, const std::string& acc
 
 // The floor a rotation is measured against, in milliseconds per run: the bytes of one rotation
 // (leaf, key, CA) written to `dir`/floor and fsynced, and one new TLS 1.3 handshake with the
-// agent on `port`, up to its certificate (what the agent's proof did in TLS 1.3; it now stops
-// earlier in TLS 1.2, and the floor stays what it was).
+// agent on `port`, up to its certificate: the handshake the agent's proof made before it moved
+// to TLS 1.2, so that the floor does not move with the proof.
 struct Floor {
   std::vector<double> write, handshake;
   double p50() const { return Percentile(write, 50) + Percentile(handshake, 50); }

@@ -12,10 +12,6 @@
 
 namespace rotagent::tls {
 
-// One probe handshake in two halves. Start connects and sends the ClientHello, so that the
-// listener builds its context and answers while the caller goes on with other work; Finish
-// reads the answer. The probe connects from a port the connection gate admits beyond its cap,
-// so a full house cannot hide the listener's health.
 // The TLS version the probe speaks. TLS 1.2 shows the server's certificate before any key
 // exchange, so a probe that stops there has neither side compute a shared secret (about 0.5 ms of
 // CPU per proof here). A connection's identity is set at its accept, before the version is
@@ -23,6 +19,10 @@ namespace rotagent::tls {
 // and the benchmark's floor look as a TLS 1.3 client.
 enum class ProbeVersion { kTls12, kTls13 };
 
+// One probe handshake in two halves. Start connects and sends the ClientHello, so that the
+// listener builds its context and answers while the caller goes on with other work; Finish
+// reads the answer. The probe connects from a port the connection gate admits beyond its cap,
+// so a full house cannot hide the listener's health.
 class ServedProbe {
  public:
   // Connects to host:port and sends the ClientHello; the connect and each later read or write
