@@ -42,11 +42,15 @@ SSL_CTX* NewProbeContext(int version) {
   return c;
 }
 
-// One context for every probe of a version: building it costs more than the handshake.
+// One context for every probe of a version, built on its first use (the agent's proofs use only
+// TLS 1.2): building it costs more than the handshake.
 SSL_CTX* ProbeContext(ProbeVersion version) {
+  if (version == ProbeVersion::kTls13) {
+    static SSL_CTX* const tls13 = NewProbeContext(TLS1_3_VERSION);
+    return tls13;
+  }
   static SSL_CTX* const tls12 = NewProbeContext(TLS1_2_VERSION);
-  static SSL_CTX* const tls13 = NewProbeContext(TLS1_3_VERSION);
-  return version == ProbeVersion::kTls12 ? tls12 : tls13;
+  return tls12;
 }
 
 // A socket bound to an ephemeral local port, so the gate can be told the port before connecting.
