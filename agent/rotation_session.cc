@@ -41,12 +41,15 @@ RotationSession::RotationSession(RotationGate::Hold hold, store::Journal& journa
 
 RotationSession::~RotationSession() {
   // A committed rotation's journal entry and old slots go once its client has the answer, and so
-  // does the heap the replaced material held.
+  // does the heap the replaced material held. The next stage waits for the first two, so that it
+  // finds the old slots retired for it to reuse (not for the heap).
   if (txn_.committed()) {
-    hold_.ReleaseAfter(txn_.Closer(), [collect = txn_.Collector()] {
-      collect();
-      ReturnFreedHeap();
-    });
+    hold_.ReleaseAfter(
+        [close = txn_.Closer(), collect = txn_.Collector()] {
+          close();
+          collect();
+        },
+        ReturnFreedHeap);
   } else {
     hold_.Closing();
   }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
 
 #include "common/unique_fd.h"
 
@@ -40,6 +41,16 @@ Status FsyncDir(const fs::path& dir) {
 
 namespace {
 
+Status WriteAll(int fd, std::string_view data, const fs::path& path) {
+  for (size_t off = 0; off < data.size();) {
+    ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(ErrnoText("cannot write", path));
+    off += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
 Status CreateAndWrite(const fs::path& path, std::string_view data, mode_t mode, uid_t uid,
                       gid_t gid, bool flush) {
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
@@ -50,12 +61,7 @@ Status CreateAndWrite(const fs::path& path, std::string_view data, mode_t mode, 
   if (fchmod(fd.get(), mode) != 0 || (chown_wanted && fchown(fd.get(), uid, gid) != 0)) {
     s = Internal(ErrnoText("cannot set mode and owner of", path));
   }
-  for (size_t off = 0; s.ok() && off < data.size();) {
-    ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) s = Internal(ErrnoText("cannot write", path));
-    if (n > 0) off += static_cast<size_t>(n);
-  }
+  if (s.ok()) s = WriteAll(fd.get(), data, path);
   if (s.ok() && ((flush && fsync(fd.get()) != 0) || close(fd.release()) != 0)) {
     s = Internal(ErrnoText("cannot flush", path));
   }
@@ -74,10 +80,41 @@ Status WriteNewFileUnsynced(const fs::path& path, std::string_view data, mode_t 
   return CreateAndWrite(path, data, mode, static_cast<uid_t>(-1), static_cast<gid_t>(-1), false);
 }
 
-Status WriteFileReplacing(const fs::path& path, std::string_view data, mode_t mode) {
-  const fs::path tmp = AtomicTempPath(path);
-  ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp, data, mode));
-  return RenameIntoPlaceUnsynced(tmp, path);
+Status OverwriteFileUnsynced(const fs::path& path, std::string_view data, mode_t mode) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (fd.get() < 0) return Internal(ErrnoText("cannot open", path));
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return Internal(ErrnoText("cannot inspect", path));
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
+    return FailedPrecondition("refusing to overwrite " + path.string() +
+                              ": not a regular file of the agent's with a single link");
+  }
+  if ((st.st_mode & 07777) != mode && fchmod(fd.get(), mode) != 0) {
+    return Internal(ErrnoText("cannot set the mode of", path));
+  }
+  ROTAGENT_RETURN_IF_ERROR(WriteAll(fd.get(), data, path));
+  if (ftruncate(fd.get(), static_cast<off_t>(data.size())) != 0) {
+    return Internal(ErrnoText("cannot truncate", path));
+  }
+  if (close(fd.release()) != 0) return Internal(ErrnoText("cannot close", path));
+  return Status::Ok();
+}
+
+Status WriteFileRecycling(const fs::path& path, std::string_view data, mode_t mode,
+                          fs::path& spare) {
+  fs::path tmp = std::exchange(spare, {});
+  // A spare that cannot be written over as it is (see OverwriteFileUnsynced) is dropped.
+  if (tmp.empty() || !OverwriteFileUnsynced(tmp, data, mode).ok()) {
+    if (!tmp.empty()) unlink(tmp.c_str());
+    tmp = AtomicTempPath(path);
+    ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp, data, mode));
+  }
+  fs::path next = AtomicTempPath(path);
+  if (link(path.c_str(), next.c_str()) != 0) next.clear();  // the first write: nothing replaced
+  Status renamed = RenameIntoPlaceUnsynced(tmp, path);
+  if (!renamed.ok() && !next.empty()) unlink(next.c_str());
+  if (renamed.ok()) spare = std::move(next);
+  return renamed;
 }
 
 Status SyncFilesystem(const fs::path& path) {

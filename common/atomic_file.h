@@ -41,8 +41,19 @@ Status WriteNewFile(const std::filesystem::path& path, std::string_view data, mo
 // one SyncFilesystem (or whose durability a journal already covers); each is still atomic: the
 // file or link is absent, old or complete, never partial.
 Status WriteNewFileUnsynced(const std::filesystem::path& path, std::string_view data, mode_t mode);
-// Temporary beside `path`, renamed over it.
-Status WriteFileReplacing(const std::filesystem::path& path, std::string_view data, mode_t mode);
+// Writes `data` over the file at `path` in place (creating it if absent): its blocks are reused,
+// so a write within their size frees and allocates none. Not atomic: only for a file nothing
+// reads until a later rename publishes it. Refuses anything but a regular file of the agent's
+// own with no other link, so it never writes through to another file.
+Status OverwriteFileUnsynced(const std::filesystem::path& path, std::string_view data, mode_t mode);
+// A temporary beside `path`, renamed over it; once `spare` is set, without allocating or freeing
+// a file: the data is written over `spare` (a temporary beside `path` that the caller keeps
+// between calls; empty at first), the replaced file is linked under a new temporary name that
+// becomes the next spare, and the old spare is renamed over `path`. (On a filesystem mounted
+// with `discard`, a freed block costs a synchronous discard inside the rename.) The last spare is
+// a stale temporary to RemoveStaleTemps.
+Status WriteFileRecycling(const std::filesystem::path& path, std::string_view data, mode_t mode,
+                          std::filesystem::path& spare);
 Status ReplaceSymlinkUnsynced(const std::filesystem::path& link,
                               const std::filesystem::path& target);
 // syncfs(2) of the filesystem holding `path`: every write on it so far is durable.

@@ -68,7 +68,7 @@ void SyncLedger::Save(bool flush) const {
               {"drift", r.drift}};
   }
   (void)(flush ? WriteFileAtomic(file_, j.dump(), 0600)
-               : WriteFileReplacing(file_, j.dump(), 0600));
+               : WriteFileRecycling(file_, j.dump(), 0600, spare_));
 }
 
 void SyncLedger::Changed() {

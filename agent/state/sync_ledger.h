@@ -50,6 +50,7 @@ class SyncLedger : public txn::Observer {
   void Changed();
 
   std::filesystem::path file_;
+  mutable std::filesystem::path spare_;  // WriteFileRecycling's, under mu_
   std::function<void()> on_change_;
   mutable std::mutex mu_;
   std::map<std::string, SyncRecord> records_;

@@ -24,6 +24,7 @@ constexpr mode_t kDirMode = 0700;
 constexpr mode_t kFileMode = 0600;
 constexpr const char* kTmpPrefix = ".tmp-";
 constexpr const char* kMetaFile = "meta.json";
+constexpr size_t kSpares = 2;  // a rotation retires one slot, two when it re-uploaded
 
 json MetaJson(const EntityMeta& m) {
   return {{"version", m.version}, {"created_on", m.created_on}, {"rotated_at", m.rotated_at}};
@@ -44,6 +45,26 @@ std::string NewSlotName() {
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
   return std::to_string(ns) + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+}
+
+// Writes the files of `s` and its meta.json into `dir`: new files into a new directory, or over
+// the files of a retired one, whose files `s` lacks are removed.
+Status FillSlotDir(const fs::path& dir, const Slot& s, bool reused) {
+  const auto write = reused ? OverwriteFileUnsynced : WriteNewFileUnsynced;
+  json meta = json::object();
+  for (const auto& [entity, m] : s.meta) meta[entity] = MetaJson(m);
+  for (const auto& [name, data] : s.files) {
+    ROTAGENT_RETURN_IF_ERROR(write(dir / name, data, kFileMode));
+  }
+  ROTAGENT_RETURN_IF_ERROR(write(dir / kMetaFile, meta.dump(), kFileMode));
+  if (!reused) return Status::Ok();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name != kMetaFile && s.files.count(name) == 0) fs::remove_all(e.path(), ec);
+  }
+  if (ec) return Internal("cannot clear " + dir.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 const char* PointerName(Pointer p) { return p == Pointer::kCommitted ? "committed" : "live"; }
@@ -142,6 +163,7 @@ Status SlotStore::Remove(const std::string& id) {
   fs::rename(ItemDir(id), doomed, ec);
   if (ec) return Internal("cannot remove " + id_label_ + " '" + id + "': " + ec.message());
   Forget(id, [](const std::string&) { return true; });
+  DropSpares(id);
   ROTAGENT_RETURN_IF_ERROR(FsyncDir(root_));
   fs::remove_all(doomed, ec);
   return Status::Ok();
@@ -163,16 +185,19 @@ Result<std::string> SlotStore::Write(const std::string& id, const Slot& s) {
 Result<SlotStore::Unpublished> SlotStore::WriteUnpublished(const std::string& id, const Slot& s) {
   const std::string slot = NewSlotName();
   const fs::path tmp = ItemDir(id) / "slots" / (kTmpPrefix + slot);
-  if (mkdir(tmp.c_str(), kDirMode) != 0 || chmod(tmp.c_str(), kDirMode) != 0) {
-    return Internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  }
-  json meta = json::object();
-  for (const auto& [entity, m] : s.meta) meta[entity] = MetaJson(m);
   for (const auto& [name, data] : s.files) {
     if (!SafeName(name) || name == kMetaFile) return Internal("bad slot file name '" + name + "'");
-    ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / name, data, kFileMode));
   }
-  ROTAGENT_RETURN_IF_ERROR(WriteNewFileUnsynced(tmp / kMetaFile, meta.dump(), kFileMode));
+  // A retired directory that cannot be reused as it is (a file that is not one of the agent's
+  // with a single link, say) is garbage like any other, and a new one is made.
+  if (!Reuse(id, tmp) || !FillSlotDir(tmp, s, true).ok()) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    if (mkdir(tmp.c_str(), kDirMode) != 0 || chmod(tmp.c_str(), kDirMode) != 0) {
+      return Internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    }
+    ROTAGENT_RETURN_IF_ERROR(FillSlotDir(tmp, s, false));
+  }
   Remember(id, slot, s);  // the name is new: nothing reads it before it is published
   return Unpublished{id, slot, tmp};
 }
@@ -282,15 +307,47 @@ std::optional<Slot> SlotStore::Committed(const std::string& id) const {
   return std::move(*s);
 }
 
-void SlotStore::Remove(const std::string& id, const std::string& slot) {
+void SlotStore::Retire(const std::string& id, const std::string& slot) {
   if (!SafeName(slot)) return;
   if (Get(id, Pointer::kCommitted) == slot || Get(id, Pointer::kLive) == slot) return;
+  Forget(id, [&](const std::string& s) { return s == slot; });
+  {
+    std::lock_guard lock(spares_mu_);
+    auto& spares = spares_[id];
+    if (spares.size() < kSpares) {
+      spares.push_back(slot);
+      return;
+    }
+  }
   std::error_code ec;
   fs::remove_all(SlotDir(id, slot), ec);
-  Forget(id, [&](const std::string& s) { return s == slot; });
+}
+
+bool SlotStore::Reuse(const std::string& id, const fs::path& dir) {
+  for (;;) {
+    std::string spare;
+    {
+      std::lock_guard lock(spares_mu_);
+      auto it = spares_.find(id);
+      if (it == spares_.end() || it->second.empty()) return false;
+      spare = std::move(it->second.back());
+      it->second.pop_back();
+    }
+    // A spare that garbage collection removed meanwhile is simply gone.
+    if (rename(SlotDir(id, spare).c_str(), dir.c_str()) != 0) continue;
+    // Only a directory of the agent's own is written into (no symlink to elsewhere).
+    struct stat st {};
+    return lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+  }
+}
+
+void SlotStore::DropSpares(const std::string& id) {
+  std::lock_guard lock(spares_mu_);
+  spares_.erase(id);
 }
 
 void SlotStore::CollectGarbage(const std::string& id) {
+  DropSpares(id);
   auto committed = Get(id, Pointer::kCommitted);
   auto live = Get(id, Pointer::kLive);
   std::error_code ec;

@@ -1,5 +1,6 @@
 // Durable versioned store, after Kubernetes' atomic writer. Every version of an item (a certz
-// profile, an account, the SSH host parameters) is a new, never-overwritten slot directory, and
+// profile, an account, the SSH host parameters) is a new slot directory, never changed once
+// published (a later version may take over a retired one's directory, under a new name), and
 // the item's state is two symlinks switched by rename:
 //   <root>/<id>/slots/<slot>/<file>...  meta.json
 //   <root>/<id>/committed -> slots/<slot>   what survives a restart
@@ -97,8 +98,12 @@ class SlotStore {
   // Removes slots that neither pointer names, and unfinished slot writes. Not while another
   // writer may be between writing a slot and pointing at it.
   void CollectGarbage(const std::string& id);
-  // Removes the one slot `slot` unless a pointer names it; safe beside other writers.
-  void Remove(const std::string& id, const std::string& slot);
+  // Gives up the one slot `slot` unless a pointer names it; safe beside other writers. The
+  // item's next WriteUnpublished takes its directory over and writes over its files in place, so
+  // that a rotation allocates and frees neither inodes nor blocks (on a filesystem mounted with
+  // `discard`, each freed block costs a synchronous discard). Until then it is garbage like any
+  // unnamed slot; beyond two per item it is removed at once.
+  void Retire(const std::string& id, const std::string& slot);
 
   const std::string& id_label() const { return id_label_; }
 
@@ -106,11 +111,17 @@ class SlotStore {
   std::filesystem::path ItemDir(const std::string& id) const;
   void Remember(const std::string& id, const std::string& slot, const Slot& s) const;
   void Forget(const std::string& id, const std::function<bool(const std::string&)>& gone);
+  // Renames a retired slot of `id` to `dir`; false when none is left, or when what was renamed
+  // is not a directory of the agent's (the caller removes it).
+  bool Reuse(const std::string& id, const std::filesystem::path& dir);
+  void DropSpares(const std::string& id);
   std::filesystem::path root_;
   std::string id_label_;
   // Identities of the slots read or written, by id then slot (no file contents).
   mutable std::mutex meta_mu_;
   mutable std::map<std::string, std::map<std::string, std::map<std::string, EntityMeta>>> metas_;
+  std::mutex spares_mu_;
+  std::map<std::string, std::vector<std::string>> spares_;  // retired slots, by id
 };
 
 }  // namespace rotagent::store

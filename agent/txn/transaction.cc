@@ -247,7 +247,7 @@ std::function<void()> Transaction::Collector() {
     for (const auto& i : entry_.items) gone.push_back({DomainOf(i.domain).store, i.id, i.previous});
   }
   return [gone = std::move(gone)] {
-    for (const auto& g : gone) g.store->Remove(g.id, g.slot);
+    for (const auto& g : gone) g.store->Retire(g.id, g.slot);
   };
 }
 

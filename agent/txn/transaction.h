@@ -39,9 +39,9 @@ class Transaction {
   // (the next rotation's first change waits for it: see WaitBeforeChanges); if no caller took
   // it, the destructor runs it and Collector()'s work.
   std::function<void()> Closer();
-  // After Closer()'s work: removes the slots the commit replaced (each item's previous one, and
-  // candidates a later Stage superseded). Nothing need wait for it, since no later transaction
-  // uses those slots. It keeps them when Closer() keeps the entry: the next start decides.
+  // After Closer()'s work: retires the slots the commit replaced (each item's previous one, and
+  // candidates a later Stage superseded), for a later write of the item to reuse
+  // (SlotStore::Retire). It keeps them when Closer() keeps the entry: the next start decides.
   std::function<void()> Collector();
   // `reason` is reported as the credential's last error.
   void Rollback(const std::string& reason = "rolled back");

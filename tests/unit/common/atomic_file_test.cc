@@ -1,9 +1,11 @@
 #include "common/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
 namespace rotagent {
 namespace {
@@ -41,6 +43,82 @@ TEST(RemoveStaleTemps, RemovesOnlyTheAgentsTemporariesInTheWholeTree) {
   EXPECT_TRUE(fs::exists("/etc/passwd"));
   fs::remove_all(dir);
   EXPECT_EQ(*RemoveStaleTemps(dir), 0);  // an absent dir has nothing stale
+}
+
+ino_t Inode(const fs::path& p) {
+  struct stat st {};
+  return lstat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+std::string Read(const fs::path& p) {
+  auto text = ReadFile(p);
+  return text.ok() ? *text : "<" + text.status().message() + ">";
+}
+
+fs::path FreshDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / (name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(WriteFileRecycling, ReplacesTheFileWithTwoInodesInTurn) {
+  const fs::path dir = FreshDir("recycling");
+  const fs::path file = dir / "ledger.json";
+  fs::path spare;
+  std::set<ino_t> used;
+  for (int i = 0; i < 6; ++i) {
+    const std::string text = i % 2 == 0 ? "version " + std::to_string(i) + " is long" : "v";
+    ASSERT_TRUE(WriteFileRecycling(file, text, 0600, spare).ok());
+    EXPECT_EQ(Read(file), text);
+    EXPECT_EQ(fs::status(file).permissions(), fs::perms(0600));
+    if (i > 0) EXPECT_TRUE(IsAtomicTemp(spare, "ledger.json")) << spare;
+    used.insert(Inode(file));
+  }
+  EXPECT_EQ(used.size(), 2U) << "a write allocated a new file";
+  fs::remove_all(dir);
+}
+
+TEST(WriteFileRecycling, NeverWritesThroughASpareThatIsNotItsOwnFile) {
+  const fs::path dir = FreshDir("recycling-swap");
+  const fs::path file = dir / "ledger.json";
+  const fs::path victim = dir / "victim";
+  fs::path spare;
+  ASSERT_TRUE(WriteFileRecycling(file, "one", 0600, spare).ok());
+  ASSERT_TRUE(WriteFileRecycling(file, "two", 0600, spare).ok());
+  for (bool symbolic : {true, false}) {
+    std::ofstream(victim) << "untouched";
+    fs::remove(spare);
+    if (symbolic) {
+      fs::create_symlink(victim, spare);
+    } else {
+      fs::create_hard_link(victim, spare);
+    }
+    ASSERT_TRUE(WriteFileRecycling(file, symbolic ? "three" : "four", 0600, spare).ok());
+    EXPECT_EQ(Read(victim), "untouched") << (symbolic ? "symlink" : "hard link");
+    EXPECT_EQ(Read(file), symbolic ? "three" : "four");
+    fs::remove(victim);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(OverwriteFileUnsynced, WritesInPlaceAndRefusesOtherFiles) {
+  const fs::path dir = FreshDir("overwrite");
+  const fs::path file = dir / "f";
+  ASSERT_TRUE(OverwriteFileUnsynced(file, "a longer first version", 0600).ok());
+  const ino_t inode = Inode(file);
+  ASSERT_TRUE(OverwriteFileUnsynced(file, "short", 0600).ok());
+  EXPECT_EQ(Read(file), "short");
+  EXPECT_EQ(Inode(file), inode);
+
+  std::ofstream(dir / "victim") << "untouched";
+  fs::create_symlink(dir / "victim", dir / "symlink");
+  fs::create_hard_link(dir / "victim", dir / "hardlink");
+  EXPECT_FALSE(OverwriteFileUnsynced(dir / "symlink", "x", 0600).ok());
+  Status linked = OverwriteFileUnsynced(dir / "hardlink", "x", 0600);
+  EXPECT_EQ(linked.code(), Code::kFailedPrecondition) << linked.message();
+  EXPECT_EQ(Read(dir / "victim"), "untouched");
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -113,9 +113,9 @@ TEST_F(TransactionTest, CommitSwitchesEveryItemTogether) {
   EXPECT_TRUE(journal_->List().empty());
 }
 
-// The journal entry goes first (the next rotation's first change waits for it); the replaced
-// slots go after, and only those: a slot written meanwhile by the next transaction stays.
-TEST_F(TransactionTest, TheCollectorRemovesOnlyTheSlotsTheCommitReplaced) {
+// The journal entry goes first; the replaced slots are retired after it, and only those: a slot
+// written meanwhile by the next transaction stays, and later stages write over retired ones.
+TEST_F(TransactionTest, TheCollectorRetiresOnlyTheSlotsTheCommitReplaced) {
   {
     Transaction t(*journal_, domains_, "svc");
     ASSERT_TRUE(t.Stage("d", "a", Version("a1")).ok());
@@ -133,8 +133,13 @@ TEST_F(TransactionTest, TheCollectorRemovesOnlyTheSlotsTheCommitReplaced) {
   Transaction next(*journal_, domains_, "svc");
   ASSERT_TRUE(next.Stage("d", "a", Version("a4")).ok());  // the next one's candidate
   collect();
-  EXPECT_EQ(Slots(), 2);  // a3 (committed) and a4 (staged)
+  EXPECT_EQ(Slots(), 4);  // a1 and a2 retired, a3 (committed) and a4 (staged)
+  // A later stage writes over a retired slot, and over nothing a pointer names.
+  ASSERT_TRUE(next.Stage("d", "a", Version("a5")).ok());
+  EXPECT_EQ(Slots(), 4);
   EXPECT_EQ(Committed("a"), "a3");
+  ASSERT_TRUE(next.Commit().ok());
+  EXPECT_EQ(Committed("a"), "a5");
 }
 
 // A commit whose flush failed may not be on disk: its entry and the old slot stay for the next
