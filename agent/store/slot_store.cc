@@ -24,7 +24,9 @@ constexpr mode_t kDirMode = 0700;
 constexpr mode_t kFileMode = 0600;
 constexpr const char* kTmpPrefix = ".tmp-";
 constexpr const char* kMetaFile = "meta.json";
-constexpr size_t kSpares = 2;  // a rotation retires one slot, two when it re-uploaded
+// A rotation retires one slot and the next takes it over; more would only hold disk space (a
+// profile with a trust bundle of 20,000 CAs holds 8 MB).
+constexpr size_t kSpares = 1;
 
 json MetaJson(const EntityMeta& m) {
   return {{"version", m.version}, {"created_on", m.created_on}, {"rotated_at", m.rotated_at}};
@@ -335,9 +337,10 @@ bool SlotStore::Reuse(const std::string& id, const fs::path& dir) {
     }
     // A spare that garbage collection removed meanwhile is simply gone.
     if (rename(SlotDir(id, spare).c_str(), dir.c_str()) != 0) continue;
-    // Only a directory of the agent's own is written into (no symlink to elsewhere).
+    // Only a private directory of the agent's own is written into (no symlink to elsewhere).
     struct stat st {};
-    return lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+    return lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & 07777) == kDirMode;
   }
 }
 

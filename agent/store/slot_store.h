@@ -102,7 +102,7 @@ class SlotStore {
   // item's next WriteUnpublished takes its directory over and writes over its files in place, so
   // that a rotation allocates and frees neither inodes nor blocks (on a filesystem mounted with
   // `discard`, each freed block costs a synchronous discard). Until then it is garbage like any
-  // unnamed slot; beyond two per item it is removed at once.
+  // unnamed slot; beyond one per item it is removed at once.
   void Retire(const std::string& id, const std::string& slot);
 
   const std::string& id_label() const { return id_label_; }
@@ -112,7 +112,7 @@ class SlotStore {
   void Remember(const std::string& id, const std::string& slot, const Slot& s) const;
   void Forget(const std::string& id, const std::function<bool(const std::string&)>& gone);
   // Renames a retired slot of `id` to `dir`; false when none is left, or when what was renamed
-  // is not a directory of the agent's (the caller removes it).
+  // is not a private directory of the agent's (the caller removes it).
   bool Reuse(const std::string& id, const std::filesystem::path& dir);
   void DropSpares(const std::string& id);
   std::filesystem::path root_;
