@@ -392,10 +392,16 @@ std::string Fingerprint(X509* cert) {
   // certificate was parsed in, which for PublicKeys::kDeferred has no digests.
   unsigned char* der = nullptr;
   const int len = i2d_X509(cert, &der);
+  std::string out =
+      len > 0 ? DerFingerprint({reinterpret_cast<const char*>(der), static_cast<size_t>(len)}) : "";
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string DerFingerprint(std::string_view der) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  if (len > 0) EVP_Digest(der, static_cast<size_t>(len), md, &n, EVP_sha256(), nullptr);
-  OPENSSL_free(der);
+  if (EVP_Digest(der.data(), der.size(), md, &n, EVP_sha256(), nullptr) != 1) return "";
   std::ostringstream ss;
   for (unsigned int i = 0; i < n; ++i) {
     if (i) ss << ':';

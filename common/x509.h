@@ -50,6 +50,8 @@ std::string KeyToPem(EVP_PKEY* key);
 
 // SHA-256 of the DER encoding, as lowercase hex with colons.
 std::string Fingerprint(X509* cert);
+// The same fingerprint, of a certificate's DER encoding as sent (not parsed).
+std::string DerFingerprint(std::string_view der);
 std::string SubjectText(X509* cert);
 std::string IssuerText(X509* cert);
 int64_t NotBefore(X509* cert);  // seconds since the epoch

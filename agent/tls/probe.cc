@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "agent/net/connection_gate.h"
+#include "agent/tls/server_certificate_reader.h"
 #include "common/ossl.h"
 #include "common/x509.h"
 
@@ -110,8 +111,9 @@ struct ServedProbe::Connection {
   int fd = -1;
   std::unique_ptr<net::ExemptProbePort> exempt;  // held until the socket is closed
   ossl::Ssl ssl;
-  std::string fingerprint;  // CaptureLeaf writes it
+  std::string fingerprint;  // CaptureLeaf writes it (TLS 1.3)
   bool answered = false;    // the handshake already ended in Start
+  bool raw = false;         // TLS 1.2: the answer is read from the socket, past OpenSSL
   bool resolved = false;
 
   Connection() = default;
@@ -153,6 +155,7 @@ ServedProbe ServedProbe::Start(const std::string& host, int port, std::chrono::m
     c->exempt = std::move(exempt);
   }
   if (c->fd < 0) return ServedProbe(std::move(c));
+  c->raw = version == ProbeVersion::kTls12;
   c->ssl.reset(SSL_new(ProbeContext(version)));
   SSL_set_app_data(c->ssl.get(), &c->fingerprint);
   SSL_set_fd(c->ssl.get(), c->fd);
@@ -164,15 +167,44 @@ ServedProbe ServedProbe::Start(const std::string& host, int port, std::chrono::m
   return ServedProbe(std::move(c));
 }
 
+namespace {
+
+// The server's first flight in TLS 1.2, read off the socket: its certificate arrives in the clear.
+// Returns why it holds no certificate ("" once `fingerprint` is set).
+std::string ReadCertificateRaw(int fd, std::string& fingerprint) {
+  ServerCertificateReader reader;
+  char buf[16384];
+  while (reader.state() == ServerCertificateReader::State::kMore) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return "the connection was closed";
+    if (n < 0) return "";  // the read timed out: said by the caller
+    reader.Feed({buf, static_cast<size_t>(n)});
+  }
+  if (reader.state() == ServerCertificateReader::State::kFailed) {
+    return "the server sent " + reader.error();
+  }
+  fingerprint = x509::DerFingerprint(reader.leaf_der());
+  return "";
+}
+
+}  // namespace
+
 Result<std::string> ServedProbe::Finish() {
   Connection& c = *c_;
   if (c.fd < 0) {
     return Status(Code::kUnavailable, std::string("probe: cannot ") +
                                           (c.resolved ? "connect to " : "resolve ") + c.where);
   }
-  if (!c.answered && BlockWithin(c.fd, c.timeout)) {
+  std::string why;
+  if (!c.answered && c.raw && BlockWithin(c.fd, c.timeout)) {
+    why = ReadCertificateRaw(c.fd, c.fingerprint);
+  } else if (!c.answered && BlockWithin(c.fd, c.timeout)) {
     SSL_connect(c.ssl.get());  // fails by design once the leaf is captured
     ERR_clear_error();
+  }
+  if (!why.empty()) {
+    return Status(Code::kUnavailable, "probe: no certificate served at " + c.where + ": " + why);
   }
   if (c.fingerprint.empty()) {
     return Status(Code::kUnavailable, "probe: no certificate served at " + c.where + " within " +

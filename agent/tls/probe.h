@@ -14,9 +14,10 @@ namespace rotagent::tls {
 
 // The TLS version the probe speaks. TLS 1.2 shows the server's certificate before any key
 // exchange, so a probe that stops there has neither side compute a shared secret (about 0.5 ms of
-// CPU per proof here). A connection's identity is set at its accept, before the version is
-// negotiated (swappable_credentials.h), so TLS 1.3 clients are served the same certificate; tests
-// and the benchmark's floor look as a TLS 1.3 client.
+// CPU per proof here); and, sent in the clear, the certificate is read off the socket without
+// OpenSSL decoding it (ServerCertificateReader). A connection's identity is set at its accept,
+// before the version is negotiated (swappable_credentials.h), so TLS 1.3 clients are served the
+// same certificate; tests and the benchmark's floor look as a TLS 1.3 client.
 enum class ProbeVersion { kTls12, kTls13 };
 
 // One probe handshake in two halves. Start connects and sends the ClientHello, so that the
