@@ -1,6 +1,8 @@
 #include "agent/tls/server_certificate_reader.h"
 
 #include <cstdint>
+#include <string>
+#include <utility>
 
 namespace rotagent::tls {
 namespace {
