@@ -197,11 +197,13 @@ Result<std::string> ServedProbe::Finish() {
                                           (c.resolved ? "connect to " : "resolve ") + c.where);
   }
   std::string why;
-  if (!c.answered && c.raw && BlockWithin(c.fd, c.timeout)) {
-    why = ReadCertificateRaw(c.fd, c.fingerprint);
-  } else if (!c.answered && BlockWithin(c.fd, c.timeout)) {
-    SSL_connect(c.ssl.get());  // fails by design once the leaf is captured
-    ERR_clear_error();
+  if (!c.answered && BlockWithin(c.fd, c.timeout)) {
+    if (c.raw) {
+      why = ReadCertificateRaw(c.fd, c.fingerprint);
+    } else {
+      SSL_connect(c.ssl.get());  // fails by design once the leaf is captured
+      ERR_clear_error();
+    }
   }
   if (!why.empty()) {
     return Status(Code::kUnavailable, "probe: no certificate served at " + c.where + ": " + why);

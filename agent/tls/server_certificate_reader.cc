@@ -74,8 +74,9 @@ ServerCertificateReader::State ServerCertificateReader::ReadMessages() {
       leaf_.assign(body.substr(6, first));
       return state_ = State::kDone;
     }
-    if (type != kServerHello)
+    if (type != kServerHello) {
       return Fail("no Certificate message before message " + std::to_string(type));
+    }
     handshake_.erase(0, kMessageHeader + len);
   }
   return State::kMore;
